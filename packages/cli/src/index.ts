@@ -1,0 +1,233 @@
+/**
+ * The wasmbox command line. `main(argv)` returns the process exit code instead of
+ * exiting, so it can be tested in-process and embedded.
+ *
+ * Exit codes: 0 ok · 1 error/compile_error · 124 timeout · 125 output_limit ·
+ * 137 memory_limit · 130 killed · the guest's own code when it exits with one ·
+ * 2 bad usage · 3 wasmbox itself failed.
+ */
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, resolve, sep } from "node:path";
+import { Command, CommanderError, Option } from "commander";
+import {
+  createEngine,
+  isWasmboxError,
+  LANGUAGES,
+  LIMIT_BOUNDS,
+  type ExecuteRequestInput,
+  type ExecuteResult,
+  type Execution,
+  type FileContent,
+  type Language,
+} from "@wasmbox/node";
+
+const EXTENSIONS: Record<string, Language> = {
+  ".py": "python",
+  ".js": "javascript",
+  ".mjs": "javascript",
+  ".cjs": "javascript",
+  ".ts": "typescript",
+  ".mts": "typescript",
+};
+
+const MiB = 1024 * 1024;
+
+/** Exit code for a result, as documented in the README. */
+export function exitCodeFor(result: Pick<ExecuteResult, "status" | "exitCode">): number {
+  switch (result.status) {
+    case "ok":
+      return 0;
+    case "timeout":
+      return 124;
+    case "output_limit":
+      return 125;
+    case "memory_limit":
+      return 137;
+    case "killed":
+      return 130;
+    case "compile_error":
+      return 1;
+    case "error":
+      return result.exitCode !== null && result.exitCode > 0 && result.exitCode < 256 ? result.exitCode : 1;
+  }
+}
+
+class UsageError extends Error {}
+
+interface RunFlags {
+  language?: string;
+  timeoutMs?: number;
+  memoryMb?: number;
+  maxOutputBytes?: number;
+  file: string[];
+  stdin?: string;
+  env: string[];
+  outDir?: string;
+  json?: boolean;
+}
+
+function intFlag(flag: string, min: number, max: number) {
+  return (value: string): number => {
+    if (!/^\d+$/.test(value)) throw new UsageError(`${flag} must be a whole number, got ${JSON.stringify(value)}`);
+    const n = Number(value);
+    if (n < min || n > max) throw new UsageError(`${flag} must be between ${min} and ${max}, got ${n}`);
+    return n;
+  };
+}
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+  let exitCode = 0;
+  const program = new Command("wasmbox")
+    .description("Run untrusted code (Python, JavaScript, TypeScript) in a WebAssembly sandbox.")
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
+    .showHelpAfterError("(run 'wasmbox --help' for usage)");
+
+  program
+    .command("run")
+    .description("run a program in a fresh sandbox; its stdout/stderr stream to the terminal")
+    .argument("<path>", "program file, or - to read the program from stdin")
+    .argument("[args...]", "arguments passed to the program (after --)")
+    .addOption(new Option("-l, --language <language>", "language (default: from the file extension)").choices([...LANGUAGES]))
+    .option("--timeout-ms <n>", "wall-time limit in ms (default 10000)", intFlag("--timeout-ms", LIMIT_BOUNDS.timeoutMs.min, LIMIT_BOUNDS.timeoutMs.max))
+    .option("--memory-mb <n>", "memory limit in MiB (default 256)", intFlag("--memory-mb", LIMIT_BOUNDS.memoryLimitBytes.min / MiB, LIMIT_BOUNDS.memoryLimitBytes.max / MiB))
+    .option("--max-output-bytes <n>", "cap on stdout+stderr bytes (default 1048576)", intFlag("--max-output-bytes", LIMIT_BOUNDS.maxOutputBytes.min, LIMIT_BOUNDS.maxOutputBytes.max))
+    .option("--file <guest=host>", "place a host file in the sandbox at a guest path (repeatable)", collect, [])
+    .option("--stdin <host-path>", "feed a host file to the program's stdin")
+    .option("--env <k=v>", "set an environment variable in the sandbox (repeatable)", collect, [])
+    .option("--out-dir <dir>", "write files the program produced into this directory")
+    .option("--json", "print exactly one result JSON on stdout instead of streaming")
+    .action(async (path: string, args: string[], flags: RunFlags) => {
+      exitCode = await runCommand(path, args, flags, io);
+    });
+
+  program
+    .command("runtimes")
+    .description("list languages and runtime versions")
+    .option("--json", "print JSON")
+    .action(async (flags: { json?: boolean }) => {
+      await using engine = createEngine({ pool: { python: 0, quickjs: 0 } });
+      const runtimes = engine.runtimes();
+      if (flags.json) io.stdout.write(`${JSON.stringify({ runtimes, isolation: engine.isolation }, null, 2)}\n`);
+      else {
+        for (const r of runtimes) io.stdout.write(`${r.language.padEnd(11)} ${r.version.padEnd(15)} ${r.runtime.padEnd(40)} ${r.extensions.join(" ")}\n`);
+        const iso = engine.isolation;
+        io.stdout.write(
+          `\nisolation: node permission model (${iso.permissionFlag}), network namespace: ${iso.networkNamespace}, uid: ${iso.uid ?? "unchanged"}\n`,
+        );
+      }
+      exitCode = 0;
+    });
+
+  try {
+    await program.parseAsync(argv, { from: "user" });
+    return exitCode;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.exitCode === 0) return 0;
+      return 2; // commander already printed the problem and the usage hint
+    }
+    if (e instanceof UsageError) {
+      io.stderr.write(`wasmbox: ${e.message}\n(run 'wasmbox run --help' for usage)\n`);
+      return 2;
+    }
+    if (isWasmboxError(e, "INVALID_REQUEST")) {
+      io.stderr.write(`wasmbox: ${e.message}\n`);
+      return 2;
+    }
+    io.stderr.write(`wasmbox: ${isWasmboxError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e)}\n`);
+    return 3;
+  }
+}
+
+async function runCommand(path: string, args: string[], flags: RunFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const language = (flags.language as Language | undefined) ?? EXTENSIONS[extname(path).toLowerCase()];
+  if (!language) {
+    throw new UsageError(
+      path === "-"
+        ? "--language is required when the program comes from stdin"
+        : `cannot tell the language of ${JSON.stringify(path)} from its extension; pass --language (${LANGUAGES.join(", ")})`,
+    );
+  }
+  const code = path === "-" ? readFileSync(0, "utf8") : readHostFile(path, "program");
+  const request: ExecuteRequestInput = { language, code, args };
+  if (path !== "-") request.filename = basename(path);
+  if (flags.stdin !== undefined) request.stdin = readHostFile(flags.stdin, "--stdin");
+  if (flags.file.length) request.files = Object.fromEntries(flags.file.map(parseFileFlag));
+  if (flags.env.length) request.env = Object.fromEntries(flags.env.map(parseEnvFlag));
+  const limits: NonNullable<ExecuteRequestInput["limits"]> = {};
+  if (flags.timeoutMs !== undefined) limits.timeoutMs = flags.timeoutMs;
+  if (flags.memoryMb !== undefined) limits.memoryLimitBytes = flags.memoryMb * MiB;
+  if (flags.maxOutputBytes !== undefined) limits.maxOutputBytes = flags.maxOutputBytes;
+  if (Object.keys(limits).length) request.limits = limits;
+
+  // One-shot: no pre-warmed pool, one sandbox for this run, and Ctrl-C ends it cleanly.
+  await using engine = createEngine({ pool: { python: 0, quickjs: 0 } });
+  const abort = new AbortController();
+  const onSignal = () => abort.abort();
+  process.once("SIGINT", onSignal);
+  process.once("SIGTERM", onSignal);
+  let result: Execution;
+  try {
+    result = await engine.execute(request, {
+      signal: abort.signal,
+      ...(flags.json ? {} : { onStdout: (t: string) => io.stdout.write(t), onStderr: (t: string) => io.stderr.write(t) }),
+    });
+  } finally {
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (flags.outDir) writeOutputs(flags.outDir, result);
+  if (flags.json) {
+    const { fileContents: _omit, ...json } = result;
+    io.stdout.write(`${JSON.stringify(json)}\n`);
+  } else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
+    io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
+  }
+  return exitCodeFor(result);
+}
+
+function readHostFile(path: string, what: string): string {
+  try {
+    return readFileSync(path, "utf8");
+  } catch (e) {
+    throw new UsageError(`cannot read ${what} ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+}
+
+function parseFileFlag(spec: string): [string, FileContent] {
+  const eq = spec.indexOf("=");
+  if (eq <= 0 || eq === spec.length - 1) throw new UsageError(`--file expects GUEST_PATH=HOST_PATH, got ${JSON.stringify(spec)}`);
+  const guest = spec.slice(0, eq);
+  const host = spec.slice(eq + 1);
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(host);
+  } catch (e) {
+    throw new UsageError(`--file ${guest}: cannot read ${JSON.stringify(host)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  try {
+    return [guest, new TextDecoder("utf-8", { fatal: true }).decode(bytes)];
+  } catch {
+    return [guest, { encoding: "base64", content: bytes.toString("base64") }];
+  }
+}
+
+function parseEnvFlag(spec: string): [string, string] {
+  const eq = spec.indexOf("=");
+  if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got ${JSON.stringify(spec)}`);
+  return [spec.slice(0, eq), spec.slice(eq + 1)];
+}
+
+/** Write produced files under `dir`, refusing any path that would land outside it. */
+function writeOutputs(dir: string, result: Execution): void {
+  const root = resolve(dir);
+  for (const [path, bytes] of result.fileContents) {
+    const target = resolve(root, path);
+    if (!target.startsWith(root + sep)) continue;
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, bytes);
+  }
+}

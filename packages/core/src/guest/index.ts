@@ -1,0 +1,20 @@
+/**
+ * What runs inside a sandbox (a locked-down Node process's worker, or a Web Worker):
+ * the runtimes and the output batcher. Deliberately free of validation code (zod), so a
+ * sandbox loads as little as possible.
+ */
+export { RUNTIMES, sandboxKindFor } from "../runtimes/index.js";
+export { OutputBatcher, truncateUtf8, utf8Length, type OutputChunk } from "./output.js";
+export { capWasmMemory } from "./memory-cap.js";
+export type {
+  GuestIO,
+  GuestOutcome,
+  GuestRunInput,
+  GuestStream,
+  LoadedRuntime,
+  RuntimeAssets,
+  RuntimeDescriptor,
+  RuntimeLoadOptions,
+  SandboxKind,
+} from "../runtime.js";
+export { GUEST_WORKDIR } from "../runtime.js";

@@ -1,0 +1,23 @@
+/**
+ * @wasmbox/core — the isomorphic engine: the contract every surface shares, the error
+ * catalogue, and the runtime interface. Nothing here is Node-only; hosts live in other
+ * packages (`@wasmbox/node`, later a browser host).
+ */
+export * from "./contract.js";
+export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } from "./errors.js";
+export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
+export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
+export { RUNTIMES, sandboxKindFor } from "./runtimes/index.js";
+export { OutputBatcher, truncateUtf8, utf8Length, type OutputChunk } from "./guest/output.js";
+export type {
+  GuestIO,
+  GuestOutcome,
+  GuestRunInput,
+  GuestStream,
+  LoadedRuntime,
+  RuntimeAssets,
+  RuntimeDescriptor,
+  RuntimeLoadOptions,
+  SandboxKind,
+} from "./runtime.js";
+export { GUEST_WORKDIR } from "./runtime.js";

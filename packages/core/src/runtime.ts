@@ -1,0 +1,64 @@
+/**
+ * The one interface every language runtime implements. The engine and the hosts only
+ * talk to runtimes through it; each runtime lives in `runtimes/<name>/` and is loaded
+ * lazily, inside a sandbox (a locked-down process or a Web Worker), never in the host.
+ */
+import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits } from "./contract.js";
+
+/** A kind of sandbox: one loaded runtime can serve several languages (JS and TS share QuickJS). */
+export type SandboxKind = "python" | "quickjs";
+
+/** Where a platform keeps runtime assets (file paths in Node, URLs in a browser). */
+export interface RuntimeAssets {
+  /** Directory holding pyodide.asm.wasm, python_stdlib.zip, … (trailing slash). */
+  pyodideIndexURL: string;
+}
+
+export interface RuntimeLoadOptions {
+  assets: RuntimeAssets;
+  /**
+   * A shared flag the supervisor sets (to 2, SIGINT) to ask the guest to stop. It lives
+   * outside the guest's thread so guest code cannot silence the watchdog.
+   */
+  interruptBuffer: Int32Array;
+}
+
+/** Everything a runtime needs to run one request; the request is already validated. */
+export interface GuestRunInput {
+  request: ExecuteRequest;
+  filename: string;
+  limits: ResolvedLimits;
+}
+
+export type GuestStream = "stdout" | "stderr";
+
+export interface GuestIO {
+  /** Called in the order the guest writes. Text is already decoded. */
+  write(stream: GuestStream, text: string): void;
+}
+
+/** How a run ended, as seen from inside the sandbox. Limits enforced outside add their own statuses. */
+export interface GuestOutcome {
+  status: "ok" | "error" | "memory_limit" | "compile_error";
+  error: GuestError | null;
+  exitCode: number;
+  value: JsonValue | null;
+  /** Files created or changed under the working directory, by relative path. */
+  files: Map<string, Uint8Array>;
+}
+
+export interface LoadedRuntime extends Disposable {
+  readonly kind: SandboxKind;
+  /** Runs one request. A runtime serves a single request and is then disposed. */
+  run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome>;
+}
+
+export interface RuntimeDescriptor {
+  readonly kind: SandboxKind;
+  readonly languages: readonly Language[];
+  /** Loads the runtime (compiles wasm, boots the interpreter). Lazy: imports its code on call. */
+  load(options: RuntimeLoadOptions): Promise<LoadedRuntime>;
+}
+
+/** The working directory guest code starts in, for every language. */
+export const GUEST_WORKDIR = "/home/user";

@@ -1,0 +1,396 @@
+import variantModule from "@jitl/quickjs-ng-wasmfile-release-sync";
+import {
+  newQuickJSWASMModuleFromVariant,
+  type QuickJSSyncVariant,
+  type QuickJSContext,
+  type QuickJSHandle,
+  type QuickJSRuntime,
+  type QuickJSWASMModule,
+} from "quickjs-emscripten-core";
+import type { GuestError, JsonValue } from "../../contract.js";
+import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import {
+  GUEST_WORKDIR,
+  type GuestIO,
+  type GuestOutcome,
+  type GuestRunInput,
+  type LoadedRuntime,
+  type RuntimeLoadOptions,
+} from "../../runtime.js";
+import { MemoryFs } from "./memory-fs.js";
+import { transpileTypeScript } from "../typescript/sucrase-transpile.js";
+import { builtinModuleSource, PRELUDE_SOURCE } from "./prelude.js";
+
+// The package's types describe its CommonJS build; under ESM the variant is the default export.
+const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ?? variantModule) as QuickJSSyncVariant;
+
+/** QuickJS's own stack limit; deep recursion becomes a RangeError/InternalError, not a host crash. */
+const MAX_STACK_BYTES = 512 * 1024;
+/** How often a run idling on timers re-checks the interrupt flag. */
+const IDLE_POLL_MS = 25;
+
+/** Compiles the QuickJS-ng wasm module. Each run gets a brand-new QuickJS runtime and context. */
+export async function loadQuickJSRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
+  const module = await newQuickJSWASMModuleFromVariant(variant);
+  return new QuickJSRuntimeHost(module, options.interruptBuffer);
+}
+
+interface Internals {
+  fireTimer: QuickJSHandle;
+  serialize: QuickJSHandle;
+  describeError: QuickJSHandle;
+}
+
+class QuickJSRuntimeHost implements LoadedRuntime {
+  readonly kind = "quickjs" as const;
+  #used = false;
+
+  constructor(
+    private readonly module: QuickJSWASMModule,
+    private readonly interrupt: Int32Array,
+  ) {}
+
+  async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    if (this.#used) throw new Error("a QuickJS runtime serves one request; load a new one");
+    this.#used = true;
+    const runtime = this.module.newRuntime();
+    try {
+      return await new JsRun(runtime, input, io, this.interrupt).execute();
+    } finally {
+      runtime.dispose();
+    }
+  }
+
+  [Symbol.dispose](): void {}
+}
+
+/** One run: a fresh QuickJS runtime + context, the prelude, the user's code, then the event loop. */
+class JsRun {
+  readonly #vm: QuickJSContext;
+  readonly #fs: MemoryFs;
+  readonly #inputs: Map<string, Uint8Array>;
+  readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
+  readonly #dueTimers: number[] = [];
+  #exitCode: number | null = null;
+  #wake: (() => void) | null = null;
+
+  constructor(
+    private readonly runtime: QuickJSRuntime,
+    private readonly input: GuestRunInput,
+    private readonly io: GuestIO,
+    private readonly interrupt: Int32Array,
+  ) {
+    runtime.setMemoryLimit(input.limits.memoryLimitBytes);
+    runtime.setMaxStackSize(MAX_STACK_BYTES);
+    runtime.setInterruptHandler(() => this.#exitCode !== null || Atomics.load(interrupt, 0) !== 0);
+    runtime.setModuleLoader((name) => {
+      const source = builtinModuleSource(name);
+      if (source === undefined) {
+        throw new Error(`Cannot find module '${name}': wasmbox's JavaScript sandbox provides fs, fs/promises and path, and no npm packages`);
+      }
+      return source;
+    });
+    this.#vm = runtime.newContext();
+    this.#fs = new MemoryFs(input.limits.memoryLimitBytes);
+    this.#inputs = decodeRequestFiles(input.request.files);
+    this.#fs.mkdir(GUEST_WORKDIR, true);
+    for (const [path, bytes] of this.#inputs) {
+      const full = `${GUEST_WORKDIR}/${path}`;
+      this.#fs.mkdir(full.slice(0, full.lastIndexOf("/")), true);
+      this.#fs.writeFile(full, bytes);
+    }
+  }
+
+  async execute(): Promise<GuestOutcome> {
+    const vm = this.#vm;
+    let internals: Internals | undefined;
+    try {
+      internals = this.#installPrelude();
+      const { request, filename } = this.input;
+      let code = request.code;
+      if (request.language === "typescript") {
+        const transpiled = await transpileTypeScript(code, filename);
+        if ("error" in transpiled) return this.#fail("compile_error", transpiled.error, 1);
+        code = transpiled.code;
+      }
+      // Scripts give a completion value (the last expression); code using import/export or
+      // top-level await only compiles as a module, which has none.
+      let type: "global" | "module" = "global";
+      const asScript = vm.evalCode(code, filename, { type: "global", compileOnly: true });
+      if (asScript.error) {
+        const asModule = vm.evalCode(code, filename, { type: "module", compileOnly: true });
+        if (asModule.error) {
+          asScript.error.dispose();
+          return this.#fail("compile_error", this.#describe(internals, asModule.error), 1);
+        }
+        asModule.value.dispose();
+        asScript.error.dispose();
+        type = "module";
+      } else asScript.value.dispose();
+
+      const evaluated = vm.evalCode(code, filename, { type });
+      if (evaluated.error) return this.#thrown(internals, evaluated.error);
+      const main = evaluated.value;
+      try {
+        return await this.#drain(internals, main, type === "global");
+      } finally {
+        main.dispose();
+      }
+    } finally {
+      for (const t of this.#timers.values()) clearTimeout(t);
+      if (internals) for (const h of Object.values(internals)) h.dispose();
+      vm.dispose();
+    }
+  }
+
+  /** Runs promise jobs and timers until the main promise settles and nothing is left to do. */
+  async #drain(internals: Internals, main: QuickJSHandle, hasValue: boolean): Promise<GuestOutcome> {
+    const vm = this.#vm;
+    for (;;) {
+      const jobs = this.runtime.executePendingJobs();
+      if (jobs.error) return this.#thrown(internals, jobs.error);
+      if (this.#exitCode !== null) return this.#exited();
+      const state = vm.getPromiseState(main);
+      if (state.type === "rejected") return this.#thrown(internals, state.error);
+      if (state.type === "fulfilled" && this.#timers.size === 0 && !this.runtime.hasPendingJob()) {
+        const value = hasValue ? this.#serialize(internals, state.value) : null;
+        if (!state.notAPromise) state.value.dispose();
+        return { status: "ok", error: null, exitCode: 0, value, files: this.#outputFiles() };
+      }
+      if (state.type === "fulfilled" && !state.notAPromise) state.value.dispose();
+      if (this.runtime.hasPendingJob()) continue;
+      if (this.#timers.size === 0) {
+        // Nothing can ever settle the main promise: say so now rather than idle until the timeout.
+        return this.#fail(
+          "error",
+          {
+            name: "Error",
+            message: "the program awaits a promise that can never settle (no timers or pending jobs are left)",
+            traceback: "",
+            line: null,
+          },
+          13,
+        );
+      }
+      await this.#nextTimer();
+      if (Atomics.load(this.interrupt, 0) !== 0) {
+        return this.#fail("error", { name: "InternalError", message: "interrupted", traceback: "", line: null }, 1);
+      }
+      const id = this.#dueTimers.shift();
+      if (id === undefined) continue;
+      const idHandle = vm.newNumber(id);
+      const fired = vm.callFunction(internals.fireTimer, vm.undefined, idHandle);
+      idHandle.dispose();
+      if (fired.error) return this.#thrown(internals, fired.error);
+      fired.value.dispose();
+    }
+  }
+
+  #nextTimer(): Promise<void> {
+    if (this.#dueTimers.length > 0) return Promise.resolve();
+    return new Promise((resolve) => {
+      const poll = setTimeout(() => {
+        this.#wake = null;
+        resolve();
+      }, IDLE_POLL_MS);
+      this.#wake = () => {
+        clearTimeout(poll);
+        this.#wake = null;
+        resolve();
+      };
+    });
+  }
+
+  #installPrelude(): Internals {
+    const vm = this.#vm;
+    const { request, filename } = this.input;
+    const host = vm.newObject();
+    const str = (h: QuickJSHandle) => vm.getString(h);
+    const num = (h: QuickJSHandle) => vm.getNumber(h);
+    const bytes = (h: QuickJSHandle): Uint8Array => {
+      const view = vm.getArrayBuffer(h);
+      try {
+        return view.value.slice();
+      } finally {
+        view.dispose();
+      }
+    };
+    const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined> = {
+      write: (fd, text) => {
+        this.io.write(num(fd!) === 2 ? "stderr" : "stdout", str(text!));
+        return undefined;
+      },
+      setTimer: (id, ms) => {
+        const timerId = num(id!);
+        this.#timers.set(
+          timerId,
+          setTimeout(() => {
+            this.#timers.delete(timerId);
+            this.#dueTimers.push(timerId);
+            this.#wake?.();
+          }, num(ms!)),
+        );
+        return undefined;
+      },
+      clearTimer: (id) => {
+        const timerId = num(id!);
+        clearTimeout(this.#timers.get(timerId));
+        this.#timers.delete(timerId);
+        const i = this.#dueTimers.indexOf(timerId);
+        if (i >= 0) this.#dueTimers.splice(i, 1);
+        return undefined;
+      },
+      encodeUtf8: (s) => vm.newArrayBuffer(new TextEncoder().encode(str(s!)).buffer),
+      decodeUtf8: (b) => vm.newString(new TextDecoder().decode(bytes(b!))),
+      fromBase64: (s) => vm.newArrayBuffer(base64ToBytes(str(s!)).buffer as ArrayBuffer),
+      toBase64: (b) => vm.newString(bytesToBase64(bytes(b!))),
+      stdin: () => vm.newArrayBuffer(new TextEncoder().encode(request.stdin ?? "").buffer),
+      fsRead: (p) => vm.newArrayBuffer(this.#fs.readFile(str(p!)).slice().buffer),
+      fsWrite: (p, data, append) => {
+        this.#fs.writeFile(str(p!), bytes(data!), vm.dump(append!) === true);
+        return undefined;
+      },
+      fsStat: (p) => this.#toGuest(this.#fs.stat(str(p!))),
+      fsList: (p) => this.#toGuest(this.#fs.list(str(p!))),
+      fsMkdir: (p, recursive) => {
+        this.#fs.mkdir(str(p!), vm.dump(recursive!) === true);
+        return undefined;
+      },
+      fsUnlink: (p, recursive, force) => {
+        this.#fs.remove(str(p!), vm.dump(recursive!) === true, force ? vm.dump(force) === true : false);
+        return undefined;
+      },
+      exit: (code) => {
+        this.#exitCode = num(code!);
+        return undefined;
+      },
+    };
+    for (const [name, fn] of Object.entries(fns)) {
+      const h = vm.newFunction(name, fn);
+      vm.setProp(host, name, h);
+      h.dispose();
+    }
+    const props: Record<string, string> = {
+      workdir: GUEST_WORKDIR,
+      filename,
+      argsJson: JSON.stringify(request.args ?? []),
+      envJson: JSON.stringify(request.env ?? {}),
+    };
+    for (const [name, value] of Object.entries(props)) {
+      const h = vm.newString(value);
+      vm.setProp(host, name, h);
+      h.dispose();
+    }
+    const factory = vm.unwrapResult(vm.evalCode(PRELUDE_SOURCE, "wasmbox:prelude"));
+    const internalsHandle = vm.unwrapResult(vm.callFunction(factory, vm.undefined, host));
+    factory.dispose();
+    host.dispose();
+    const internals: Internals = {
+      fireTimer: vm.getProp(internalsHandle, "fireTimer"),
+      serialize: vm.getProp(internalsHandle, "serialize"),
+      describeError: vm.getProp(internalsHandle, "describeError"),
+    };
+    internalsHandle.dispose();
+    return internals;
+  }
+
+  #toGuest(value: unknown): QuickJSHandle {
+    const vm = this.#vm;
+    const r = vm.evalCode(`(${JSON.stringify(value)})`, "wasmbox:value");
+    return vm.unwrapResult(r);
+  }
+
+  #serialize(internals: Internals, value: QuickJSHandle): JsonValue | null {
+    const vm = this.#vm;
+    const limit = vm.newNumber(this.input.limits.maxOutputBytes);
+    const r = vm.callFunction(internals.serialize, vm.undefined, value, limit);
+    limit.dispose();
+    if (r.error) {
+      r.error.dispose();
+      return null;
+    }
+    const json = vm.getString(r.value);
+    r.value.dispose();
+    return JSON.parse(json) as JsonValue;
+  }
+
+  #describe(internals: Internals, error: QuickJSHandle): GuestError {
+    const vm = this.#vm;
+    const filename = this.input.filename;
+    let raw: { name: string; message: string; stack: string } = { name: "Error", message: "unknown error", stack: "" };
+    const r = vm.callFunction(internals.describeError, vm.undefined, error);
+    if (r.error) r.error.dispose();
+    else {
+      raw = JSON.parse(vm.getString(r.value)) as typeof raw;
+      r.value.dispose();
+    }
+    error.dispose();
+    const match = new RegExp(`${escapeRegExp(filename)}:(\\d+)`).exec(raw.stack);
+    const stack = raw.stack ? `\n${raw.stack}` : "";
+    return {
+      name: raw.name,
+      message: raw.message,
+      traceback: `${raw.name}: ${raw.message}${stack}\n`,
+      line: match ? Number(match[1]) : null,
+    };
+  }
+
+  #thrown(internals: Internals, error: QuickJSHandle): GuestOutcome {
+    if (this.#exitCode !== null) {
+      error.dispose();
+      return this.#exited();
+    }
+    const described = this.#describe(internals, error);
+    const oom = described.message === "out of memory" || /out of memory/i.test(described.message);
+    return this.#fail(oom ? "memory_limit" : "error", described, 1);
+  }
+
+  #exited(): GuestOutcome {
+    const code = this.#exitCode ?? 0;
+    if (code === 0) return { status: "ok", error: null, exitCode: 0, value: null, files: this.#outputFiles() };
+    return {
+      status: "error",
+      error: { name: "ProcessExit", message: `exit code ${code}`, traceback: "", line: null },
+      exitCode: code,
+      value: null,
+      files: this.#outputFiles(),
+    };
+  }
+
+  #fail(status: GuestOutcome["status"], error: GuestError, exitCode: number): GuestOutcome {
+    if (error.traceback) this.io.write("stderr", error.traceback);
+    return { status, error, exitCode, value: null, files: status === "compile_error" ? new Map() : this.#outputFiles() };
+  }
+
+  #outputFiles(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    let total = 0;
+    const all = this.#fs.filesUnder(GUEST_WORKDIR);
+    for (const path of [...all.keys()].sort()) {
+      const data = all.get(path)!;
+      const before = this.#inputs.get(path);
+      if (before && sameBytes(before, data)) continue;
+      if (out.size >= OUTPUT_FILE_CAPS.maxFiles || total + data.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
+      total += data.byteLength;
+      out.set(path, data);
+    }
+    return out;
+  }
+}
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+function base64ToBytes(b64: string): Uint8Array {
+  const bin = atob(b64);
+  const out = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
+  return out;
+}
+
+function bytesToBase64(bytes: Uint8Array): string {
+  let bin = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(bin);
+}

@@ -1,0 +1,122 @@
+import { loadPyodide, type PyodideAPI } from "pyodide";
+import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import { capWasmMemory } from "../../guest/memory-cap.js";
+import {
+  GUEST_WORKDIR,
+  type GuestIO,
+  type GuestOutcome,
+  type GuestRunInput,
+  type LoadedRuntime,
+  type RuntimeLoadOptions,
+} from "../../runtime.js";
+import { DRIVER_SOURCE } from "./driver.js";
+
+type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void };
+
+/** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
+export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
+  const pyodide = await loadPyodide({
+    indexURL: options.assets.pyodideIndexURL,
+    env: {},
+    // Until a run installs its own handlers, anything printed while booting is dropped.
+    stdout: () => {},
+    stderr: () => {},
+  });
+  pyodide.setInterruptBuffer(options.interruptBuffer);
+  const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };
+  pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
+  return new PythonRuntime(pyodide, driver);
+}
+
+class PythonRuntime implements LoadedRuntime {
+  readonly kind = "python" as const;
+  #used = false;
+
+  constructor(
+    private readonly pyodide: PyodideAPI,
+    private readonly driver: { get(name: string): PyCallable; destroy(): void },
+  ) {}
+
+  async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    if (this.#used) throw new Error("a Python runtime serves one request; load a new one");
+    this.#used = true;
+    const { request, filename, limits } = input;
+    const py = this.pyodide;
+
+    this.#installStreams(io, request.stdin ?? "");
+    const inputs = decodeRequestFiles(request.files);
+    for (const [path, bytes] of inputs) {
+      const full = `${GUEST_WORKDIR}/${path}`;
+      py.FS.mkdirTree(full.slice(0, full.lastIndexOf("/")));
+      py.FS.writeFile(full, bytes);
+    }
+    this.driver.get("setup")(GUEST_WORKDIR, filename, JSON.stringify(request.args ?? []), JSON.stringify(request.env ?? {}));
+
+    // Cooperative memory cap: growth past the limit fails inside wasm, which Python
+    // reports as MemoryError. The sandbox's process watchdog is the hard backstop.
+    const memory = (py as unknown as { _module: { memory?: WebAssembly.Memory } })._module.memory;
+    const releaseCap = memory ? capWasmMemory(memory, limits.memoryLimitBytes) : () => {};
+    let raw: string;
+    try {
+      raw = String(await this.driver.get("run")(request.code, filename, limits.maxOutputBytes));
+    } finally {
+      releaseCap();
+    }
+    const outcome = JSON.parse(raw) as Omit<GuestOutcome, "files" | "value"> & { value: string | null };
+    return {
+      status: outcome.status,
+      error: outcome.error,
+      exitCode: outcome.exitCode,
+      value: outcome.value === null ? null : JSON.parse(outcome.value),
+      files: this.#collectFiles(inputs),
+    };
+  }
+
+  #installStreams(io: GuestIO, stdin: string): void {
+    const py = this.pyodide;
+    for (const [stream, set] of [
+      ["stdout", py.setStdout.bind(py)],
+      ["stderr", py.setStderr.bind(py)],
+    ] as const) {
+      const decoder = new TextDecoder("utf-8");
+      set({
+        isatty: false,
+        write: (bytes: Uint8Array) => {
+          io.write(stream, decoder.decode(bytes, { stream: true }));
+          return bytes.length;
+        },
+      });
+    }
+    const data = new TextEncoder().encode(stdin);
+    let offset = 0;
+    py.setStdin({
+      isatty: false,
+      read: (buffer: Uint8Array) => {
+        const n = Math.min(buffer.length, data.length - offset);
+        buffer.set(data.subarray(offset, offset + n));
+        offset += n;
+        return n;
+      },
+    });
+  }
+
+  #collectFiles(inputs: Map<string, Uint8Array>): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    const paths = JSON.parse(String(this.driver.get("list_files")())) as string[];
+    let total = 0;
+    for (const path of paths.sort()) {
+      if (out.size >= OUTPUT_FILE_CAPS.maxFiles) break;
+      const bytes = this.pyodide.FS.readFile(`${GUEST_WORKDIR}/${path}`) as Uint8Array;
+      const before = inputs.get(path);
+      if (before && sameBytes(before, bytes)) continue;
+      if (total + bytes.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
+      total += bytes.byteLength;
+      out.set(path, bytes);
+    }
+    return out;
+  }
+
+  [Symbol.dispose](): void {
+    this.driver.destroy();
+  }
+}

@@ -1,0 +1,40 @@
+import type { z } from "zod";
+import { ExecuteRequestSchema, type ExecuteRequest } from "./contract.js";
+import { WasmboxError } from "./errors.js";
+
+/** One validation problem, with the dotted path of the field it concerns. */
+export interface ValidationIssue {
+  path: string;
+  message: string;
+}
+
+/** Turn zod issues into messages that name the field, e.g. `limits.timeoutMs: must be at most 900000`. */
+export function formatIssues(error: z.ZodError): ValidationIssue[] {
+  return error.issues.map((issue) => {
+    const path = issue.path.map(String).join(".");
+    let message = issue.message;
+    if (issue.code === "unrecognized_keys") {
+      message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    } else if (issue.code === "invalid_type" && issue.input === undefined) {
+      message = `is required (expected ${issue.expected})`;
+    }
+    return { path: path || "(request)", message };
+  });
+}
+
+/**
+ * Validate an untrusted request once, at the boundary.
+ * @throws WasmboxError `INVALID_REQUEST` naming each offending field.
+ * @example
+ * const request = parseExecuteRequest(JSON.parse(body));
+ */
+export function parseExecuteRequest(input: unknown): ExecuteRequest {
+  const parsed = ExecuteRequestSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = formatIssues(parsed.error);
+  throw new WasmboxError(
+    "INVALID_REQUEST",
+    `invalid request: ${issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`,
+    { details: issues },
+  );
+}

@@ -1,0 +1,245 @@
+import { availableParallelism } from "node:os";
+import {
+  defaultFilename,
+  describeOutputFiles,
+  LIMIT_BOUNDS,
+  parseExecuteRequest,
+  resolveLimits,
+  sandboxKindFor,
+  WasmboxError,
+  type ExecuteResult,
+  type GuestError,
+  type GuestStream,
+  type Language,
+  type ResolvedLimits,
+  type SandboxKind,
+} from "@wasmbox/core";
+import { locateAssets, type NodeAssets } from "./host/assets.js";
+import { planIsolation, type IsolationOptions, type IsolationPlan } from "./host/isolation.js";
+import { SandboxPool } from "./host/pool.js";
+import { SandboxProcess, type SandboxRunResult } from "./host/sandbox-process.js";
+import { Semaphore } from "./host/semaphore.js";
+
+export interface EngineOptions {
+  /**
+   * Sandboxes kept started and ready, per kind (`python`, `quickjs` — JS and TS share
+   * QuickJS). Default `{ python: 1, quickjs: 1 }`. Use 0 for one-shot use (the CLI).
+   */
+  pool?: Partial<Record<SandboxKind, number>>;
+  /** Runs executing at once. Default: the number of CPU cores. */
+  maxConcurrentRuns?: number;
+  /** Runs waiting for a slot before `execute` throws `QUEUE_FULL`. Default 256. */
+  maxQueuedRuns?: number;
+  /** OS-level walls around sandbox processes. See {@link IsolationOptions}. */
+  isolation?: IsolationOptions;
+  /** How long a sandbox may take to boot its runtime. Default 60000. */
+  startTimeoutMs?: number;
+}
+
+export interface ExecuteOptions {
+  /** Called with guest stdout as it is written. */
+  onStdout?: (text: string) => void;
+  /** Called with guest stderr as it is written. */
+  onStderr?: (text: string) => void;
+  /** Aborting ends the run with status `killed`. */
+  signal?: AbortSignal;
+}
+
+/** The result contract plus the bytes of the files the guest produced (not part of the JSON). */
+export interface Execution extends ExecuteResult {
+  readonly fileContents: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface RuntimeInfo {
+  language: Language;
+  version: string;
+  runtime: string;
+  extensions: string[];
+}
+
+/**
+ * The Node engine: validates requests, queues them, and runs each in a fresh, locked-down
+ * sandbox process taken from a pre-warmed pool.
+ * @example
+ * await using engine = createEngine();
+ * const result = await engine.execute({ language: "python", code: "print(1+1)" });
+ * result.stdout; // "2\n"
+ */
+export class Engine implements AsyncDisposable {
+  readonly #assets: NodeAssets;
+  readonly #isolation: IsolationPlan;
+  readonly #pool: SandboxPool;
+  readonly #slots: Semaphore;
+  readonly #live = new Set<SandboxProcess>();
+  #disposed = false;
+
+  constructor(options: EngineOptions = {}) {
+    this.#assets = locateAssets();
+    this.#isolation = planIsolation(options.isolation ?? {}, this.#assets.readPaths);
+    const start = (kind: SandboxKind) =>
+      SandboxProcess.start({
+        kind,
+        assets: this.#assets,
+        isolation: this.#isolation,
+        ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
+      });
+    this.#pool = new SandboxPool(start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
+    this.#slots = new Semaphore(options.maxConcurrentRuns ?? availableParallelism(), options.maxQueuedRuns ?? 256);
+  }
+
+  /** How sandboxes are isolated on this machine. */
+  get isolation(): Readonly<IsolationPlan> {
+    return this.#isolation;
+  }
+
+  /** Runs waiting for a slot / executing now / sandboxes ready per kind. */
+  stats(): { queued: number; active: number; pool: Record<SandboxKind, number> } {
+    return {
+      queued: this.#slots.queued,
+      active: this.#slots.active,
+      pool: { python: this.#pool.size("python"), quickjs: this.#pool.size("quickjs") },
+    };
+  }
+
+  /** Languages and versions this engine runs. */
+  runtimes(): RuntimeInfo[] {
+    const v = this.#assets.versions;
+    return [
+      { language: "python", version: v.python, runtime: `Pyodide ${v.pyodide}`, extensions: [".py"] },
+      { language: "javascript", version: "ES2023", runtime: `QuickJS-ng (quickjs-emscripten ${v.quickjs})`, extensions: [".js", ".mjs", ".cjs"] },
+      { language: "typescript", version: "types stripped", runtime: `sucrase ${v.sucrase} + QuickJS-ng`, extensions: [".ts", ".mts"] },
+    ];
+  }
+
+  /**
+   * Run one request. Guest failures (exceptions, limits) are in the result's `status`;
+   * only host problems throw a `WasmboxError` (invalid request, queue full, start failure).
+   */
+  async execute(request: unknown, options: ExecuteOptions = {}): Promise<Execution> {
+    if (this.#disposed) throw new WasmboxError("ENGINE_DISPOSED", "the engine was disposed");
+    const t0 = performance.now();
+    const parsed = parseExecuteRequest(request);
+    const limits = resolveLimits(parsed.limits);
+    const kind = sandboxKindFor(parsed.language);
+    const release = await this.#slots.acquire();
+    const queuedMs = performance.now() - t0;
+    let sandbox: SandboxProcess | undefined;
+    try {
+      if (this.#disposed) throw new WasmboxError("ENGINE_DISPOSED", "the engine was disposed");
+      const tStart = performance.now();
+      sandbox = this.#pool.acquire(kind);
+      this.#live.add(sandbox);
+      try {
+        await sandbox.ready;
+      } catch {
+        // A pooled sandbox may have failed for a passing reason; one fresh try, then the error stands.
+        this.#live.delete(sandbox);
+        sandbox = SandboxProcess.start({ kind, assets: this.#assets, isolation: this.#isolation });
+        this.#live.add(sandbox);
+        await sandbox.ready;
+      }
+      const startMs = performance.now() - tStart;
+      const run = await sandbox.run(
+        { request: parsed, filename: parsed.filename ?? defaultFilename(parsed.language), limits },
+        {
+          onOutput: (stream: GuestStream, text: string) => (stream === "stdout" ? options.onStdout : options.onStderr)?.(text),
+          ...(options.signal ? { signal: options.signal } : {}),
+        },
+      );
+      return await assembleResult(run, limits, { queuedMs, startMs, t0 });
+    } finally {
+      if (sandbox) {
+        this.#live.delete(sandbox);
+        void sandbox.dispose();
+      }
+      release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    await Promise.all([this.#pool.dispose(), ...[...this.#live].map((s) => s.dispose())]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+/** Create an engine. Sandboxes start pre-warming at once (see `EngineOptions.pool`). */
+export function createEngine(options?: EngineOptions): Engine {
+  return new Engine(options);
+}
+
+async function assembleResult(
+  run: SandboxRunResult,
+  limits: ResolvedLimits,
+  t: { queuedMs: number; startMs: number; t0: number },
+): Promise<Execution> {
+  const { outcome, stoppedBy } = run;
+  let status: ExecuteResult["status"];
+  let error: GuestError | null;
+  let exitCode: number | null;
+  if (stoppedBy) {
+    status = stoppedBy;
+    exitCode = null;
+    error = limitError(stoppedBy, limits, outcome?.error ?? null);
+  } else if (outcome) {
+    status = outcome.status;
+    exitCode = outcome.exitCode;
+    error = outcome.error;
+  } else {
+    status = "error";
+    exitCode = null;
+    error = { name: "SandboxCrash", message: run.crash ?? "the sandbox stopped without a result", traceback: "", line: null };
+  }
+  const files = outcome && !stoppedBy ? outcome.files : new Map<string, Uint8Array>();
+  return {
+    status,
+    stdout: run.stdout,
+    stderr: run.stderr,
+    output: run.output,
+    error,
+    exitCode,
+    value: outcome && !stoppedBy ? outcome.value : null,
+    files: await describeOutputFiles(files),
+    timings: {
+      queuedMs: round(t.queuedMs),
+      startMs: round(t.startMs),
+      executionTimeMs: round(run.executionTimeMs),
+      totalMs: round(performance.now() - t.t0),
+    },
+    fileContents: files,
+  };
+}
+
+function limitError(reason: Exclude<ExecuteResult["status"], "ok" | "error" | "compile_error">, limits: ResolvedLimits, guest: GuestError | null): GuestError {
+  const where = { traceback: guest?.traceback ?? "", line: guest?.line ?? null };
+  switch (reason) {
+    case "timeout":
+      return {
+        name: "TimeoutError",
+        message: `the run exceeded timeoutMs (${limits.timeoutMs} ms); raise limits.timeoutMs (at most ${LIMIT_BOUNDS.timeoutMs.max}) to allow longer runs`,
+        ...where,
+      };
+    case "memory_limit":
+      return {
+        name: "MemoryLimitError",
+        message: `the run used more memory than memoryLimitBytes (${limits.memoryLimitBytes} bytes); raise limits.memoryLimitBytes (at most ${LIMIT_BOUNDS.memoryLimitBytes.max})`,
+        ...where,
+      };
+    case "output_limit":
+      return {
+        name: "OutputLimitError",
+        message: `the run wrote more than maxOutputBytes (${limits.maxOutputBytes} bytes) to stdout/stderr; output past it was dropped. Raise limits.maxOutputBytes or write large results to a file`,
+        ...where,
+      };
+    case "killed":
+      return { name: "Killed", message: "the run was cancelled before it finished", ...where };
+  }
+}
+
+function round(ms: number): number {
+  return Math.round(ms * 100) / 100;
+}

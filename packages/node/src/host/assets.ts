@@ -1,0 +1,88 @@
+/**
+ * Where the runtime assets live on this machine (all from node_modules: never a CDN),
+ * and the exact list of directories a sandbox process may read.
+ */
+import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { RuntimeAssets } from "@wasmbox/core";
+
+export interface NodeAssets {
+  assets: RuntimeAssets;
+  /** Package directories the sandbox may read: @wasmbox/node, @wasmbox/core and core's dependencies. */
+  readPaths: string[];
+  /** Entry script of a sandbox process. */
+  sandboxEntry: string;
+  versions: { pyodide: string; python: string; quickjs: string; sucrase: string };
+}
+
+let cached: NodeAssets | undefined;
+
+/** Locate assets once per host process. */
+export function locateAssets(): NodeAssets {
+  if (cached) return cached;
+  const nodePkg = packageRoot(fileURLToPath(import.meta.url));
+  const corePkg = packageRoot(fileURLToPath(import.meta.resolve("@wasmbox/core")));
+  const deps = dependencyClosure(corePkg);
+  const pyodideDir = deps.get("pyodide");
+  if (!pyodideDir) throw new Error("pyodide is not installed next to @wasmbox/core; run npm install");
+  const lock = JSON.parse(readFileSync(join(pyodideDir, "pyodide-lock.json"), "utf8")) as { info?: { python?: string } };
+  const version = (name: string) => {
+    const dir = deps.get(name);
+    return dir ? (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version : "missing";
+  };
+  cached = {
+    assets: { pyodideIndexURL: `${pyodideDir}/` },
+    readPaths: [nodePkg, corePkg, ...deps.values()],
+    sandboxEntry: join(nodePkg, "dist", "sandbox", "sandbox-main.js"),
+    versions: {
+      pyodide: version("pyodide"),
+      python: lock.info?.python ?? "unknown",
+      quickjs: version("@jitl/quickjs-ng-wasmfile-release-sync"),
+      sucrase: version("sucrase"),
+    },
+  };
+  return cached;
+}
+
+/** The directory holding the nearest package.json above `file`. */
+function packageRoot(file: string): string {
+  let dir = dirname(file);
+  while (!existsSync(join(dir, "package.json"))) {
+    const up = dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${file}`);
+    dir = up;
+  }
+  return dir;
+}
+
+/** Every runtime dependency of the package at `root`, transitively, resolved the way Node would. */
+function dependencyClosure(root: string): Map<string, string> {
+  const found = new Map<string, string>();
+  const queue = [root];
+  while (queue.length) {
+    const dir = queue.shift()!;
+    const pkg = JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    const require = createRequire(join(dir, "package.json"));
+    for (const name of Object.keys({ ...pkg.dependencies, ...pkg.optionalDependencies })) {
+      if (found.has(name)) continue;
+      const depDir = findPackageDir(require, name);
+      if (!depDir) continue;
+      found.set(name, depDir);
+      queue.push(depDir);
+    }
+  }
+  return found;
+}
+
+function findPackageDir(require: NodeJS.Require, name: string): string | undefined {
+  for (const base of require.resolve.paths(name) ?? []) {
+    const dir = join(base, name);
+    if (existsSync(join(dir, "package.json"))) return dir;
+  }
+  return undefined;
+}

@@ -1,0 +1,311 @@
+/**
+ * The host's handle on one sandbox process. A sandbox is started ahead of the request
+ * that will use it (so pools can pre-warm), serves exactly one run, and is then killed.
+ * Limits are enforced here, outside the sandbox: a deadline (interrupt, then SIGKILL),
+ * a memory watchdog on the process's RSS, and an output cap.
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { truncateUtf8, utf8Length, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type SandboxKind } from "@wasmbox/core";
+import type { HostToSandbox, SandboxFailure, SandboxToHost } from "../sandbox/protocol.js";
+import type { NodeAssets } from "./assets.js";
+import type { IsolationPlan } from "./isolation.js";
+
+export interface SandboxProcessOptions {
+  kind: SandboxKind;
+  assets: NodeAssets;
+  isolation: IsolationPlan;
+  /** V8 heap cap for the guest thread (MiB). The RSS watchdog bounds everything else. */
+  heapLimitMb?: number;
+  /** How long booting a runtime may take before the sandbox is declared broken. */
+  startTimeoutMs?: number;
+}
+
+/** Why a run was stopped from outside the guest. */
+export type StopReason = "timeout" | "memory_limit" | "output_limit" | "killed";
+
+export interface SandboxRunHandlers {
+  onOutput?: (stream: GuestStream, text: string) => void;
+  signal?: AbortSignal;
+}
+
+export interface SandboxRunResult {
+  /** The guest's own account of how it ended; null if it was stopped before it could say. */
+  outcome: GuestOutcome | null;
+  /** Set when a limit or the caller stopped the run. */
+  stoppedBy: StopReason | null;
+  /** A crash of the sandbox that was no limit (the guest broke its runtime, or the process died). */
+  crash: string | null;
+  stdout: string;
+  stderr: string;
+  output: string;
+  executionTimeMs: number;
+  peakRssBytes: number;
+}
+
+/** Slack above `memoryLimitBytes` for the process as a whole (runtime bookkeeping, buffers). */
+const RSS_SLACK_BYTES = 64 * 1024 * 1024;
+const MEMORY_POLL_MS = 20;
+
+export class SandboxProcess implements AsyncDisposable {
+  readonly kind: SandboxKind;
+  readonly ready: Promise<void>;
+  readonly startedAt = performance.now();
+  /** Time from spawn until the runtime reported ready. */
+  startMs = 0;
+  /** Resident memory once ready: the baseline the run's memory limit is added to. */
+  readyRssBytes = 0;
+
+  readonly #child: ChildProcess;
+  readonly #cwd: string;
+  #nonce: string | null = null;
+  #stderrTail = "";
+  #exited = false;
+  #used = false;
+  #onMessage: ((m: SandboxToHost) => void) | null = null;
+  readonly #gone: Promise<void>;
+
+  private constructor(options: SandboxProcessOptions) {
+    this.kind = options.kind;
+    const { assets, isolation } = options;
+    this.#cwd = mkdtempSync(join(tmpdir(), "wasmbox-sandbox-"));
+    const nodeArgs = [
+      isolation.permissionFlag,
+      ...assets.readPaths.map((p) => `--allow-fs-read=${p}`),
+      "--allow-worker",
+      "--no-addons",
+      "--no-warnings",
+      "--max-old-space-size=64",
+      assets.sandboxEntry,
+    ];
+    const [cmd, ...args] = [...isolation.wrapper, process.execPath, ...nodeArgs];
+    this.#child = spawn(cmd!, args, {
+      cwd: this.#cwd,
+      env: {},
+      stdio: ["ignore", "ignore", "pipe", "ipc"],
+      serialization: "advanced",
+    });
+    this.#child.stderr?.setEncoding("utf8");
+    this.#child.stderr?.on("data", (d: string) => {
+      this.#stderrTail = (this.#stderrTail + d).slice(-4000);
+    });
+    this.#child.on("message", (m: SandboxToHost) => this.#receive(m));
+    this.#gone = new Promise<void>((resolve) => {
+      const onGone = () => {
+        if (this.#exited) return;
+        this.#exited = true;
+        this.#cleanup();
+        resolve();
+      };
+      this.#child.on("exit", onGone);
+      this.#child.on("error", onGone);
+    });
+    this.ready = this.#boot(options);
+    // A sandbox nobody awaits yet must not crash the host with an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  /** Spawn a sandbox process and start loading its runtime. Await `ready` before `run`. */
+  static start(options: SandboxProcessOptions): SandboxProcess {
+    return new SandboxProcess(options);
+  }
+
+  get pid(): number | undefined {
+    return this.#child.pid;
+  }
+
+  get alive(): boolean {
+    return !this.#exited;
+  }
+
+  async #boot(options: SandboxProcessOptions): Promise<void> {
+    const timeoutMs = options.startTimeoutMs ?? 60_000;
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const fail = (why: string) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#onMessage = null;
+        this.kill();
+        reject(
+          new WasmboxError("SANDBOX_START_FAILED", `a ${this.kind} sandbox failed to start: ${why}${this.#stderrTail ? `\n${this.#stderrTail.trim()}` : ""}`),
+        );
+      };
+      const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+      void this.#gone.then(() => fail("the sandbox process exited during start-up"));
+      this.#onMessage = (m) => {
+        if (m.t === "ready" && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          this.#onMessage = null;
+          this.startMs = performance.now() - this.startedAt;
+          this.readyRssBytes = readRssBytes(this.#child.pid) ?? 0;
+          resolve();
+        } else if (m.t === "fail") fail(m.message);
+      };
+      this.#send({ t: "init", kind: options.kind, assets: options.assets.assets, heapLimitMb: options.heapLimitMb ?? 1024 });
+    });
+  }
+
+  #receive(m: SandboxToHost): void {
+    if (typeof m !== "object" || m === null || typeof m.nonce !== "string") return;
+    if (this.#nonce === null) {
+      // The first message comes before any guest code exists: it fixes the nonce.
+      if (m.t === "hello") this.#nonce = m.nonce;
+      return;
+    }
+    if (m.nonce !== this.#nonce) return; // out of protocol: ignored
+    this.#onMessage?.(m);
+  }
+
+  #send(m: HostToSandbox): void {
+    if (!this.#exited && this.#child.connected) this.#child.send(m);
+  }
+
+  /**
+   * Run one request in this sandbox. Resolves (never rejects for guest behaviour) once
+   * the guest finished or a limit stopped it; the sandbox is killed afterwards.
+   */
+  async run(input: GuestRunInput, handlers: SandboxRunHandlers = {}): Promise<SandboxRunResult> {
+    if (this.#used) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
+    this.#used = true;
+    await this.ready;
+    const { timeoutMs, memoryLimitBytes, maxOutputBytes } = input.limits;
+    const stdout: string[] = [];
+    const stderr: string[] = [];
+    const output: string[] = [];
+    let outputBytes = 0;
+    let stoppedBy: StopReason | null = null;
+    let peakRssBytes = this.readyRssBytes;
+    const t0 = performance.now();
+
+    const result = await new Promise<Pick<SandboxRunResult, "outcome" | "crash"> & { executionTimeMs?: number }>((resolve) => {
+      let settled = false;
+      const finish = (r: Pick<SandboxRunResult, "outcome" | "crash"> & { executionTimeMs?: number }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        clearTimeout(killTimer);
+        clearInterval(memoryWatch);
+        handlers.signal?.removeEventListener("abort", onAbort);
+        this.#onMessage = null;
+        resolve(r);
+      };
+      const stop = (reason: StopReason) => {
+        stoppedBy ??= reason;
+        this.kill();
+      };
+      const append = (stream: GuestStream, text: string) => {
+        const room = maxOutputBytes - outputBytes;
+        const bytes = utf8Length(text);
+        const kept = bytes > room ? truncateUtf8(text, room) : text;
+        if (kept) {
+          outputBytes += bytes > room ? utf8Length(kept) : bytes;
+          (stream === "stdout" ? stdout : stderr).push(kept);
+          output.push(kept);
+          handlers.onOutput?.(stream, kept);
+        }
+        if (bytes > room) stop("output_limit");
+      };
+
+      // Deadline: ask nicely (interrupt flag), then kill. The grace lets a cooperative
+      // stop report where the guest was; `time.sleep` and long native calls get the kill.
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
+      const deadline = setTimeout(() => {
+        stoppedBy ??= "timeout";
+        this.#send({ t: "interrupt" });
+        killTimer = setTimeout(() => stop("timeout"), graceMs(timeoutMs));
+      }, timeoutMs);
+      const memoryCap = this.readyRssBytes + memoryLimitBytes + RSS_SLACK_BYTES;
+      const memoryWatch = setInterval(() => {
+        const rss = readRssBytes(this.#child.pid);
+        if (rss === undefined) return;
+        peakRssBytes = Math.max(peakRssBytes, rss);
+        if (rss > memoryCap) stop("memory_limit");
+      }, MEMORY_POLL_MS);
+      const onAbort = () => stop("killed");
+      if (handlers.signal?.aborted) onAbort();
+      handlers.signal?.addEventListener("abort", onAbort, { once: true });
+
+      void this.#gone.then(() => finish({ outcome: null, crash: stoppedBy ? null : `the sandbox process exited unexpectedly${this.#stderrTail ? `: ${this.#stderrTail.trim().slice(-500)}` : ""}` }));
+      this.#onMessage = (m) => {
+        switch (m.t) {
+          case "out":
+            for (const [stream, text] of m.chunks) if (stream === "stdout" || stream === "stderr") append(stream, String(text));
+            break;
+          case "done":
+            finish({ outcome: m.outcome, crash: null, executionTimeMs: m.executionTimeMs });
+            break;
+          case "fail":
+            if (m.reason === "output_limit") stop("output_limit");
+            else if (m.reason === "memory_limit") {
+              stop("memory_limit");
+              finish({ outcome: null, crash: null });
+            } else {
+              finish({ outcome: null, crash: failureMessage(m.reason, m.message) });
+            }
+            break;
+        }
+      };
+      this.#send({ t: "run", input });
+    });
+    this.kill();
+    return {
+      outcome: result.outcome,
+      stoppedBy,
+      crash: result.crash,
+      stdout: stdout.join(""),
+      stderr: stderr.join(""),
+      output: output.join(""),
+      executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
+      peakRssBytes,
+    };
+  }
+
+  /** Kill the process now (idempotent). */
+  kill(): void {
+    if (!this.#exited) this.#child.kill("SIGKILL");
+  }
+
+  /** Kill the process and wait until it is gone. */
+  async dispose(): Promise<void> {
+    this.kill();
+    await this.#gone;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+
+  #cleanup(): void {
+    try {
+      rmSync(this.#cwd, { recursive: true, force: true });
+    } catch {
+      // best effort: an empty temp dir
+    }
+  }
+}
+
+/** Time between the cooperative interrupt and the kill. */
+export function graceMs(timeoutMs: number): number {
+  return Math.min(2000, Math.max(100, Math.round(timeoutMs * 0.25)));
+}
+
+function failureMessage(reason: SandboxFailure, message: string): string {
+  return reason === "crash" ? `the sandbox crashed: ${message}` : message;
+}
+
+/** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */
+export function readRssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, "utf8");
+    const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,60 @@
+/**
+ * The guest worker: the thread inside a sandbox process where a language runtime loads
+ * and guest code runs. It talks to the supervisor only over a private MessagePort handed
+ * over before any guest code exists (guest code cannot reach it: it lives in this
+ * module's closure), and it serves exactly one run.
+ */
+import { parentPort, type MessagePort } from "node:worker_threads";
+import { OutputBatcher, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
+import { lockDownRealm } from "./lockdown.js";
+import type { WorkerToSupervisor } from "./protocol.js";
+
+interface WorkerInit {
+  t: "init";
+  port: MessagePort;
+  interrupt: SharedArrayBuffer;
+  kind: SandboxKind;
+  assets: RuntimeAssets;
+}
+
+if (!parentPort) throw new Error("guest-worker must run as a worker thread");
+
+parentPort.once("message", (init: WorkerInit) => {
+  void boot(init);
+});
+
+async function boot(init: WorkerInit): Promise<void> {
+  const port = init.port;
+  const post = (m: WorkerToSupervisor) => port.postMessage(m);
+  const interrupt = new Int32Array(init.interrupt);
+  let runtime: LoadedRuntime;
+  try {
+    lockDownRealm();
+    const t0 = performance.now();
+    runtime = await RUNTIMES[init.kind].load({ assets: init.assets, interruptBuffer: interrupt });
+    post({ t: "ready", loadMs: performance.now() - t0 });
+  } catch (e) {
+    post({ t: "fail", reason: "load", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+    return;
+  }
+  port.once("message", (msg: { t: "run"; input: GuestRunInput }) => {
+    void run(runtime, msg.input, post);
+  });
+}
+
+async function run(runtime: LoadedRuntime, input: GuestRunInput, post: (m: WorkerToSupervisor) => void): Promise<void> {
+  const output = new OutputBatcher({
+    maxOutputBytes: input.limits.maxOutputBytes,
+    flush: (chunks) => post({ t: "out", chunks }),
+    onLimit: () => post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }),
+  });
+  const t0 = performance.now();
+  try {
+    const outcome = await runtime.run(input, { write: (stream, text) => output.write(stream, text) });
+    output.flush();
+    post({ t: "done", outcome, executionTimeMs: performance.now() - t0 });
+  } catch (e) {
+    output.flush();
+    post({ t: "fail", reason: "crash", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
+  }
+}

@@ -1,0 +1,28 @@
+/**
+ * The small message protocol between the host and a sandbox process (Node IPC with
+ * structured-clone serialization). Every sandbox→host message carries the nonce the
+ * sandbox sent in `hello`, before any guest code existed; the host drops anything else,
+ * so guest code that writes to the IPC channel cannot forge a result.
+ */
+import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
+
+export type HostToSandbox =
+  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number }
+  | { t: "run"; input: GuestRunInput }
+  | { t: "interrupt" };
+
+export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";
+
+export type SandboxToHost =
+  | { t: "hello"; nonce: string }
+  | { t: "ready"; nonce: string; loadMs: number }
+  | { t: "out"; nonce: string; chunks: OutputChunk[] }
+  | { t: "done"; nonce: string; outcome: GuestOutcome; executionTimeMs: number }
+  | { t: "fail"; nonce: string; reason: SandboxFailure; message: string };
+
+/** Messages between the supervisor (sandbox main thread) and its guest worker, on a private port. */
+export type WorkerToSupervisor =
+  | { t: "ready"; loadMs: number }
+  | { t: "out"; chunks: OutputChunk[] }
+  | { t: "done"; outcome: GuestOutcome; executionTimeMs: number }
+  | { t: "fail"; reason: SandboxFailure; message: string };

@@ -1,0 +1,92 @@
+/**
+ * Entry point of a sandbox process: the supervisor. It runs no guest code itself. It
+ * says hello with a fresh nonce (before any guest code exists), starts the guest worker,
+ * relays the worker's messages to the host, and sets the shared interrupt flag when the
+ * host asks. The process serves one run; the host kills it afterwards.
+ */
+import { randomUUID } from "node:crypto";
+import { MessageChannel, Worker } from "node:worker_threads";
+import type { HostToSandbox, SandboxToHost, WorkerToSupervisor } from "./protocol.js";
+
+type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
+
+const ipcSend = process.send?.bind(process);
+if (!ipcSend) throw new Error("sandbox-main must be started by the wasmbox host with an IPC channel");
+const nonce = randomUUID();
+const send = (m: Unnonced<SandboxToHost>) => {
+  ipcSend({ ...m, nonce } as SandboxToHost);
+};
+
+// If the host goes away, so does the sandbox: no orphans.
+process.on("disconnect", () => process.exit(0));
+send({ t: "hello" });
+
+const interrupt = new Int32Array(new SharedArrayBuffer(4));
+let worker: Worker | undefined;
+let finished = false;
+let port: MessageChannel["port1"] | undefined;
+
+process.on("message", (msg: HostToSandbox) => {
+  switch (msg.t) {
+    case "init":
+      start(msg);
+      break;
+    case "run":
+      port?.postMessage({ t: "run", input: msg.input });
+      break;
+    case "interrupt":
+      Atomics.store(interrupt, 0, 2); // SIGINT: Pyodide raises KeyboardInterrupt, QuickJS's handler stops.
+      break;
+  }
+});
+
+function start(init: Extract<HostToSandbox, { t: "init" }>): void {
+  if (worker) return;
+  const channel = new MessageChannel();
+  port = channel.port1;
+  worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
+    env: {},
+    argv: [],
+    execArgv: [],
+    stdin: false,
+    stdout: true,
+    stderr: true,
+    resourceLimits: { maxOldGenerationSizeMb: init.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+  });
+  // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.
+  worker.stdout.resume();
+  worker.stderr.resume();
+  worker.on("error", (e: Error & { code?: string }) => {
+    if (finished) return;
+    finished = true;
+    const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
+    send({ t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message });
+  });
+  worker.on("exit", (code) => {
+    if (finished) return;
+    finished = true;
+    send({ t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
+  });
+  port.on("message", (m: WorkerToSupervisor) => {
+    if (finished || typeof m !== "object" || m === null) return;
+    switch (m.t) {
+      case "ready":
+        send({ t: "ready", loadMs: Number(m.loadMs) });
+        break;
+      case "out":
+        if (Array.isArray(m.chunks)) send({ t: "out", chunks: m.chunks });
+        break;
+      case "done":
+        finished = true;
+        send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
+        break;
+      case "fail":
+        if (m.reason !== "output_limit") finished = true;
+        send({ t: "fail", reason: m.reason, message: String(m.message) });
+        break;
+    }
+  });
+  worker.postMessage({ t: "init", port: channel.port2, interrupt: interrupt.buffer, kind: init.kind, assets: init.assets }, [
+    channel.port2,
+  ]);
+}
