@@ -8,7 +8,14 @@ export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } 
 export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { RUNTIMES, sandboxKindFor } from "./runtimes/index.js";
-export { OutputBatcher, truncateUtf8, utf8Length, type OutputChunk } from "./guest/output.js";
+export {
+  createOutputRingBuffer,
+  OutputRingReader,
+  OutputRingWriter,
+  type OutputChunk,
+  type OutputRingWriterOptions,
+} from "./guest/output-ring.js";
+export { truncateUtf8, utf8Length } from "./guest/utf8.js";
 export type {
   GuestIO,
   GuestOutcome,

@@ -4,7 +4,14 @@
  * sandbox loads as little as possible.
  */
 export { RUNTIMES, sandboxKindFor } from "../runtimes/index.js";
-export { OutputBatcher, truncateUtf8, utf8Length, type OutputChunk } from "./output.js";
+export {
+  createOutputRingBuffer,
+  OutputRingReader,
+  OutputRingWriter,
+  type OutputChunk,
+  type OutputRingWriterOptions,
+} from "./output-ring.js";
+export { truncateUtf8, utf8Length } from "./utf8.js";
 export { capWasmMemory } from "./memory-cap.js";
 export type {
   GuestIO,

@@ -2,7 +2,7 @@
  * Where the runtime assets live on this machine (all from node_modules: never a CDN),
  * and the exact list of directories a sandbox process may read.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -23,7 +23,9 @@ let cached: NodeAssets | undefined;
 export function locateAssets(): NodeAssets {
   if (cached) return cached;
   const nodePkg = packageRoot(fileURLToPath(import.meta.url));
-  const corePkg = packageRoot(fileURLToPath(import.meta.resolve("@wasmbox/core")));
+  const coreLink = findPackageDir(createRequire(join(nodePkg, "package.json")), "@wasmbox/core");
+  if (!coreLink) throw new Error("@wasmbox/core is not installed next to @wasmbox/node; run npm install");
+  const corePkg = realpathSync(coreLink);
   const deps = dependencyClosure(corePkg);
   const pyodideDir = deps.get("pyodide");
   if (!pyodideDir) throw new Error("pyodide is not installed next to @wasmbox/core; run npm install");
@@ -34,7 +36,8 @@ export function locateAssets(): NodeAssets {
   };
   cached = {
     assets: { pyodideIndexURL: `${pyodideDir}/` },
-    readPaths: [nodePkg, corePkg, ...deps.values()],
+    // Both the linked and the real location of each package: module resolution stats both.
+    readPaths: [...new Set([nodePkg, coreLink, ...deps.values()].flatMap((p) => [p, realpathSync(p)]))],
     sandboxEntry: join(nodePkg, "dist", "sandbox", "sandbox-main.js"),
     versions: {
       pyodide: version("pyodide"),

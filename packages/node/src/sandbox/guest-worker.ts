@@ -5,7 +5,7 @@
  * module's closure), and it serves exactly one run.
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { OutputBatcher, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
+import { OutputRingWriter, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
 import type { WorkerToSupervisor } from "./protocol.js";
 
@@ -13,6 +13,7 @@ interface WorkerInit {
   t: "init";
   port: MessagePort;
   interrupt: SharedArrayBuffer;
+  output: SharedArrayBuffer;
   kind: SandboxKind;
   assets: RuntimeAssets;
 }
@@ -38,23 +39,25 @@ async function boot(init: WorkerInit): Promise<void> {
     return;
   }
   port.once("message", (msg: { t: "run"; input: GuestRunInput }) => {
-    void run(runtime, msg.input, post);
+    void run(runtime, msg.input, init.output, post);
   });
 }
 
-async function run(runtime: LoadedRuntime, input: GuestRunInput, post: (m: WorkerToSupervisor) => void): Promise<void> {
-  const output = new OutputBatcher({
+async function run(
+  runtime: LoadedRuntime,
+  input: GuestRunInput,
+  ring: SharedArrayBuffer,
+  post: (m: WorkerToSupervisor) => void,
+): Promise<void> {
+  const output = new OutputRingWriter(ring, {
     maxOutputBytes: input.limits.maxOutputBytes,
-    flush: (chunks) => post({ t: "out", chunks }),
     onLimit: () => post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }),
   });
   const t0 = performance.now();
   try {
     const outcome = await runtime.run(input, { write: (stream, text) => output.write(stream, text) });
-    output.flush();
     post({ t: "done", outcome, executionTimeMs: performance.now() - t0 });
   } catch (e) {
-    output.flush();
     post({ t: "fail", reason: "crash", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
   }
 }

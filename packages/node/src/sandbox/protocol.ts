@@ -23,6 +23,5 @@ export type SandboxToHost =
 /** Messages between the supervisor (sandbox main thread) and its guest worker, on a private port. */
 export type WorkerToSupervisor =
   | { t: "ready"; loadMs: number }
-  | { t: "out"; chunks: OutputChunk[] }
   | { t: "done"; outcome: GuestOutcome; executionTimeMs: number }
   | { t: "fail"; reason: SandboxFailure; message: string };

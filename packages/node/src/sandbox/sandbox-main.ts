@@ -6,6 +6,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { MessageChannel, Worker } from "node:worker_threads";
+import { createOutputRingBuffer, OutputRingReader } from "@wasmbox/core/guest";
 import type { HostToSandbox, SandboxToHost, WorkerToSupervisor } from "./protocol.js";
 
 type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
@@ -22,6 +23,11 @@ process.on("disconnect", () => process.exit(0));
 send({ t: "hello" });
 
 const interrupt = new Int32Array(new SharedArrayBuffer(4));
+const ringBuffer = createOutputRingBuffer();
+const ring = new OutputRingReader(ringBuffer);
+/** How often guest output is moved from the ring to the host while a run is live. */
+const DRAIN_MS = 4;
+let drainTimer: ReturnType<typeof setInterval> | undefined;
 let worker: Worker | undefined;
 let finished = false;
 let port: MessageChannel["port1"] | undefined;
@@ -32,6 +38,7 @@ process.on("message", (msg: HostToSandbox) => {
       start(msg);
       break;
     case "run":
+      drainTimer ??= setInterval(drain, DRAIN_MS);
       port?.postMessage({ t: "run", input: msg.input });
       break;
     case "interrupt":
@@ -39,6 +46,12 @@ process.on("message", (msg: HostToSandbox) => {
       break;
   }
 });
+
+/** Forward whatever the guest wrote since the last drain. */
+function drain(): void {
+  const chunks = ring.drain();
+  if (chunks.length) send({ t: "out", chunks });
+}
 
 function start(init: Extract<HostToSandbox, { t: "init" }>): void {
   if (worker) return;
@@ -58,23 +71,23 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
   worker.stderr.resume();
   worker.on("error", (e: Error & { code?: string }) => {
     if (finished) return;
+    drain();
     finished = true;
     const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
     send({ t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message });
   });
   worker.on("exit", (code) => {
     if (finished) return;
+    drain();
     finished = true;
     send({ t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
   });
   port.on("message", (m: WorkerToSupervisor) => {
     if (finished || typeof m !== "object" || m === null) return;
+    drain(); // output written before this message goes first
     switch (m.t) {
       case "ready":
         send({ t: "ready", loadMs: Number(m.loadMs) });
-        break;
-      case "out":
-        if (Array.isArray(m.chunks)) send({ t: "out", chunks: m.chunks });
         break;
       case "done":
         finished = true;
@@ -86,7 +99,7 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
         break;
     }
   });
-  worker.postMessage({ t: "init", port: channel.port2, interrupt: interrupt.buffer, kind: init.kind, assets: init.assets }, [
+  worker.postMessage({ t: "init", port: channel.port2, interrupt: interrupt.buffer, output: ringBuffer, kind: init.kind, assets: init.assets }, [
     channel.port2,
   ]);
 }
