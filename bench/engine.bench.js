@@ -1,0 +1,128 @@
+// npm run bench — engine start-up and throughput, beside stock Pyodide measured in the same run.
+// Prints a table and writes bench/results/engine.json. Medians; these machines are noisy.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createEngine, locateAssets, planIsolation, resolveLimits, SandboxProcess } from "@wasmbox/node";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const quick = process.argv.includes("--quick");
+const N = { pyCold: quick ? 2 : 5, jsCold: quick ? 5 : 15, pyWarm: quick ? 3 : 7, jsWarm: quick ? 10 : 30, jsThroughput: quick ? 20 : 60, pyThroughput: quick ? 2 : 6, stock: quick ? 2 : 3 };
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const ms = (x) => Math.round(x * 10) / 10;
+
+const assets = locateAssets();
+const isolation = planIsolation({}, assets.readPaths);
+const rows = [];
+const record = (name, valueMs, unit, baseline, note = "") => rows.push({ name, median: ms(valueMs), unit, baseline: baseline === undefined ? null : ms(baseline), ratio: baseline ? ms(valueMs / baseline) : null, note });
+
+/** New sandbox process → first byte of guest output. */
+async function coldStart(kind, request, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const sandbox = SandboxProcess.start({ kind, assets, isolation });
+    let first = 0;
+    await sandbox.run(
+      { request, filename: "main", limits: resolveLimits(undefined) },
+      { onOutput: () => { first ||= performance.now(); } },
+    );
+    times.push(first - t0);
+  }
+  return times;
+}
+
+/** One engine.execute with a ready sandbox waiting in the pool. */
+async function warm(engine, kind, request, n) {
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    while (engine.stats().pool[kind] < 1) await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, kind === "python" ? 300 : 50)); // let the refill settle
+    const t0 = performance.now();
+    const r = await engine.execute(request);
+    times.push(performance.now() - t0);
+    if (r.status !== "ok") throw new Error(`warm run failed: ${JSON.stringify(r)}`);
+  }
+  return times;
+}
+
+async function throughput(engine, request, n) {
+  const t0 = performance.now();
+  const results = await Promise.all(Array.from({ length: n }, () => engine.execute(request)));
+  const seconds = (performance.now() - t0) / 1000;
+  if (results.some((r) => r.status !== "ok")) throw new Error("a throughput run failed");
+  return n / seconds;
+}
+
+/** Stock Pyodide: a fresh `node` process that does loadPyodide() + runPython — the baseline the issue names. */
+function stockPyodideProcess(n) {
+  const script = `import { loadPyodide } from "pyodide";
+const py = await loadPyodide({ indexURL: ${JSON.stringify(assets.assets.pyodideIndexURL)} });
+py.runPython("print(1+1)");`;
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    execFileSync(process.execPath, ["--input-type=module", "-e", script], { cwd: join(here, ".."), stdio: "ignore" });
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+async function stockPyodideInProcess(n) {
+  const { loadPyodide } = await import("pyodide");
+  const times = [];
+  for (let i = 0; i < n; i++) {
+    const t0 = performance.now();
+    const py = await loadPyodide({ indexURL: assets.assets.pyodideIndexURL, stdout: () => {} });
+    py.runPython("print(1+1)");
+    times.push(performance.now() - t0);
+  }
+  return times;
+}
+
+const py = { language: "python", code: "print(1+1)" };
+const js = { language: "javascript", code: "console.log(2)" };
+
+console.error(`wasmbox bench (${quick ? "quick" : "full"}) on ${availableParallelism()} cores; isolation: ${isolation.networkNamespace}, uid ${isolation.uid ?? "unchanged"}`);
+const stockProc = stockPyodideProcess(N.stock);
+const stockIn = await stockPyodideInProcess(N.stock);
+record("stock: node + loadPyodide() + run, whole process (wall)", median(stockProc), "ms");
+record("stock: loadPyodide() + run, in-process (wall)", median(stockIn), "ms");
+
+record("cold start python: new sandbox → first output", median(await coldStart("python", py, N.pyCold)), "ms", median(stockProc), "baseline: stock whole process");
+record("cold start javascript: new sandbox → first output", median(await coldStart("quickjs", js, N.jsCold)), "ms");
+record("cold start typescript: new sandbox → first output", median(await coldStart("quickjs", { language: "typescript", code: "const n: number = 2; console.log(n)" }, N.jsCold)), "ms");
+
+{
+  await using engine = createEngine({ pool: { python: 1, quickjs: 1 }, maxConcurrentRuns: 1 });
+  record("warm exec print(1+1) via engine (pool ready)", median(await warm(engine, "python", py, N.pyWarm)), "ms", median(stockIn), "baseline: stock in-process");
+  record("warm exec console.log(2) via engine (pool ready)", median(await warm(engine, "quickjs", js, N.jsWarm)), "ms");
+}
+{
+  await using engine = createEngine({ pool: { python: 0, quickjs: 2 } });
+  const rate = await throughput(engine, js, N.jsThroughput);
+  rows.push({ name: "javascript runs/s (fresh sandbox each, all cores)", median: ms(rate), unit: "runs/s", baseline: null, ratio: null, note: "" });
+}
+{
+  await using engine = createEngine({ pool: { python: 2, quickjs: 0 } });
+  const rate = await throughput(engine, py, N.pyThroughput);
+  const stockRate = 1000 / median(stockProc);
+  rows.push({ name: "python runs/s (fresh sandbox each, all cores)", median: ms(rate * 100) / 100, unit: "runs/s", baseline: ms(stockRate * 100) / 100, ratio: ms((rate / stockRate) * 100) / 100, note: "baseline: stock whole process, serial" });
+}
+
+const width = Math.max(...rows.map((r) => r.name.length));
+console.log(`${"measure".padEnd(width)}  ${"median".padStart(9)}  unit    ${"baseline".padStart(9)}  ratio  note`);
+for (const r of rows) {
+  console.log(`${r.name.padEnd(width)}  ${String(r.median).padStart(9)}  ${r.unit.padEnd(6)}  ${String(r.baseline ?? "").padStart(9)}  ${String(r.ratio ?? "").padStart(5)}  ${r.note}`);
+}
+const out = join(here, "results", "engine.json");
+mkdirSync(dirname(out), { recursive: true });
+writeFileSync(out, `${JSON.stringify({ date: new Date().toISOString(), node: process.version, cores: availableParallelism(), isolation, rows }, null, 2)}\n`);
+console.error(`wrote ${out}`);
