@@ -66,7 +66,7 @@ export const GuestPathSchema = z
   .refine((p) => !p.includes("\0"), "file path must not contain NUL")
   .refine((p) => !p.startsWith("/"), "file path must be relative to the working directory")
   .refine(
-    (p) => p.split(/[\\/]/).every((seg) => seg !== ".." && seg !== ""),
+    (p) => p.startsWith("/") || p.split(/[\\/]/).every((seg) => seg !== ".." && seg !== ""),
     "file path must not contain '..' or empty segments",
   );
 

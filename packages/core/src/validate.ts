@@ -15,6 +15,9 @@ export function formatIssues(error: z.ZodError): ValidationIssue[] {
     let message = issue.message;
     if (issue.code === "unrecognized_keys") {
       message = `unknown field${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => JSON.stringify(k)).join(", ")}`;
+    } else if (issue.code === "invalid_key") {
+      // A record key failed its own schema (a file path, an env name): give that schema's message.
+      message = `invalid name ${JSON.stringify(String(issue.path.at(-1) ?? ""))}: ${issue.issues.map((i) => i.message).join("; ")}`;
     } else if (issue.code === "invalid_type" && issue.input === undefined) {
       message = `is required (expected ${issue.expected})`;
     }

@@ -188,7 +188,8 @@ async function assembleResult(
   } else if (outcome) {
     status = outcome.status;
     exitCode = outcome.exitCode;
-    error = outcome.error;
+    // A MemoryError the guest itself hit is still the memory limit: say which option raises it.
+    error = status === "memory_limit" ? limitError("memory_limit", limits, outcome.error) : outcome.error;
   } else {
     status = "error";
     exitCode = null;

@@ -241,7 +241,7 @@ function toBytes(data, encoding) {
 }
 function encodingOf(options) { return typeof options === "string" ? options : options && options.encoding; }
 function abs(p) {
-  if (p instanceof URL) p = p.pathname;
+  if (typeof URL !== "undefined" && p instanceof URL) p = p.pathname;
   if (typeof p !== "string") throw new TypeError("The \"path\" argument must be of type string");
   return path.resolve(p);
 }
