@@ -32,7 +32,7 @@ export function formatIssues(error: z.ZodError): ValidationIssue[] {
  * const request = parseExecuteRequest(JSON.parse(body));
  */
 export function parseExecuteRequest(input: unknown): ExecuteRequest {
-  const parsed = ExecuteRequestSchema.safeParse(input);
+  const parsed = ExecuteRequestSchema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issues = formatIssues(parsed.error);
   throw new WasmboxError(

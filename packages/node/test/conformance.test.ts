@@ -286,7 +286,7 @@ const TYPESCRIPT: RuntimeCase = {
   },
 };
 
-const TRIPS_CSV = "trip_id,distance_km,duration_min\nt1,12.5,20\nt2,30.25,45\nt3,7.5,15\n";
+const TRIPS_CSV = "trip_id,distance_km,duration_min\nt1,12.5,20\nt2,30.4,45\nt3,7.5,15\n";
 
 let engine: Engine;
 
@@ -424,7 +424,7 @@ describe.each([PYTHON, JAVASCRIPT, TYPESCRIPT])("conformance: $language", (rt) =
       files: { "data/trips.csv": TRIPS_CSV, "notes.txt": "left alone\n", "log.txt": "start\n" },
     });
     expectOk(r);
-    const report = "trips=3 total_km=50.2\n";
+    const report = "trips=3 total_km=50.4\n";
     expect(r.stdout).toBe(report);
     expect(r.files.map((f) => f.path)).toEqual(["log.txt", "out/report.txt"]);
     expectFile(r, "out/report.txt", utf8(report), "text/plain");

@@ -356,6 +356,8 @@ function serialize(v, limit) {
     s = stringify(v, function (k, x) {
       if (typeof x === "bigint") return String(x);
       if (typeof x === "function" || typeof x === "symbol") return undefined;
+      // Not JSON, and JSON.stringify would silently turn them into {}: give their inspect() text.
+      if (x instanceof Map || x instanceof Set || (ArrayBuffer.isView(x) && !(x instanceof DataView))) return inspect(x, 2, [], 0);
       if (x !== null && typeof x === "object") { if (seen.indexOf(x) >= 0) return "[Circular]"; seen.push(x); }
       return x;
     });
