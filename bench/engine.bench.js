@@ -43,8 +43,7 @@ async function coldStart(kind, request, n) {
 async function warm(engine, kind, request, n) {
   const times = [];
   for (let i = 0; i < n; i++) {
-    while (engine.stats().pool[kind] < 1) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, kind === "python" ? 300 : 50)); // let the refill settle
+    while (engine.stats().pool[kind].ready < 1) await new Promise((r) => setTimeout(r, 20));
     const t0 = performance.now();
     const r = await engine.execute(request);
     times.push(performance.now() - t0);
@@ -101,20 +100,32 @@ record("cold start javascript: new sandbox → first output", median(await coldS
 record("cold start typescript: new sandbox → first output", median(await coldStart("quickjs", { language: "typescript", code: "const n: number = 2; console.log(n)" }, N.jsCold)), "ms");
 
 {
-  await using engine = createEngine({ pool: { python: 1, quickjs: 1 }, maxConcurrentRuns: 1 });
-  record("warm exec print(1+1) via engine (pool ready)", median(await warm(engine, "python", py, N.pyWarm)), "ms", median(stockIn), "baseline: stock in-process");
-  record("warm exec console.log(2) via engine (pool ready)", median(await warm(engine, "quickjs", js, N.jsWarm)), "ms");
+  const engine = createEngine({ pool: { python: 1, quickjs: 1 }, maxConcurrentRuns: 1 });
+  try {
+    record("warm exec print(1+1) via engine (pool ready)", median(await warm(engine, "python", py, N.pyWarm)), "ms", median(stockIn), "baseline: stock in-process");
+    record("warm exec console.log(2) via engine (pool ready)", median(await warm(engine, "quickjs", js, N.jsWarm)), "ms");
+  } finally {
+    await engine.dispose();
+  }
 }
 {
-  await using engine = createEngine({ pool: { python: 0, quickjs: 2 } });
-  const rate = await throughput(engine, js, N.jsThroughput);
-  rows.push({ name: "javascript runs/s (fresh sandbox each, all cores)", median: ms(rate), unit: "runs/s", baseline: null, ratio: null, note: "" });
+  const engine = createEngine({ pool: { python: 0, quickjs: 2 } });
+  try {
+    const rate = await throughput(engine, js, N.jsThroughput);
+    rows.push({ name: "javascript runs/s (fresh sandbox each, all cores)", median: ms(rate), unit: "runs/s", baseline: null, ratio: null, note: "" });
+  } finally {
+    await engine.dispose();
+  }
 }
 {
-  await using engine = createEngine({ pool: { python: 2, quickjs: 0 } });
-  const rate = await throughput(engine, py, N.pyThroughput);
-  const stockRate = 1000 / median(stockProc);
-  rows.push({ name: "python runs/s (fresh sandbox each, all cores)", median: ms(rate * 100) / 100, unit: "runs/s", baseline: ms(stockRate * 100) / 100, ratio: ms((rate / stockRate) * 100) / 100, note: "baseline: stock whole process, serial" });
+  const engine = createEngine({ pool: { python: 2, quickjs: 0 } });
+  try {
+    const rate = await throughput(engine, py, N.pyThroughput);
+    const stockRate = 1000 / median(stockProc);
+    rows.push({ name: "python runs/s (fresh sandbox each, all cores)", median: ms(rate * 100) / 100, unit: "runs/s", baseline: ms(stockRate * 100) / 100, ratio: ms((rate / stockRate) * 100) / 100, note: "baseline: stock whole process, serial" });
+  } finally {
+    await engine.dispose();
+  }
 }
 
 const width = Math.max(...rows.map((r) => r.name.length));

@@ -93,7 +93,7 @@ export class Engine implements AsyncDisposable {
   }
 
   /** Runs waiting for a slot / executing now / sandboxes ready per kind. */
-  stats(): { queued: number; active: number; pool: Record<SandboxKind, number> } {
+  stats(): { queued: number; active: number; pool: Record<SandboxKind, { ready: number; starting: number }> } {
     return {
       queued: this.#slots.queued,
       active: this.#slots.active,

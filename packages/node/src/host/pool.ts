@@ -22,17 +22,19 @@ export class SandboxPool {
   /** A sandbox for `kind`: a pre-started one if there is one, else a new one. */
   acquire(kind: SandboxKind): SandboxProcess {
     const idle = this.#idle.get(kind) ?? [];
-    let sandbox: SandboxProcess | undefined;
-    while ((sandbox = idle.shift()) && !sandbox.alive) {
-      // died while idle (killed from outside): skip it
-    }
+    // Prefer a sandbox that is already ready over one still booting; skip any that died.
+    for (let i = idle.length - 1; i >= 0; i--) if (!idle[i]!.alive) idle.splice(i, 1);
+    const readyAt = idle.findIndex((s) => s.isReady);
+    const sandbox = idle.splice(readyAt >= 0 ? readyAt : 0, 1)[0];
     this.#refill(kind);
     return sandbox ?? this.start(kind);
   }
 
-  /** Sandboxes waiting, per kind. */
-  size(kind: SandboxKind): number {
-    return this.#idle.get(kind)?.length ?? 0;
+  /** Sandboxes waiting for a run, per kind: ready ones, and ones still booting. */
+  size(kind: SandboxKind): { ready: number; starting: number } {
+    const idle = this.#idle.get(kind) ?? [];
+    const ready = idle.filter((s) => s.isReady).length;
+    return { ready, starting: idle.length - ready };
   }
 
   #refill(kind: SandboxKind): void {

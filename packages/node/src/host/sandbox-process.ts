@@ -116,6 +116,11 @@ export class SandboxProcess implements AsyncDisposable {
     return this.#child.pid;
   }
 
+  /** True once the runtime has loaded and the sandbox can take a run at once. */
+  get isReady(): boolean {
+    return this.startMs > 0 && !this.#exited;
+  }
+
   get alive(): boolean {
     return !this.#exited;
   }
