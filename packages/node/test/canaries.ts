@@ -7,7 +7,9 @@
  *   2. a secret file outside the guest FS, in a fresh temp dir
  *   3. a path in os.tmpdir() that must never be created
  *   4. a loopback TCP listener on 127.0.0.1 that must never see a connection
+ *   5. a host process (same user as the host) that must never be signalled
  */
+import { spawn, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server, type Socket } from "node:net";
@@ -28,14 +30,16 @@ export interface Canaries {
   readonly neverPath: string;
   /** 127.0.0.1 port of the listener that must see no connection. */
   readonly port: number;
+  /** pid of a host process that must stay alive (a guest may try to signal it). */
+  readonly victimPid: number;
   /** Connections the listener accepted since the last `takeHostEffects`. */
   readonly connections: number;
   /** Everything in `r` a guest must never have been able to produce: host secrets, in any common encoding. */
   leaksIn(r: Execution): string[];
   /**
    * Effects on the host since the last call: the never-created path exists, the listener
-   * was connected to. Resets both (removes the path, zeroes the counter) so one escape
-   * does not make every later test fail.
+   * was connected to, the victim process died. Resets them (removes the path, zeroes the
+   * counter, starts a new victim) so one escape does not make every later test fail.
    */
   takeHostEffects(): string[];
   dispose(): Promise<void>;
@@ -77,6 +81,10 @@ export async function plantCanaries(): Promise<Canaries> {
     });
   });
 
+  const startVictim = (): ChildProcess => spawn(process.execPath, ["-e", "setInterval(() => {}, 1 << 30)"], { stdio: "ignore" });
+  let victim = startVictim();
+  const victimAlive = () => victim.exitCode === null && victim.signalCode === null;
+
   const secrets = [envSecret, fileSecret];
   const encodings = (s: string): string[] => {
     const bytes = Buffer.from(s, "utf8");
@@ -91,6 +99,9 @@ export async function plantCanaries(): Promise<Canaries> {
     fileSecret,
     neverPath,
     port,
+    get victimPid() {
+      return victim.pid ?? -1;
+    },
     get connections() {
       return connections;
     },
@@ -128,9 +139,14 @@ export async function plantCanaries(): Promise<Canaries> {
         effects.push(`the loopback listener on 127.0.0.1:${port} saw ${connections} connection(s)`);
         connections = 0;
       }
+      if (!victimAlive()) {
+        effects.push(`the host process ${victim.pid} was killed (${victim.signalCode ?? `exit ${victim.exitCode}`})`);
+        victim = startVictim();
+      }
       return effects;
     },
     async dispose() {
+      victim.kill("SIGKILL");
       for (const s of sockets) s.destroy();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       rmSync(secretDir, { recursive: true, force: true });

@@ -6,8 +6,9 @@
  * status, and the host keeps serving the next run.
  *
  * Every run is checked against the host canaries (see canaries.ts) after each test:
- * no host secret in anything the run returned, the never-created path does not exist, and
- * the loopback listener saw no connection. Payloads print "<label> blocked: <Error>" when
+ * no host secret in anything the run returned, the never-created path does not exist, the
+ * loopback listener saw no connection, and a sacrificial host process is still alive.
+ * Payloads print "<label> blocked: <Error>" when
  * an attempt fails and "<label> SUCCEEDED: …" when it works, so a failure shows exactly
  * which door was open.
  *
@@ -54,6 +55,8 @@ const lit = (s: string) => JSON.stringify(s);
 async function run(request: Record<string, unknown>, options?: ExecuteOptions): Promise<Execution> {
   const r = await engine.execute(request, options);
   results.push(r);
+  // ESCAPES_DEBUG=1 shows what every payload saw, also for tests that pass.
+  if (process.env.ESCAPES_DEBUG) console.log(JSON.stringify({ status: r.status, error: r.error?.name, runMs: runMs(r), stdout: r.stdout.slice(0, 2000) }, null, 1));
   return r;
 }
 
@@ -80,6 +83,12 @@ def attempt(label, fn):
         return None
     print(label, "SUCCEEDED:", result)
     return result
+
+def spawn_ran(res):
+    """spawnSync may answer like a shell that found no command (status 127 + error): that is blocked."""
+    if res.status != 0 and res.error:
+        raise OSError("spawnSync refused: status " + str(res.status))
+    return res
 
 async def _awaited(x):
     return await x
@@ -136,6 +145,22 @@ function expectStoppedInTime(r: Execution, status: Execution["status"] | Executi
 }
 
 describe("Python (Pyodide) reaching the host", () => {
+  it("(added) the guest's JS realm runs under Node's permission model: no reads outside the runtime, no writes, no child processes", async () => {
+    // Not a page line: the wall every P line leans on, checked directly from the guest's
+    // realm, so a failure here names the cause of the P failures that follow.
+    const r = await py(`
+perm = getattr(js.process, "permission", None)
+print("permission model:", perm is not None)
+if perm is not None:
+    print("fs.read(secret)", perm.has("fs.read", SECRET_FILE))
+    print("fs.read(/etc/passwd)", perm.has("fs.read", "/etc/passwd"))
+    print("fs.write", perm.has("fs.write"))
+    print("child", perm.has("child"))
+`);
+    expect(r.status, r.stderr).toBe("ok");
+    expect(r.stdout).toBe("permission model: True\nfs.read(secret) False\nfs.read(/etc/passwd) False\nfs.write False\nchild False\n");
+  });
+
   it("P01 js.process.env exposes no host environment variables", async () => {
     const r = await py(`
 print("keys", js.JSON.stringify(js.Object.keys(js.process.env)))
@@ -157,7 +182,7 @@ from pyodide.ffi import to_js
 cp = js.process.getBuiltinModule("child_process")
 attempt("execSync", lambda: cp.execSync("touch " + NEVER))
 attempt("execFileSync", lambda: cp.execFileSync("touch", to_js([NEVER])))
-attempt("spawnSync", lambda: cp.spawnSync("touch", to_js([NEVER])))
+attempt("spawnSync", lambda: spawn_ran(cp.spawnSync("touch", to_js([NEVER]))))
 attempt("exec", lambda: cp.exec("touch " + NEVER))
 attempt("fork", lambda: cp.fork("/dev/null"))
 attempt("process.binding(spawn_sync)", lambda: js.process.binding("spawn_sync"))
@@ -176,11 +201,8 @@ cp = js.process.getBuiltinModule("child_process")
 async def spawn_touch():
     child = cp.ChildProcess.new()
     done = asyncio.get_event_loop().create_future()
-    def settle(*args):
-        if not done.done():
-            done.set_result("child exited")
-    child.on("exit", create_proxy(settle))
-    child.on("error", create_proxy(settle))
+    child.on("exit", create_proxy(lambda code, sig: done.done() or done.set_result("child exited " + str(code))))
+    child.on("error", create_proxy(lambda e: done.done() or done.set_exception(OSError(str(e.message)))))
     options = js.JSON.parse(json.dumps({"file": "/bin/sh", "args": ["sh", "-c", "touch " + NEVER], "stdio": "ignore"}))
     child.spawn(options)
     return await done
@@ -249,7 +271,7 @@ from pyodide.ffi import to_js
 imp = js.Function("m", "return import(m)")
 cp = await imp("node:child_process")
 attempt("import(child_process).execSync", lambda: cp.execSync("touch " + NEVER))
-attempt("import(child_process).spawnSync", lambda: cp.spawnSync("touch", to_js([NEVER])))
+attempt("import(child_process).spawnSync", lambda: spawn_ran(cp.spawnSync("touch", to_js([NEVER]))))
 attempt("import(child_process).default.execFileSync", lambda: getattr(cp, "default").execFileSync("touch", to_js([NEVER])))
 fs = await js.Function("return import('node:fs')")()
 attempt("import(fs).readFileSync(secret)", lambda: fs.readFileSync(SECRET_FILE, "utf8"))
@@ -327,9 +349,24 @@ async def raw_socket():
     return await done
 await attempt_async("net.Socket.connect", raw_socket)
 attempt("WebSocket", lambda: js.WebSocket.new("ws://127.0.0.1:" + str(PORT) + "/"))
+async def child_connect():
+    # A fresh node started from the sandbox has none of the in-realm stubs: only the
+    # sandbox's own walls (no child processes; a network namespace) stop it.
+    cp = js.process.getBuiltinModule("child_process")
+    child = cp.ChildProcess.new()
+    done = asyncio.get_event_loop().create_future()
+    child.on("exit", create_proxy(lambda code, sig: done.done() or done.set_result(code)))
+    child.on("error", create_proxy(lambda e: done.done() or done.set_exception(OSError(str(e.message)))))
+    script = "require('net').connect(" + str(PORT) + ", '127.0.0.1').on('connect', () => process.exit(0)).on('error', () => process.exit(3))"
+    child.spawn(js.JSON.parse(json.dumps({"file": js.process.execPath, "args": [js.process.execPath, "-e", script], "stdio": "ignore"})))
+    code = await done
+    if code != 0:
+        raise ConnectionError("child could not connect, exit " + str(code))
+    return "connected"
+await attempt_async("net.connect from a child node", child_connect, timeout=10)
 `);
     expect(r.status, r.stderr).toBe("ok");
-    expectBlocked(r, ["js.fetch", "pyfetch", "http.ClientRequest", "net.Socket.connect", "WebSocket"]);
+    expectBlocked(r, ["js.fetch", "pyfetch", "http.ClientRequest", "net.Socket.connect", "WebSocket", "net.connect from a child node"]);
     // The in-realm stubs are defence in depth; the wall is the network namespace. Where
     // this machine can make one, the engine must be using it.
     if (spawnSync("unshare", ["--net", "true"], { stdio: "ignore" }).status === 0) {
@@ -338,18 +375,36 @@ attempt("WebSocket", lambda: js.WebSocket.new("ws://127.0.0.1:" + str(PORT) + "/
   });
 
   it("P16 js.process.kill(js.process.ppid, 'SIGKILL') leaves the host alive and the run reports an error", async () => {
+    // Besides the parent (the test process itself), aim at a sacrificial host process
+    // owned by the host's user: the canaries check after the test that it still lives.
     const r = await py(`
 import os
+from pyodide.ffi import create_proxy
+VICTIM = ${c.victimPid}
 attempt("os.kill(ppid)", lambda: os.kill(os.getppid(), 9))
+attempt("os.kill(victim)", lambda: os.kill(VICTIM, 9))
+attempt("js.process.kill(victim)", lambda: js.process.kill(VICTIM, "SIGKILL"))
+async def kill_via_child():
+    cp = js.process.getBuiltinModule("child_process")
+    child = cp.ChildProcess.new()
+    done = asyncio.get_event_loop().create_future()
+    child.on("exit", create_proxy(lambda code, sig: done.done() or done.set_result(code)))
+    child.on("error", create_proxy(lambda e: done.done() or done.set_exception(OSError(str(e.message)))))
+    child.spawn(js.JSON.parse(json.dumps({"file": "/bin/sh", "args": ["sh", "-c", "kill -9 " + str(VICTIM)], "stdio": "ignore"})))
+    code = await done
+    if code != 0:
+        raise PermissionError("kill exited with " + str(code))
+    return "killed"
+await attempt_async("kill -9 victim via a child process", kill_via_child)
 js.process.kill(js.process.ppid, "SIGKILL")
 print("not reached")
 `);
     expect(r.status).toBe("error");
     expect(r.error?.name).toBe("JsException");
     expect(r.error?.message).toMatch(/not available/);
-    expectBlocked(r, ["os.kill(ppid)"]);
+    expectBlocked(r, ["os.kill(ppid)", "os.kill(victim)", "js.process.kill(victim)", "kill -9 victim via a child process"]);
     expect(r.stdout).not.toContain("not reached");
-    // Still here, and so is the engine: the final test runs on it.
+    // Still here (the engine too: the final test runs on it).
     expect(process.kill(process.pid, 0)).toBe(true);
   });
 
@@ -545,7 +600,8 @@ print("ALLOCATED 1 GB")
     // clean, explained error (the sandbox is discarded after every run either way).
     expect(["RecursionError", "SandboxCrash"]).toContain(r.error?.name);
     expect(r.error?.message).toMatch(/recursion|call stack/i);
-    expect(r.stdout).toBe("before\n");
+    // Output written before the crash is kept (Pyodide's fatal-error stack dump may follow it).
+    expect(r.stdout.startsWith("before\n"), r.stdout.slice(0, 500)).toBe(true);
   });
 
   it("R09 while 1: print('x'*10**6) ends with status output_limit and keeps output up to the cap", async () => {

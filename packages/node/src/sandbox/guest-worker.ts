@@ -30,6 +30,7 @@ async function boot(init: WorkerInit): Promise<void> {
   const interrupt = new Int32Array(init.interrupt);
   let runtime: LoadedRuntime;
   try {
+    assertPermissionModel();
     lockDownRealm();
     const t0 = performance.now();
     runtime = await RUNTIMES[init.kind].load({ assets: init.assets, interruptBuffer: interrupt });
@@ -41,6 +42,17 @@ async function boot(init: WorkerInit): Promise<void> {
   port.once("message", (msg: { t: "run"; input: GuestRunInput }) => {
     void run(runtime, msg.input, init.output, post);
   });
+}
+
+/**
+ * Refuse to load anything a guest could use unless Node's permission model is really in
+ * force in this thread: no file writes, no child processes. Fails closed.
+ */
+function assertPermissionModel(): void {
+  const permission = (process as unknown as { permission?: { has(scope: string, ref?: string): boolean } }).permission;
+  if (!permission || permission.has("fs.write") || permission.has("child") || permission.has("fs.read", "/etc/passwd")) {
+    throw new Error("refusing to run guest code: Node's permission model is not in force in the guest thread");
+  }
 }
 
 async function run(

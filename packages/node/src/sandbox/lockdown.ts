@@ -47,7 +47,15 @@ export function lockDownRealm(): void {
   replaceAll(dns, [...dnsNames, "Resolver"], "dns");
   replaceAll(dns.promises, Object.keys(dns.promises), "dns.promises");
   replaceAll(require("node:worker_threads"), ["Worker"], "worker_threads");
-  replaceAll(require("node:child_process"), ["spawn", "spawnSync", "exec", "execSync", "execFile", "execFileSync", "fork"], "child_process");
+  const childProcess = require("node:child_process") as Record<string, unknown>;
+  replaceAll(childProcess, ["spawn", "exec", "execSync", "execFile", "execFileSync", "fork"], "child_process");
+  // Emscripten's system() (Python's os.system) calls spawnSync and cannot survive a throw
+  // inside wasm: answer like a shell that found no command, so the guest gets a status.
+  Object.defineProperty(childProcess, "spawnSync", {
+    value: () => ({ pid: 0, status: 127, signal: null, output: [null, "", ""], stdout: "", stderr: "", error: new Error("no processes in the wasmbox sandbox") }),
+    writable: false,
+    configurable: false,
+  });
   replaceAll(require("node:cluster"), ["fork", "setupPrimary", "setupMaster"], "cluster");
   syncBuiltinESMExports();
 

@@ -60,7 +60,8 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
   worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
     env: {},
     argv: [],
-    execArgv: [],
+    // No execArgv: a worker given its own execArgv does not inherit the process's
+    // permission-model flags on Node 20, and would run guest code unrestricted.
     stdin: false,
     stdout: true,
     stderr: true,

@@ -25,6 +25,10 @@ def setup(workdir, filename, args_json, env_json):
     sys.stderr = io.TextIOWrapper(io.FileIO(2, "w", closefd=False), encoding="utf-8",
                                   errors="backslashreplace", line_buffering=True, write_through=True)
     __main__.__dict__["__file__"] = filename
+    import posix
+    def system(command):
+        raise OSError(38, "os.system is not available in the wasmbox sandbox: no processes can be started")
+    os.system = posix.system = system
 
 def _error(exc, filename):
     tb = exc.__traceback__
