@@ -17,11 +17,12 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 const ms = (x) => Math.round(x * 10) / 10;
+const sig = (x) => Number(x.toPrecision(3));
 
 const assets = locateAssets();
 const isolation = planIsolation({}, assets.readPaths);
 const rows = [];
-const record = (name, valueMs, unit, baseline, note = "") => rows.push({ name, median: ms(valueMs), unit, baseline: baseline === undefined ? null : ms(baseline), ratio: baseline ? ms(valueMs / baseline) : null, note });
+const record = (name, valueMs, unit, baseline, note = "") => rows.push({ name, median: ms(valueMs), unit, baseline: baseline === undefined ? null : ms(baseline), ratio: baseline ? sig(valueMs / baseline) : null, note });
 
 /** New sandbox process → first byte of guest output. */
 async function coldStart(kind, request, n) {
@@ -112,7 +113,7 @@ record("cold start typescript: new sandbox → first output", median(await coldS
   const engine = createEngine({ pool: { python: 0, quickjs: 2 } });
   try {
     const rate = await throughput(engine, js, N.jsThroughput);
-    rows.push({ name: "javascript runs/s (fresh sandbox each, all cores)", median: ms(rate), unit: "runs/s", baseline: null, ratio: null, note: "" });
+    rows.push({ name: "javascript runs/s (fresh sandbox each, all cores)", median: sig(rate), unit: "runs/s", baseline: null, ratio: null, note: "" });
   } finally {
     await engine.dispose();
   }
@@ -122,7 +123,7 @@ record("cold start typescript: new sandbox → first output", median(await coldS
   try {
     const rate = await throughput(engine, py, N.pyThroughput);
     const stockRate = 1000 / median(stockProc);
-    rows.push({ name: "python runs/s (fresh sandbox each, all cores)", median: ms(rate * 100) / 100, unit: "runs/s", baseline: ms(stockRate * 100) / 100, ratio: ms((rate / stockRate) * 100) / 100, note: "baseline: stock whole process, serial" });
+    rows.push({ name: "python runs/s (fresh sandbox each, all cores)", median: sig(rate), unit: "runs/s", baseline: sig(stockRate), ratio: sig(rate / stockRate), note: "baseline: stock whole process, serial" });
   } finally {
     await engine.dispose();
   }
