@@ -11,7 +11,8 @@ export const ERROR_CATALOGUE = {
   SANDBOX_START_FAILED: { httpStatus: 500, summary: "A sandbox process could not be started." },
   SANDBOX_PROTOCOL_ERROR: { httpStatus: 500, summary: "A sandbox broke the host protocol." },
   RUNTIME_LOAD_FAILED: { httpStatus: 500, summary: "A language runtime failed to load." },
-  ALREADY_USED: { httpStatus: 500, summary: "A single-use resource was used twice." },
+  ALREADY_USED: { httpStatus: 409, summary: "A single-use resource was used twice, or a session is busy." },
+  SESSION_CLOSED: { httpStatus: 410, summary: "The session has ended (disposed, expired, or its sandbox was stopped)." },
 } as const;
 
 export type WasmboxErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -7,10 +7,13 @@ import {
   resolveLimits,
   sandboxKindFor,
   WasmboxError,
+  type ExecuteRequest,
+  type ExecuteRequestInput,
   type ExecuteResult,
   type GuestError,
   type GuestStream,
   type Language,
+  type Limits,
   type ResolvedLimits,
   type SandboxKind,
 } from "@wasmbox/core";
@@ -71,19 +74,20 @@ export class Engine implements AsyncDisposable {
   readonly #pool: SandboxPool;
   readonly #slots: Semaphore;
   readonly #live = new Set<SandboxProcess>();
+  readonly #start: (kind: SandboxKind) => SandboxProcess;
   #disposed = false;
 
   constructor(options: EngineOptions = {}) {
     this.#assets = locateAssets();
     this.#isolation = planIsolation(options.isolation ?? {}, this.#assets.readPaths);
-    const start = (kind: SandboxKind) =>
+    this.#start = (kind: SandboxKind) =>
       SandboxProcess.start({
         kind,
         assets: this.#assets,
         isolation: this.#isolation,
         ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
       });
-    this.#pool = new SandboxPool(start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
+    this.#pool = new SandboxPool(this.#start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
     this.#slots = new Semaphore(options.maxConcurrentRuns ?? availableParallelism(), options.maxQueuedRuns ?? 256);
   }
 
@@ -116,37 +120,17 @@ export class Engine implements AsyncDisposable {
    * only host problems throw a `WasmboxError` (invalid request, queue full, start failure).
    */
   async execute(request: unknown, options: ExecuteOptions = {}): Promise<Execution> {
-    if (this.#disposed) throw new WasmboxError("ENGINE_DISPOSED", "the engine was disposed");
+    this.#assertOpen();
     const t0 = performance.now();
     const parsed = parseExecuteRequest(request);
-    const limits = resolveLimits(parsed.limits);
-    const kind = sandboxKindFor(parsed.language);
     const release = await this.#slots.acquire();
     const queuedMs = performance.now() - t0;
     let sandbox: SandboxProcess | undefined;
     try {
-      if (this.#disposed) throw new WasmboxError("ENGINE_DISPOSED", "the engine was disposed");
+      this.#assertOpen();
       const tStart = performance.now();
-      sandbox = this.#pool.acquire(kind);
-      this.#live.add(sandbox);
-      try {
-        await sandbox.ready;
-      } catch {
-        // A pooled sandbox may have failed for a passing reason; one fresh try, then the error stands.
-        this.#live.delete(sandbox);
-        sandbox = SandboxProcess.start({ kind, assets: this.#assets, isolation: this.#isolation });
-        this.#live.add(sandbox);
-        await sandbox.ready;
-      }
-      const startMs = performance.now() - tStart;
-      const run = await sandbox.run(
-        { request: parsed, filename: parsed.filename ?? defaultFilename(parsed.language), limits },
-        {
-          onOutput: (stream: GuestStream, text: string) => (stream === "stdout" ? options.onStdout : options.onStderr)?.(text),
-          ...(options.signal ? { signal: options.signal } : {}),
-        },
-      );
-      return await assembleResult(run, limits, { queuedMs, startMs, t0 });
+      sandbox = await this.#readySandbox(sandboxKindFor(parsed.language));
+      return await this.#runOn(sandbox, parsed, options, { t0, queuedMs, startMs: performance.now() - tStart });
     } finally {
       if (sandbox) {
         this.#live.delete(sandbox);
@@ -156,10 +140,133 @@ export class Engine implements AsyncDisposable {
     }
   }
 
+  /**
+   * Open a stateful session, like a notebook kernel: each `execute` runs in the same
+   * sandbox, so variables, imports and files persist between calls. The sandbox is the
+   * session's own and dies with it.
+   * @example
+   * await using session = await engine.openSession({ language: "python" });
+   * await session.execute({ code: "x = 41" });
+   * (await session.execute({ code: "x + 1" })).value; // 42
+   */
+  async openSession(options: { language: Language; limits?: Limits }): Promise<Session> {
+    this.#assertOpen();
+    const probe = parseExecuteRequest({ language: options.language, code: "", ...(options.limits ? { limits: options.limits } : {}) });
+    const sandbox = await this.#readySandbox(sandboxKindFor(probe.language));
+    sandbox.keepForSession();
+    return new Session(this, sandbox, probe.language, probe.limits ?? {}, {
+      slots: this.#slots,
+      runOn: (s, r, o, t) => this.#runOn(s, r, o, t),
+      forget: (s) => this.#live.delete(s),
+    });
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new WasmboxError("ENGINE_DISPOSED", "the engine was disposed");
+  }
+
+  /** A ready sandbox: from the pool if one is there; one fresh retry if a pooled one failed to boot. */
+  async #readySandbox(kind: SandboxKind): Promise<SandboxProcess> {
+    let sandbox = this.#pool.acquire(kind);
+    this.#live.add(sandbox);
+    try {
+      await sandbox.ready;
+    } catch {
+      this.#live.delete(sandbox);
+      sandbox = this.#start(kind);
+      this.#live.add(sandbox);
+      try {
+        await sandbox.ready;
+      } catch (e) {
+        this.#live.delete(sandbox);
+        throw e;
+      }
+    }
+    return sandbox;
+  }
+
+  async #runOn(
+    sandbox: SandboxProcess,
+    request: ExecuteRequest,
+    options: ExecuteOptions,
+    t: { t0: number; queuedMs: number; startMs: number },
+  ): Promise<Execution> {
+    const limits = resolveLimits(request.limits);
+    const run = await sandbox.run(
+      { request, filename: request.filename ?? defaultFilename(request.language), limits },
+      {
+        onOutput: (stream: GuestStream, text: string) => (stream === "stdout" ? options.onStdout : options.onStderr)?.(text),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+    );
+    return await assembleResult(run, limits, t);
+  }
+
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
     await Promise.all([this.#pool.dispose(), ...[...this.#live].map((s) => s.dispose())]);
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.dispose();
+  }
+}
+
+interface SessionHooks {
+  slots: Semaphore;
+  runOn: (sandbox: SandboxProcess, request: ExecuteRequest, options: ExecuteOptions, t: { t0: number; queuedMs: number; startMs: number }) => Promise<Execution>;
+  forget: (sandbox: SandboxProcess) => void;
+}
+
+/** A stateful sandbox from {@link Engine.openSession}. Runs one program at a time. */
+export class Session implements AsyncDisposable {
+  #closed = false;
+  #lastUsedAt = Date.now();
+
+  constructor(
+    readonly engine: Engine,
+    private readonly sandbox: SandboxProcess,
+    readonly language: Language,
+    private readonly defaultLimits: Limits,
+    private readonly hooks: SessionHooks,
+  ) {}
+
+  /** False once disposed or once its sandbox stopped (a hard limit kill ends a session). */
+  get alive(): boolean {
+    return !this.#closed && this.sandbox.alive;
+  }
+
+  /** When the session last started a run (ms since epoch), for idle expiry. */
+  get lastUsedAt(): number {
+    return this.#lastUsedAt;
+  }
+
+  /** Run code in the session. The request may omit `language`; its limits override the session's. */
+  async execute(request: Omit<ExecuteRequestInput, "language"> & { language?: Language }, options: ExecuteOptions = {}): Promise<Execution> {
+    if (!this.alive) throw new WasmboxError("SESSION_CLOSED", "the session has ended; open a new one");
+    const t0 = performance.now();
+    const input = { ...request, language: request.language ?? this.language, limits: { ...this.defaultLimits, ...request.limits } };
+    const parsed = parseExecuteRequest(input);
+    if (parsed.language !== this.language) {
+      throw new WasmboxError("INVALID_REQUEST", `invalid request: language: this session runs ${this.language}, not ${parsed.language}`);
+    }
+    this.#lastUsedAt = Date.now();
+    const release = await this.hooks.slots.acquire();
+    try {
+      if (!this.alive) throw new WasmboxError("SESSION_CLOSED", "the session has ended; open a new one");
+      return await this.hooks.runOn(this.sandbox, parsed, options, { t0, queuedMs: performance.now() - t0, startMs: 0 });
+    } finally {
+      this.#lastUsedAt = Date.now();
+      release();
+    }
+  }
+
+  async dispose(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.hooks.forget(this.sandbox);
+    await this.sandbox.dispose();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

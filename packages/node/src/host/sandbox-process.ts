@@ -64,6 +64,8 @@ export class SandboxProcess implements AsyncDisposable {
   #stderrTail = "";
   #exited = false;
   #used = false;
+  #running = false;
+  #session = false;
   #onMessage: ((m: SandboxToHost) => void) | null = null;
   readonly #gone: Promise<void>;
 
@@ -105,6 +107,15 @@ export class SandboxProcess implements AsyncDisposable {
     this.ready = this.#boot(options);
     // A sandbox nobody awaits yet must not crash the host with an unhandled rejection.
     this.ready.catch(() => {});
+  }
+
+  /**
+   * Keep this sandbox for a session: it serves several runs one after another, and a run
+   * stopped by its time or output limit is interrupted cooperatively, so the session
+   * survives if the guest stops within the grace period.
+   */
+  keepForSession(): void {
+    this.#session = true;
   }
 
   /** Spawn a sandbox process and start loading its runtime. Await `ready` before `run`. */
@@ -175,9 +186,23 @@ export class SandboxProcess implements AsyncDisposable {
    * the guest finished or a limit stopped it; the sandbox is killed afterwards.
    */
   async run(input: GuestRunInput, handlers: SandboxRunHandlers = {}): Promise<SandboxRunResult> {
-    if (this.#used) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
+    if (this.#running) throw new WasmboxError("ALREADY_USED", "a sandbox runs one program at a time");
+    if (this.#used && !this.#session) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
     this.#used = true;
+    this.#running = true;
+    try {
+      return await this.#runOnce(input, handlers);
+    } finally {
+      this.#running = false;
+      if (!this.#session) this.kill();
+    }
+  }
+
+  async #runOnce(input: GuestRunInput, handlers: SandboxRunHandlers): Promise<SandboxRunResult> {
     await this.ready;
+    if (this.#exited) {
+      return { outcome: null, stoppedBy: null, crash: "the sandbox has already stopped", stdout: "", stderr: "", output: "", executionTimeMs: 0, peakRssBytes: 0 };
+    }
     const { timeoutMs, memoryLimitBytes, maxOutputBytes } = input.limits;
     const stdout: string[] = [];
     const stderr: string[] = [];
@@ -203,6 +228,13 @@ export class SandboxProcess implements AsyncDisposable {
         stoppedBy ??= reason;
         this.kill();
       };
+      // Time and output limits ask the guest to stop first; the kill follows after a grace.
+      const interruptThenKill = (reason: StopReason) => {
+        if (stoppedBy && killTimer) return;
+        stoppedBy ??= reason;
+        this.#send({ t: "interrupt" });
+        killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
+      };
       const append = (stream: GuestStream, text: string) => {
         const room = maxOutputBytes - outputBytes;
         const bytes = utf8Length(text);
@@ -213,17 +245,13 @@ export class SandboxProcess implements AsyncDisposable {
           output.push(kept);
           handlers.onOutput?.(stream, kept);
         }
-        if (bytes > room) stop("output_limit");
+        if (bytes > room) (this.#session ? interruptThenKill : stop)("output_limit");
       };
 
       // Deadline: ask nicely (interrupt flag), then kill. The grace lets a cooperative
       // stop report where the guest was; `time.sleep` and long native calls get the kill.
       let killTimer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = setTimeout(() => {
-        stoppedBy ??= "timeout";
-        this.#send({ t: "interrupt" });
-        killTimer = setTimeout(() => stop("timeout"), graceMs(timeoutMs));
-      }, timeoutMs);
+      const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
       const memoryCap = this.readyRssBytes + memoryLimitBytes + RSS_SLACK_BYTES;
       const memoryWatch = setInterval(() => {
         const rss = readRssBytes(this.#child.pid);
@@ -245,7 +273,7 @@ export class SandboxProcess implements AsyncDisposable {
             finish({ outcome: m.outcome, crash: null, executionTimeMs: m.executionTimeMs });
             break;
           case "fail":
-            if (m.reason === "output_limit") stop("output_limit");
+            if (m.reason === "output_limit") (this.#session ? interruptThenKill : stop)("output_limit");
             else if (m.reason === "memory_limit") {
               stop("memory_limit");
               finish({ outcome: null, crash: null });
@@ -257,7 +285,6 @@ export class SandboxProcess implements AsyncDisposable {
       };
       this.#send({ t: "run", input });
     });
-    this.kill();
     return {
       outcome: result.outcome,
       stoppedBy,

@@ -2,7 +2,7 @@
  * The guest worker: the thread inside a sandbox process where a language runtime loads
  * and guest code runs. It talks to the supervisor only over a private MessagePort handed
  * over before any guest code exists (guest code cannot reach it: it lives in this
- * module's closure), and it serves exactly one run.
+ * module's closure). It serves one run, or a session's runs one after another.
  */
 import { parentPort, type MessagePort } from "node:worker_threads";
 import { OutputRingWriter, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
@@ -39,8 +39,9 @@ async function boot(init: WorkerInit): Promise<void> {
     post({ t: "fail", reason: "load", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });
     return;
   }
-  port.once("message", (msg: { t: "run"; input: GuestRunInput }) => {
-    void run(runtime, msg.input, init.output, post);
+  // One run at a time (the host serialises them); a session sends several.
+  port.on("message", (msg: { t: "run"; input: GuestRunInput }) => {
+    if (msg?.t === "run") void run(runtime, msg.input, init.output, post);
   });
 }
 

@@ -2,7 +2,7 @@
  * Entry point of a sandbox process: the supervisor. It runs no guest code itself. It
  * says hello with a fresh nonce (before any guest code exists), starts the guest worker,
  * relays the worker's messages to the host, and sets the shared interrupt flag when the
- * host asks. The process serves one run; the host kills it afterwards.
+ * host asks. The process serves one run (or a session's runs); the host kills it afterwards.
  */
 import { randomUUID } from "node:crypto";
 import { MessageChannel, Worker } from "node:worker_threads";
@@ -39,6 +39,7 @@ process.on("message", (msg: HostToSandbox) => {
       break;
     case "run":
       drainTimer ??= setInterval(drain, DRAIN_MS);
+      Atomics.store(interrupt, 0, 0); // a session's next run starts uninterrupted
       port?.postMessage({ t: "run", input: msg.input });
       break;
     case "interrupt":
@@ -91,7 +92,6 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
         send({ t: "ready", loadMs: Number(m.loadMs) });
         break;
       case "done":
-        finished = true;
         send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
         break;
       case "fail":

@@ -43,7 +43,8 @@ export class MemoryFs {
   readonly #entries = new Map<string, Entry>([["/", { type: "dir", data: new Uint8Array(), mtimeMs: Date.now() }]]);
   #usedBytes = 0;
 
-  constructor(private readonly capacityBytes: number) {}
+  /** Total bytes the files may hold; writes past it fail with ENOSPC. */
+  constructor(public capacityBytes: number) {}
 
   writeFile(path: string, data: Uint8Array, append = false): void {
     const existing = this.#entries.get(path);

@@ -313,8 +313,8 @@ function makeStream(fd) {
   return { write: function (s) { host.write(fd, typeof s === "string" ? s : utf8Decode(toBytes(s))); return true; }, isTTY: false };
 }
 var process = {
-  argv: ["wasmbox", WORKDIR + "/" + host.filename].concat(JSON.parse(host.argsJson)),
-  env: JSON.parse(host.envJson),
+  argv: [],
+  env: {},
   platform: "wasmbox",
   version: "v0.0.0-quickjs",
   versions: {},
@@ -376,7 +376,13 @@ function describeError(e) {
   stack = stack.split("\n").filter(function (l) { return l.indexOf("wasmbox:") < 0; }).join("\n").replace(/\n+$/, "");
   return stringify({ name: name, message: message, stack: stack });
 }
-return { fireTimer: fireTimer, serialize: serialize, describeError: describeError, pendingTimers: function () { return timers.size; } };
+// Per run (a session runs several programs in one context): argv, env and exit state.
+function configure(filename, argsJson, envJson) {
+  process.argv = ["wasmbox", WORKDIR + "/" + filename].concat(JSON.parse(argsJson));
+  process.env = JSON.parse(envJson);
+  process.exitCode = undefined;
+}
+return { fireTimer: fireTimer, serialize: serialize, describeError: describeError, configure: configure };
 })`;
 
 /** Sources of the ES modules `import`able from guest code, keyed by specifier. */

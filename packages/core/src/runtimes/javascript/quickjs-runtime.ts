@@ -39,48 +39,53 @@ interface Internals {
   fireTimer: QuickJSHandle;
   serialize: QuickJSHandle;
   describeError: QuickJSHandle;
+  configure: QuickJSHandle;
+}
+
+/** The program being run and where its output goes. */
+interface CurrentRun {
+  input: GuestRunInput;
+  io: GuestIO;
 }
 
 class QuickJSRuntimeHost implements LoadedRuntime {
   readonly kind = "quickjs" as const;
-  #used = false;
+  #context: JsContext | undefined;
 
   constructor(
     private readonly module: QuickJSWASMModule,
     private readonly interrupt: Int32Array,
   ) {}
 
+  /** Runs a program. Later runs in the same sandbox (a session) share the context: globals persist. */
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
-    if (this.#used) throw new Error("a QuickJS runtime serves one request; load a new one");
-    this.#used = true;
-    const runtime = this.module.newRuntime();
-    try {
-      return await new JsRun(runtime, input, io, this.interrupt).execute();
-    } finally {
-      runtime.dispose();
-    }
+    this.#context ??= new JsContext(this.module.newRuntime(), this.interrupt);
+    return await this.#context.execute(input, io);
   }
 
-  [Symbol.dispose](): void {}
+  [Symbol.dispose](): void {
+    this.#context?.dispose();
+  }
 }
 
-/** One run: a fresh QuickJS runtime + context, the prelude, the user's code, then the event loop. */
-class JsRun {
+/**
+ * A QuickJS runtime + context with the prelude installed, the in-memory filesystem and
+ * the timer loop. A plain run uses it once; a session runs several programs in it.
+ */
+class JsContext {
   readonly #vm: QuickJSContext;
   readonly #fs: MemoryFs;
-  readonly #inputs: Map<string, Uint8Array>;
+  readonly #internals: Internals;
   readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #dueTimers: number[] = [];
+  #current: CurrentRun | null = null;
   #exitCode: number | null = null;
   #wake: (() => void) | null = null;
 
   constructor(
     private readonly runtime: QuickJSRuntime,
-    private readonly input: GuestRunInput,
-    private readonly io: GuestIO,
     private readonly interrupt: Int32Array,
   ) {
-    runtime.setMemoryLimit(input.limits.memoryLimitBytes);
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     runtime.setInterruptHandler(() => this.#exitCode !== null || Atomics.load(interrupt, 0) !== 0);
     runtime.setModuleLoader((name) => {
@@ -91,75 +96,92 @@ class JsRun {
       return source;
     });
     this.#vm = runtime.newContext();
-    this.#fs = new MemoryFs(input.limits.memoryLimitBytes);
-    this.#inputs = decodeRequestFiles(input.request.files);
+    this.#fs = new MemoryFs(Number.MAX_SAFE_INTEGER);
     this.#fs.mkdir(GUEST_WORKDIR, true);
-    for (const [path, bytes] of this.#inputs) {
-      const full = `${GUEST_WORKDIR}/${path}`;
-      this.#fs.mkdir(full.slice(0, full.lastIndexOf("/")), true);
-      this.#fs.writeFile(full, bytes);
+    this.#internals = this.#installPrelude();
+  }
+
+  get #run(): CurrentRun {
+    if (!this.#current) throw new Error("no program is running");
+    return this.#current;
+  }
+
+  async execute(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    this.#current = { input, io };
+    this.#exitCode = null;
+    this.runtime.setMemoryLimit(input.limits.memoryLimitBytes);
+    this.#fs.capacityBytes = input.limits.memoryLimitBytes;
+    try {
+      for (const [path, bytes] of decodeRequestFiles(input.request.files)) {
+        const full = `${GUEST_WORKDIR}/${path}`;
+        this.#fs.mkdir(full.slice(0, full.lastIndexOf("/")), true);
+        this.#fs.writeFile(full, bytes);
+      }
+      const before = new Map(this.#fs.filesUnder(GUEST_WORKDIR));
+      const outcome = await this.#evaluate(input);
+      if (outcome.status !== "compile_error") outcome.files = this.#changedFiles(before);
+      return outcome;
+    } finally {
+      for (const t of this.#timers.values()) clearTimeout(t);
+      this.#timers.clear();
+      this.#dueTimers.length = 0;
+      this.#current = null;
     }
   }
 
-  async execute(): Promise<GuestOutcome> {
+  async #evaluate(input: GuestRunInput): Promise<GuestOutcome> {
     const vm = this.#vm;
-    let internals: Internals | undefined;
-    try {
-      internals = this.#installPrelude();
-      const { request, filename } = this.input;
-      let code = request.code;
-      if (request.language === "typescript") {
-        const transpiled = await transpileTypeScript(code, filename);
-        if ("error" in transpiled) return this.#fail("compile_error", transpiled.error, 1);
-        code = transpiled.code;
-      }
-      // Scripts give a completion value (the last expression); code using import/export or
-      // top-level await only compiles as a module, which has none.
-      let type: "global" | "module" = "global";
-      const asScript = vm.evalCode(code, filename, { type: "global", compileOnly: true });
-      if (asScript.error) {
-        const asModule = vm.evalCode(code, filename, { type: "module", compileOnly: true });
-        if (asModule.error) {
-          asScript.error.dispose();
-          return this.#fail("compile_error", this.#describe(internals, asModule.error), 1);
-        }
-        asModule.value.dispose();
+    const internals = this.#internals;
+    const { request, filename } = input;
+    this.#call(internals.configure, [filename, JSON.stringify(request.args ?? []), JSON.stringify(request.env ?? {})]);
+    let code = request.code;
+    if (request.language === "typescript") {
+      const transpiled = await transpileTypeScript(code, filename);
+      if ("error" in transpiled) return this.#fail("compile_error", transpiled.error, 1);
+      code = transpiled.code;
+    }
+    // Scripts give a completion value (the last expression); code using import/export or
+    // top-level await only compiles as a module, which has none.
+    let type: "global" | "module" = "global";
+    const asScript = vm.evalCode(code, filename, { type: "global", compileOnly: true });
+    if (asScript.error) {
+      const asModule = vm.evalCode(code, filename, { type: "module", compileOnly: true });
+      if (asModule.error) {
         asScript.error.dispose();
-        type = "module";
-      } else asScript.value.dispose();
-
-      const evaluated = vm.evalCode(code, filename, { type });
-      if (evaluated.error) return this.#thrown(internals, evaluated.error);
-      const main = evaluated.value;
-      try {
-        return await this.#drain(internals, main, type === "global");
-      } finally {
-        main.dispose();
+        return this.#fail("compile_error", this.#describe(asModule.error), 1);
       }
+      asModule.value.dispose();
+      asScript.error.dispose();
+      type = "module";
+    } else asScript.value.dispose();
+
+    const evaluated = vm.evalCode(code, filename, { type });
+    if (evaluated.error) return this.#thrown(evaluated.error);
+    const main = evaluated.value;
+    try {
+      return await this.#drain(main, type === "global");
     } finally {
-      for (const t of this.#timers.values()) clearTimeout(t);
-      if (internals) for (const h of Object.values(internals)) h.dispose();
-      vm.dispose();
+      main.dispose();
     }
   }
 
   /** Runs promise jobs and timers until the main promise settles and nothing is left to do. */
-  async #drain(internals: Internals, main: QuickJSHandle, hasValue: boolean): Promise<GuestOutcome> {
+  async #drain(main: QuickJSHandle, hasValue: boolean): Promise<GuestOutcome> {
     const vm = this.#vm;
     for (;;) {
       const jobs = this.runtime.executePendingJobs();
-      if (jobs.error) return this.#thrown(internals, jobs.error);
+      if (jobs.error) return this.#thrown(jobs.error);
       if (this.#exitCode !== null) return this.#exited();
       const state = vm.getPromiseState(main);
-      if (state.type === "rejected") return this.#thrown(internals, state.error);
-      if (state.type === "fulfilled" && this.#timers.size === 0 && !this.runtime.hasPendingJob()) {
-        const value = hasValue ? this.#serialize(internals, state.value) : null;
+      if (state.type === "rejected") return this.#thrown(state.error);
+      if (state.type === "fulfilled" && this.#timers.size === 0 && this.#dueTimers.length === 0 && !this.runtime.hasPendingJob()) {
+        const value = hasValue ? this.#serialize(state.value) : null;
         if (!state.notAPromise) state.value.dispose();
-        return { status: "ok", error: null, exitCode: 0, value, files: this.#outputFiles() };
+        return { status: "ok", error: null, exitCode: 0, value, files: new Map() };
       }
       if (state.type === "fulfilled" && !state.notAPromise) state.value.dispose();
       if (this.runtime.hasPendingJob()) continue;
-      if (this.#timers.size === 0) {
+      if (this.#timers.size === 0 && this.#dueTimers.length === 0) {
         // Nothing can ever settle the main promise: say so now rather than idle until the timeout.
         return this.#fail(
           "error",
@@ -179,9 +201,9 @@ class JsRun {
       const id = this.#dueTimers.shift();
       if (id === undefined) continue;
       const idHandle = vm.newNumber(id);
-      const fired = vm.callFunction(internals.fireTimer, vm.undefined, idHandle);
+      const fired = vm.callFunction(this.#internals.fireTimer, vm.undefined, idHandle);
       idHandle.dispose();
-      if (fired.error) return this.#thrown(internals, fired.error);
+      if (fired.error) return this.#thrown(fired.error);
       fired.value.dispose();
     }
   }
@@ -201,9 +223,23 @@ class JsRun {
     });
   }
 
+  /** Call a prelude function with string arguments; a failure here is a bug of ours, so it throws. */
+  #call(fn: QuickJSHandle, args: string[]): void {
+    const vm = this.#vm;
+    const handles = args.map((a) => vm.newString(a));
+    const r = vm.callFunction(fn, vm.undefined, ...handles);
+    for (const h of handles) h.dispose();
+    vm.unwrapResult(r).dispose();
+  }
+
+  dispose(): void {
+    for (const h of Object.values(this.#internals)) h.dispose();
+    this.#vm.dispose();
+    this.runtime.dispose();
+  }
+
   #installPrelude(): Internals {
     const vm = this.#vm;
-    const { request, filename } = this.input;
     const host = vm.newObject();
     const str = (h: QuickJSHandle) => vm.getString(h);
     const num = (h: QuickJSHandle) => vm.getNumber(h);
@@ -217,7 +253,7 @@ class JsRun {
     };
     const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined> = {
       write: (fd, text) => {
-        this.io.write(num(fd!) === 2 ? "stderr" : "stdout", str(text!));
+        this.#run.io.write(num(fd!) === 2 ? "stderr" : "stdout", str(text!));
         return undefined;
       },
       setTimer: (id, ms) => {
@@ -244,7 +280,7 @@ class JsRun {
       decodeUtf8: (b) => vm.newString(new TextDecoder().decode(bytes(b!))),
       fromBase64: (s) => vm.newArrayBuffer(base64ToBytes(str(s!)).buffer as ArrayBuffer),
       toBase64: (b) => vm.newString(bytesToBase64(bytes(b!))),
-      stdin: () => vm.newArrayBuffer(new TextEncoder().encode(request.stdin ?? "").buffer),
+      stdin: () => vm.newArrayBuffer(new TextEncoder().encode(this.#run.input.request.stdin ?? "").buffer),
       fsRead: (p) => vm.newArrayBuffer(this.#fs.readFile(str(p!)).slice().buffer),
       fsWrite: (p, data, append) => {
         this.#fs.writeFile(str(p!), bytes(data!), vm.dump(append!) === true);
@@ -270,17 +306,9 @@ class JsRun {
       vm.setProp(host, name, h);
       h.dispose();
     }
-    const props: Record<string, string> = {
-      workdir: GUEST_WORKDIR,
-      filename,
-      argsJson: JSON.stringify(request.args ?? []),
-      envJson: JSON.stringify(request.env ?? {}),
-    };
-    for (const [name, value] of Object.entries(props)) {
-      const h = vm.newString(value);
-      vm.setProp(host, name, h);
-      h.dispose();
-    }
+    const workdir = vm.newString(GUEST_WORKDIR);
+    vm.setProp(host, "workdir", workdir);
+    workdir.dispose();
     const factory = vm.unwrapResult(vm.evalCode(PRELUDE_SOURCE, "wasmbox:prelude"));
     const internalsHandle = vm.unwrapResult(vm.callFunction(factory, vm.undefined, host));
     factory.dispose();
@@ -289,6 +317,7 @@ class JsRun {
       fireTimer: vm.getProp(internalsHandle, "fireTimer"),
       serialize: vm.getProp(internalsHandle, "serialize"),
       describeError: vm.getProp(internalsHandle, "describeError"),
+      configure: vm.getProp(internalsHandle, "configure"),
     };
     internalsHandle.dispose();
     return internals;
@@ -300,10 +329,10 @@ class JsRun {
     return vm.unwrapResult(r);
   }
 
-  #serialize(internals: Internals, value: QuickJSHandle): JsonValue | null {
+  #serialize(value: QuickJSHandle): JsonValue | null {
     const vm = this.#vm;
-    const limit = vm.newNumber(this.input.limits.maxOutputBytes);
-    const r = vm.callFunction(internals.serialize, vm.undefined, value, limit);
+    const limit = vm.newNumber(this.#run.input.limits.maxOutputBytes);
+    const r = vm.callFunction(this.#internals.serialize, vm.undefined, value, limit);
     limit.dispose();
     if (r.error) {
       r.error.dispose();
@@ -314,11 +343,11 @@ class JsRun {
     return JSON.parse(json) as JsonValue;
   }
 
-  #describe(internals: Internals, error: QuickJSHandle): GuestError {
+  #describe(error: QuickJSHandle): GuestError {
     const vm = this.#vm;
-    const filename = this.input.filename;
+    const filename = this.#run.input.filename;
     let raw: { name: string; message: string; stack: string } = { name: "Error", message: "unknown error", stack: "" };
-    const r = vm.callFunction(internals.describeError, vm.undefined, error);
+    const r = vm.callFunction(this.#internals.describeError, vm.undefined, error);
     if (r.error) r.error.dispose();
     else {
       raw = JSON.parse(vm.getString(r.value)) as typeof raw;
@@ -335,41 +364,42 @@ class JsRun {
     };
   }
 
-  #thrown(internals: Internals, error: QuickJSHandle): GuestOutcome {
+  #thrown(error: QuickJSHandle): GuestOutcome {
     if (this.#exitCode !== null) {
       error.dispose();
       return this.#exited();
     }
-    const described = this.#describe(internals, error);
+    const described = this.#describe(error);
     const oom = described.message === "out of memory" || /out of memory/i.test(described.message);
     return this.#fail(oom ? "memory_limit" : "error", described, 1);
   }
 
   #exited(): GuestOutcome {
     const code = this.#exitCode ?? 0;
-    if (code === 0) return { status: "ok", error: null, exitCode: 0, value: null, files: this.#outputFiles() };
+    if (code === 0) return { status: "ok", error: null, exitCode: 0, value: null, files: new Map() };
     return {
       status: "error",
       error: { name: "ProcessExit", message: `exit code ${code}`, traceback: "", line: null },
       exitCode: code,
       value: null,
-      files: this.#outputFiles(),
+      files: new Map(),
     };
   }
 
   #fail(status: GuestOutcome["status"], error: GuestError, exitCode: number): GuestOutcome {
-    if (error.traceback) this.io.write("stderr", error.traceback);
-    return { status, error, exitCode, value: null, files: status === "compile_error" ? new Map() : this.#outputFiles() };
+    if (error.traceback) this.#run.io.write("stderr", error.traceback);
+    return { status, error, exitCode, value: null, files: new Map() };
   }
 
-  #outputFiles(): Map<string, Uint8Array> {
+  /** Files created or changed under the working directory since `before`, within the output caps. */
+  #changedFiles(before: Map<string, Uint8Array>): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
     let total = 0;
     const all = this.#fs.filesUnder(GUEST_WORKDIR);
     for (const path of [...all.keys()].sort()) {
       const data = all.get(path)!;
-      const before = this.#inputs.get(path);
-      if (before && sameBytes(before, data)) continue;
+      const previous = before.get(path);
+      if (previous && sameBytes(previous, data)) continue;
       if (out.size >= OUTPUT_FILE_CAPS.maxFiles || total + data.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
       total += data.byteLength;
       out.set(path, data);

@@ -30,7 +30,6 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
 
 class PythonRuntime implements LoadedRuntime {
   readonly kind = "python" as const;
-  #used = false;
 
   constructor(
     private readonly pyodide: PyodideAPI,
@@ -38,8 +37,6 @@ class PythonRuntime implements LoadedRuntime {
   ) {}
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
-    if (this.#used) throw new Error("a Python runtime serves one request; load a new one");
-    this.#used = true;
     const { request, filename, limits } = input;
     const py = this.pyodide;
 
@@ -51,6 +48,8 @@ class PythonRuntime implements LoadedRuntime {
       py.FS.writeFile(full, bytes);
     }
     this.driver.get("setup")(GUEST_WORKDIR, filename, JSON.stringify(request.args ?? []), JSON.stringify(request.env ?? {}));
+    // What the working directory holds before the code runs: in a session, earlier runs' files too.
+    const before = this.#readFiles();
 
     // Cooperative memory cap: growth past the limit fails inside wasm, which Python
     // reports as MemoryError. The sandbox's process watchdog is the hard backstop.
@@ -68,7 +67,7 @@ class PythonRuntime implements LoadedRuntime {
       error: outcome.error,
       exitCode: outcome.exitCode,
       value: outcome.value === null ? null : JSON.parse(outcome.value),
-      files: this.#collectFiles(inputs),
+      files: this.#changedFiles(before),
     };
   }
 
@@ -100,15 +99,21 @@ class PythonRuntime implements LoadedRuntime {
     });
   }
 
-  #collectFiles(inputs: Map<string, Uint8Array>): Map<string, Uint8Array> {
+  #readFiles(): Map<string, Uint8Array> {
     const out = new Map<string, Uint8Array>();
     const paths = JSON.parse(String(this.driver.get("list_files")())) as string[];
+    for (const path of paths.sort()) out.set(path, this.pyodide.FS.readFile(`${GUEST_WORKDIR}/${path}`) as Uint8Array);
+    return out;
+  }
+
+  /** Files created or changed under the working directory since `before`, within the output caps. */
+  #changedFiles(before: Map<string, Uint8Array>): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
     let total = 0;
-    for (const path of paths.sort()) {
+    for (const [path, bytes] of this.#readFiles()) {
       if (out.size >= OUTPUT_FILE_CAPS.maxFiles) break;
-      const bytes = this.pyodide.FS.readFile(`${GUEST_WORKDIR}/${path}`) as Uint8Array;
-      const before = inputs.get(path);
-      if (before && sameBytes(before, bytes)) continue;
+      const previous = before.get(path);
+      if (previous && sameBytes(previous, bytes)) continue;
       if (total + bytes.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
       total += bytes.byteLength;
       out.set(path, bytes);
