@@ -52,7 +52,14 @@ export function exitCodeFor(result: Pick<ExecuteResult, "status" | "exitCode">):
   }
 }
 
-class UsageError extends Error {}
+class UsageError extends Error {
+  constructor(
+    message: string,
+    readonly hint = "wasmbox run --help",
+  ) {
+    super(message);
+  }
+}
 
 interface RunFlags {
   language?: string;
@@ -121,6 +128,67 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       exitCode = 0;
     });
 
+  program
+    .command("serve")
+    .description("start the HTTP API (settings from HOST, PORT, WASMBOX_DATA_DIR, … — see the README)")
+    .option("--host <host>", "address to listen on (default 127.0.0.1, or HOST)")
+    .option("--port <n>", "port (default 8787, or PORT)", intFlag("--port", 0, 65535))
+    .option("--data-dir <dir>", "SQLite file and stored output files (default ./data, or WASMBOX_DATA_DIR)")
+    .action(async (flags: { host?: string; port?: number; dataDir?: string }) => {
+      const { startServer } = await import("@wasmbox/server");
+      try {
+        await startServer({ host: flags.host, port: flags.port, dataDir: flags.dataDir });
+      } catch (e) {
+        throw new UsageError(e instanceof Error ? e.message : String(e), "wasmbox serve --help");
+      }
+      exitCode = await new Promise<number>(() => {}); // serves until a signal ends the process
+    });
+
+  const keys = program.command("keys").description("manage API keys (stored hashed in the data directory)");
+  const dataDirOption = () => new Option("--data-dir <dir>", "data directory (default ./data, or WASMBOX_DATA_DIR)");
+  keys
+    .command("create")
+    .description("create an API key and print it once")
+    .option("--name <name>", "a label for the key", "default")
+    .addOption(dataDirOption())
+    .action(async (flags: { name: string; dataDir?: string }) => {
+      const store = await openKeyStore(flags.dataDir);
+      const { id, key } = store.keys.create(flags.name);
+      store.close();
+      io.stdout.write(`${key}
+`);
+      io.stderr.write(`created ${id} (${flags.name}); the key is shown only now. Send it as: Authorization: Bearer <key>
+`);
+      exitCode = 0;
+    });
+  keys
+    .command("list")
+    .description("list API keys (ids and names, never the keys)")
+    .addOption(dataDirOption())
+    .action(async (flags: { dataDir?: string }) => {
+      const store = await openKeyStore(flags.dataDir);
+      for (const k of store.keys.list()) {
+        io.stdout.write(`${k.id}  ${k.name.padEnd(20)} created ${new Date(k.createdAt).toISOString()}${k.revokedAt ? `  revoked ${new Date(k.revokedAt).toISOString()}` : ""}
+`);
+      }
+      store.close();
+      exitCode = 0;
+    });
+  keys
+    .command("revoke")
+    .description("revoke an API key by id")
+    .argument("<id>", "key id, as printed by `wasmbox keys list`")
+    .addOption(dataDirOption())
+    .action(async (id: string, flags: { dataDir?: string }) => {
+      const store = await openKeyStore(flags.dataDir);
+      const done = store.keys.revoke(id);
+      store.close();
+      if (!done) throw new UsageError(`no active key with id ${JSON.stringify(id)}`, "wasmbox keys list");
+      io.stderr.write(`revoked ${id}
+`);
+      exitCode = 0;
+    });
+
   try {
     await program.parseAsync(argv, { from: "user" });
     return exitCode;
@@ -130,7 +198,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       return 2; // commander already printed the problem and the usage hint
     }
     if (e instanceof UsageError) {
-      io.stderr.write(`wasmbox: ${e.message}\n(run 'wasmbox run --help' for usage)\n`);
+      io.stderr.write(`wasmbox: ${e.message}\n(run '${e.hint}' for usage)\n`);
       return 2;
     }
     if (isWasmboxError(e, "INVALID_REQUEST")) {
@@ -187,6 +255,12 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
   return exitCodeFor(result);
+}
+
+async function openKeyStore(dataDir: string | undefined) {
+  const { KeyStore, loadConfig, openDatabase } = await import("@wasmbox/server");
+  const db = openDatabase(loadConfig(dataDir === undefined ? {} : { dataDir }).dataDir);
+  return { keys: new KeyStore(db), close: () => db.close() };
 }
 
 function readHostFile(path: string, what: string): string {

@@ -46,6 +46,8 @@ export interface ExecuteOptions {
   onStderr?: (text: string) => void;
   /** Aborting ends the run with status `killed`. */
   signal?: AbortSignal;
+  /** Called when the run leaves the queue and its sandbox starts executing it. */
+  onStart?: () => void;
 }
 
 /** The result contract plus the bytes of the files the guest produced (not part of the JSON). */
@@ -75,18 +77,21 @@ export class Engine implements AsyncDisposable {
   readonly #slots: Semaphore;
   readonly #live = new Set<SandboxProcess>();
   readonly #start: (kind: SandboxKind) => SandboxProcess;
+  #sandboxStarts = 0;
   #disposed = false;
 
   constructor(options: EngineOptions = {}) {
     this.#assets = locateAssets();
     this.#isolation = planIsolation(options.isolation ?? {}, this.#assets.readPaths);
-    this.#start = (kind: SandboxKind) =>
-      SandboxProcess.start({
+    this.#start = (kind: SandboxKind) => {
+      this.#sandboxStarts++;
+      return SandboxProcess.start({
         kind,
         assets: this.#assets,
         isolation: this.#isolation,
         ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
       });
+    };
     this.#pool = new SandboxPool(this.#start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
     this.#slots = new Semaphore(options.maxConcurrentRuns ?? availableParallelism(), options.maxQueuedRuns ?? 256);
   }
@@ -97,10 +102,11 @@ export class Engine implements AsyncDisposable {
   }
 
   /** Runs waiting for a slot / executing now / sandboxes ready per kind. */
-  stats(): { queued: number; active: number; pool: Record<SandboxKind, { ready: number; starting: number }> } {
+  stats(): { queued: number; active: number; sandboxStarts: number; pool: Record<SandboxKind, { ready: number; starting: number }> } {
     return {
       queued: this.#slots.queued,
       active: this.#slots.active,
+      sandboxStarts: this.#sandboxStarts,
       pool: { python: this.#pool.size("python"), quickjs: this.#pool.size("quickjs") },
     };
   }
@@ -192,6 +198,7 @@ export class Engine implements AsyncDisposable {
     t: { t0: number; queuedMs: number; startMs: number },
   ): Promise<Execution> {
     const limits = resolveLimits(request.limits);
+    options.onStart?.();
     const run = await sandbox.run(
       { request, filename: request.filename ?? defaultFilename(request.language), limits },
       {

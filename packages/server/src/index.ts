@@ -1,0 +1,11 @@
+/**
+ * @wasmbox/server — the HTTP API over the wasmbox engine, with embedded SQLite.
+ * @example
+ * const server = await buildServer({ port: 8787 });
+ * console.log(await server.listen());
+ */
+export { buildServer, type WasmboxServer } from "./server.js";
+export { loadConfig, isLoopback, ServerConfigSchema, type ServerConfig, type ServerConfigInput } from "./config.js";
+export { KeyStore, type ApiKeyInfo } from "./store/keys.js";
+export { openDatabase } from "./store/database.js";
+export { startServer } from "./start.js";

@@ -1,0 +1,31 @@
+import type { FastifyInstance } from "fastify";
+import type { RunService } from "../run-service.js";
+import type { SessionService } from "../session-service.js";
+import { idParams, sessionBodySchema, sessionExecuteBodySchema } from "./schemas.js";
+
+export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: SessionService; service: RunService }): void {
+  const { sessions, service } = deps;
+  app.post(
+    "/v1/sessions",
+    { schema: { tags: ["sessions"], summary: "Open a stateful session (its own sandbox; variables, imports and files persist)", body: sessionBodySchema } },
+    async (req, reply) => reply.code(201).send(await sessions.open(req.keyId, req.body)),
+  );
+  app.get("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "A session's state", params: idParams } }, async (req) => {
+    const { id } = req.params as { id: string };
+    return sessions.info(id, req.keyId);
+  });
+  app.post(
+    "/v1/sessions/:id/execute",
+    { schema: { tags: ["sessions"], summary: "Run code in the session and wait for the result", params: idParams, body: sessionExecuteBodySchema } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const entry = sessions.get(id, req.keyId);
+      return await service.executeInSession(req.keyId, id, entry.session, req.body);
+    },
+  );
+  app.delete("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "Close a session and its sandbox", params: idParams } }, async (req, reply) => {
+    const { id } = req.params as { id: string };
+    await sessions.close(id, req.keyId);
+    return reply.code(204).send();
+  });
+}

@@ -1,0 +1,225 @@
+/**
+ * Where HTTP requests become runs: admission (per-key concurrency, queue capacity),
+ * history (every run stored with its request, result and key), live events for SSE,
+ * cancellation, and output files into the blob store.
+ */
+import { createHash, randomUUID } from "node:crypto";
+import {
+  isWasmboxError,
+  parseExecuteRequest,
+  type Engine,
+  type ExecuteRequest,
+  type ExecuteResult,
+  type Execution,
+  type ExecuteOptions,
+  type Session,
+} from "@wasmbox/node";
+import type { ServerConfig } from "./config.js";
+import { HttpError } from "./http-error.js";
+import type { Metrics } from "./metrics.js";
+import type { BlobStore } from "./store/blobs.js";
+import { killedResult, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
+
+export interface LiveEvent {
+  seq: number;
+  type: "status" | "stdout" | "stderr" | "result";
+  data: string;
+}
+
+interface LiveRun {
+  keyId: string | null;
+  abort: AbortController;
+  seq: number;
+  listeners: Set<(e: LiveEvent) => void>;
+  done: Promise<void>;
+  /** Persist each event (async runs, for SSE resume); sync runs keep their output in the result. */
+  persist: boolean;
+}
+
+export type ApiResult = ExecuteResult & { id: string };
+
+export class RunService {
+  readonly #live = new Map<string, LiveRun>();
+  readonly #perKey = new Map<string | null, number>();
+  #closing = false;
+
+  constructor(
+    private readonly engine: Engine,
+    private readonly runs: RunStore,
+    private readonly blobs: BlobStore,
+    private readonly metrics: Metrics,
+    private readonly config: ServerConfig,
+  ) {}
+
+  get activeCount(): number {
+    return this.#live.size;
+  }
+
+  /** POST /v1/execute: run and wait. */
+  async executeSync(keyId: string | null, body: unknown): Promise<ApiResult> {
+    const request = this.#validate(body);
+    const { id, done } = this.#start(keyId, request, "sync", null);
+    const result = await done;
+    return { id, ...result };
+  }
+
+  /** POST /v1/runs: accept, answer with the id at once, run in the background. */
+  createAsync(keyId: string | null, body: unknown): { id: string } {
+    const request = this.#validate(body);
+    const { id, done } = this.#start(keyId, request, "async", null);
+    done.catch(() => {}); // recorded in history; nobody awaits it
+    return { id };
+  }
+
+  /** A session's execute: same history and limits, in the session's own sandbox. */
+  async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<ApiResult> {
+    if (typeof body !== "object" || body === null || Array.isArray(body)) {
+      throw new HttpError(400, "INVALID_REQUEST", "invalid request: (request): expected a JSON object");
+    }
+    const request = this.#validate({ language: session.language, ...body });
+    const { id, done } = this.#start(keyId, request, "session", { sessionId, session });
+    const result = await done;
+    return { id, ...result };
+  }
+
+  /** Cancel a queued or running run of this key. False if it is not live (already finished). */
+  cancel(id: string, keyId: string | null): boolean {
+    const live = this.#live.get(id);
+    if (!live || live.keyId !== keyId) return false;
+    live.abort.abort();
+    return true;
+  }
+
+  /** Live events of a run still in progress, or undefined once it finished. */
+  subscribe(id: string, listener: (e: LiveEvent) => void): (() => void) | undefined {
+    const live = this.#live.get(id);
+    if (!live) return undefined;
+    live.listeners.add(listener);
+    return () => live.listeners.delete(listener);
+  }
+
+  /** Shutdown: refuse new runs, give in-flight ones `graceMs`, then cancel them (recorded as killed). */
+  async drain(graceMs: number): Promise<void> {
+    this.#closing = true;
+    const all = () => Promise.allSettled([...this.#live.values()].map((l) => l.done));
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    await Promise.race([all(), new Promise<void>((r) => (timer = setTimeout(r, graceMs)))]);
+    clearTimeout(timer);
+    for (const live of this.#live.values()) live.abort.abort();
+    await all();
+  }
+
+  #validate(body: unknown): ExecuteRequest {
+    if (this.#closing) throw new HttpError(503, "SHUTTING_DOWN", "the server is shutting down; retry on another instance", { "retry-after": "5" });
+    return parseExecuteRequest(body);
+  }
+
+  #admit(keyId: string | null): void {
+    const active = this.#perKey.get(keyId) ?? 0;
+    if (active >= this.config.maxConcurrentRunsPerKey) {
+      throw new HttpError(
+        429,
+        "TOO_MANY_RUNS",
+        `this API key already has ${active} runs in flight (WASMBOX_MAX_CONCURRENT_RUNS_PER_KEY=${this.config.maxConcurrentRunsPerKey}); wait for one to finish`,
+        { "retry-after": "1" },
+      );
+    }
+    if (this.engine.stats().queued >= this.config.maxQueuedRuns) {
+      throw new HttpError(503, "QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting); retry shortly`, { "retry-after": "1" });
+    }
+  }
+
+  #start(
+    keyId: string | null,
+    request: ExecuteRequest,
+    mode: RunMode,
+    session: { sessionId: string; session: Session } | null,
+  ): { id: string; done: Promise<ExecuteResult> } {
+    this.#admit(keyId);
+    const id = `run_${randomUUID().replaceAll("-", "")}`;
+    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, request: summarize(request), createdAt: Date.now() });
+    this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
+    let resolveDone!: () => void;
+    const live: LiveRun = {
+      keyId,
+      abort: new AbortController(),
+      seq: 0,
+      listeners: new Set(),
+      done: new Promise<void>((r) => (resolveDone = r)),
+      persist: mode === "async",
+    };
+    this.#live.set(id, live);
+    this.#emit(id, live, "status", { status: "queued" });
+    this.metrics.runsActive.inc();
+
+    const options: ExecuteOptions = {
+      signal: live.abort.signal,
+      onStart: () => {
+        this.runs.markRunning(id, Date.now());
+        this.#emit(id, live, "status", { status: "running" });
+      },
+      onStdout: (text) => this.#emit(id, live, "stdout", { text }),
+      onStderr: (text) => this.#emit(id, live, "stderr", { text }),
+    };
+    const run = session ? session.session.execute(request, options) : this.engine.execute(request, options);
+    const done = run
+      .catch((e: unknown) => this.#hostFailure(e))
+      .then((execution) => this.#record(id, live, request, execution))
+      .finally(() => {
+        this.#live.delete(id);
+        this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 1) - 1);
+        this.metrics.runsActive.dec();
+        resolveDone();
+      });
+    return { id, done };
+  }
+
+  /** A host failure during a run (a sandbox that would not start) is still recorded, as killed. */
+  #hostFailure(e: unknown): Execution {
+    const message = isWasmboxError(e) ? `${e.code}: ${e.message}` : e instanceof Error ? e.message : String(e);
+    return { ...killedResult(message), files: [], fileContents: new Map() };
+  }
+
+  #record(id: string, live: LiveRun, request: ExecuteRequest, execution: Execution): ExecuteResult {
+    const { fileContents, ...result } = execution;
+    const stored = new Set<string>();
+    for (const [path, bytes] of fileContents) {
+      if (bytes.byteLength <= this.config.maxStoredFileBytes) {
+        this.blobs.put(bytes);
+        stored.add(path);
+      }
+    }
+    this.runs.finish(id, result, stored, Date.now());
+    this.metrics.runsTotal.inc({ language: request.language, status: result.status });
+    this.metrics.runDuration.observe({ language: request.language }, result.timings.totalMs / 1000);
+    this.#emit(id, live, "result", result);
+    return result;
+  }
+
+  #emit(id: string, live: LiveRun, type: LiveEvent["type"], payload: unknown): void {
+    const event: LiveEvent = { seq: ++live.seq, type, data: JSON.stringify(payload) };
+    if (live.persist) this.runs.appendEvent(id, event.seq, event.type, event.data);
+    for (const l of live.listeners) l(event);
+  }
+}
+
+/** What history keeps of a request (see {@link StoredRequest}). */
+function summarize(request: ExecuteRequest): StoredRequest {
+  return {
+    language: request.language,
+    code: request.code,
+    filename: request.filename ?? null,
+    files: Object.entries(request.files ?? {}).map(([path, content]) => {
+      const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : Buffer.from(content.content, "base64");
+      return { path, size: bytes.byteLength, sha256: sha256(bytes) };
+    }),
+    stdin: request.stdin ?? "",
+    args: request.args ?? [],
+    envNames: Object.keys(request.env ?? {}),
+    limits: request.limits ?? {},
+  };
+}
+
+function sha256(bytes: Uint8Array): string {
+  return createHash("sha256").update(bytes).digest("hex");
+}

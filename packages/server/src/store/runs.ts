@@ -1,0 +1,213 @@
+import type { ExecuteRequest, ExecuteResult, Language, OutputFile, Status } from "@wasmbox/node";
+import type { Db } from "./database.js";
+
+export type RunMode = "sync" | "async" | "session";
+/** A run's lifecycle: queued → running → one of the result statuses. */
+export type RunState = "queued" | "running" | Status;
+
+/** What history keeps of a request: code and inputs, but file *names and hashes* and env *names* only. */
+export interface StoredRequest {
+  language: Language;
+  code: string;
+  filename: string | null;
+  files: Array<{ path: string; size: number; sha256: string }>;
+  stdin: string;
+  args: string[];
+  envNames: string[];
+  limits: NonNullable<ExecuteRequest["limits"]>;
+}
+
+export interface RunRecord {
+  id: string;
+  keyId: string | null;
+  sessionId: string | null;
+  mode: RunMode;
+  language: Language;
+  status: RunState;
+  request: StoredRequest;
+  result: Omit<ExecuteResult, "files"> | null;
+  files: OutputFile[];
+  createdAt: number;
+  startedAt: number | null;
+  finishedAt: number | null;
+}
+
+interface RunRow {
+  id: string;
+  key_id: string | null;
+  session_id: string | null;
+  mode: RunMode;
+  language: Language;
+  status: RunState;
+  request_json: string;
+  result_json: string | null;
+  created_at: number;
+  started_at: number | null;
+  finished_at: number | null;
+}
+
+export interface RunEvent {
+  seq: number;
+  type: string;
+  data: string;
+}
+
+export interface ListQuery {
+  keyId: string | null;
+  status?: RunState | undefined;
+  language?: Language | undefined;
+  limit: number;
+  after?: { createdAt: number; id: string } | undefined;
+}
+
+/** Run history: every run with its request, result, timings and the key that made it. */
+export class RunStore {
+  readonly #insert;
+  readonly #start;
+  readonly #finish;
+  readonly #get;
+  readonly #event;
+  readonly #events;
+  readonly #file;
+  readonly #files;
+
+  constructor(private readonly db: Db) {
+    this.#insert = db.prepare(
+      `INSERT INTO runs (id, key_id, session_id, mode, language, status, request_json, created_at)
+       VALUES (@id, @keyId, @sessionId, @mode, @language, 'queued', @requestJson, @createdAt)`,
+    );
+    this.#start = db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`);
+    this.#finish = db.prepare(`UPDATE runs SET status = ?, result_json = ?, finished_at = ? WHERE id = ?`);
+    this.#get = db.prepare(`SELECT * FROM runs WHERE id = ?`);
+    this.#event = db.prepare(`INSERT INTO run_events (run_id, seq, type, data) VALUES (?, ?, ?, ?)`);
+    this.#events = db.prepare(`SELECT seq, type, data FROM run_events WHERE run_id = ? AND seq > ? ORDER BY seq`);
+    this.#file = db.prepare(`INSERT INTO run_files (run_id, path, sha256, size, mime, stored) VALUES (?, ?, ?, ?, ?, ?)`);
+    this.#files = db.prepare(`SELECT path, sha256, size, mime, stored FROM run_files WHERE run_id = ? ORDER BY path`);
+  }
+
+  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; request: StoredRequest; createdAt: number }): void {
+    this.#insert.run({
+      id: run.id,
+      keyId: run.keyId,
+      sessionId: run.sessionId,
+      mode: run.mode,
+      language: run.request.language,
+      requestJson: JSON.stringify(run.request),
+      createdAt: run.createdAt,
+    });
+  }
+
+  markRunning(id: string, at: number): void {
+    this.#start.run(at, id);
+  }
+
+  /** Record the final status and result (files listed separately), in one transaction. */
+  finish(id: string, result: ExecuteResult, storedPaths: ReadonlySet<string>, at: number): void {
+    const { files, ...rest } = result;
+    this.db.transaction(() => {
+      this.#finish.run(result.status, JSON.stringify(rest), at, id);
+      for (const f of files) this.#file.run(id, f.path, f.sha256, f.size, f.mime, storedPaths.has(f.path) ? 1 : 0);
+    })();
+  }
+
+  appendEvent(id: string, seq: number, type: string, data: string): void {
+    this.#event.run(id, seq, type, data);
+  }
+
+  events(id: string, afterSeq: number): RunEvent[] {
+    return this.#events.all(id, afterSeq) as RunEvent[];
+  }
+
+  /** A run, only if `keyId` owns it (each key sees only its own runs). */
+  get(id: string, keyId: string | null): RunRecord | undefined {
+    const row = this.#get.get(id) as RunRow | undefined;
+    if (!row || row.key_id !== keyId) return undefined;
+    return this.#toRecord(row);
+  }
+
+  /** Whether the stored file of a run exists, with its blob hash. */
+  file(id: string, path: string): { sha256: string; size: number; mime: string; stored: boolean } | undefined {
+    const row = this.db.prepare(`SELECT sha256, size, mime, stored FROM run_files WHERE run_id = ? AND path = ?`).get(id, path) as
+      | { sha256: string; size: number; mime: string; stored: number }
+      | undefined;
+    return row ? { ...row, stored: row.stored === 1 } : undefined;
+  }
+
+  list(q: ListQuery): RunRecord[] {
+    const where = ["key_id IS ?"];
+    const params: unknown[] = [q.keyId];
+    if (q.status) {
+      where.push("status = ?");
+      params.push(q.status);
+    }
+    if (q.language) {
+      where.push("language = ?");
+      params.push(q.language);
+    }
+    if (q.after) {
+      where.push("(created_at < ? OR (created_at = ? AND id < ?))");
+      params.push(q.after.createdAt, q.after.createdAt, q.after.id);
+    }
+    const rows = this.db
+      .prepare(`SELECT * FROM runs WHERE ${where.join(" AND ")} ORDER BY created_at DESC, id DESC LIMIT ?`)
+      .all(...params, q.limit) as RunRow[];
+    return rows.map((r) => this.#toRecord(r));
+  }
+
+  /** Runs a crash left queued or running are marked `killed`, not lost. Returns how many. */
+  recoverInterrupted(at: number): number {
+    const message = "the server stopped before this run finished";
+    const stuck = this.db.prepare(`SELECT id, result_json FROM runs WHERE status IN ('queued', 'running')`).all() as Array<{ id: string }>;
+    const mark = this.db.prepare(`UPDATE runs SET status = 'killed', result_json = ?, finished_at = ? WHERE id = ?`);
+    this.db.transaction(() => {
+      for (const { id } of stuck) mark.run(JSON.stringify(killedResult(message)), at, id);
+    })();
+    return stuck.length;
+  }
+
+  /** Delete runs finished before `before` (ms since epoch). Returns the blob hashes no run refers to any more. */
+  deleteFinishedBefore(before: number): { deleted: number; orphanedBlobs: string[] } {
+    return this.db.transaction(() => {
+      const hashes = this.db
+        .prepare(`SELECT DISTINCT f.sha256 FROM run_files f JOIN runs r ON r.id = f.run_id WHERE r.finished_at < ?`)
+        .all(before) as Array<{ sha256: string }>;
+      const deleted = this.db.prepare(`DELETE FROM runs WHERE finished_at < ?`).run(before).changes;
+      const still = this.db.prepare(`SELECT 1 FROM run_files WHERE sha256 = ? LIMIT 1`);
+      return { deleted, orphanedBlobs: hashes.map((h) => h.sha256).filter((h) => !still.get(h)) };
+    })();
+  }
+
+  #toRecord(row: RunRow): RunRecord {
+    const files = (this.#files.all(row.id) as Array<{ path: string; sha256: string; size: number; mime: string }>).map(
+      ({ path, sha256, size, mime }) => ({ path, sha256, size, mime }),
+    );
+    return {
+      id: row.id,
+      keyId: row.key_id,
+      sessionId: row.session_id,
+      mode: row.mode,
+      language: row.language,
+      status: row.status,
+      request: JSON.parse(row.request_json) as StoredRequest,
+      result: row.result_json ? (JSON.parse(row.result_json) as Omit<ExecuteResult, "files">) : null,
+      files,
+      createdAt: row.created_at,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+    };
+  }
+}
+
+/** The result recorded for a run that was stopped from outside before it could finish. */
+export function killedResult(message: string): Omit<ExecuteResult, "files"> {
+  return {
+    status: "killed",
+    stdout: "",
+    stderr: "",
+    output: "",
+    error: { name: "Killed", message, traceback: "", line: null },
+    exitCode: null,
+    value: null,
+    timings: { queuedMs: 0, startMs: 0, executionTimeMs: 0, totalMs: 0 },
+  };
+}
