@@ -7,7 +7,8 @@ export * from "./contract.js";
 export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } from "./errors.js";
 export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
-export { RUNTIMES, sandboxKindFor } from "./runtimes/index.js";
+export { buildPythonSnapshot, RUNTIMES, sandboxKindFor } from "./runtimes/index.js";
+export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
 export {
   createOutputRingBuffer,
   OutputRingReader,

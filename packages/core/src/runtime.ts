@@ -21,6 +21,11 @@ export interface RuntimeLoadOptions {
    * outside the guest's thread so guest code cannot silence the watchdog.
    */
   interruptBuffer: Int32Array;
+  /**
+   * Python: a memory snapshot to boot from (see `buildPythonSnapshot`), instead of
+   * starting the interpreter and importing the common modules again.
+   */
+  pythonSnapshot?: Uint8Array;
 }
 
 /** Everything a runtime needs to run one request; the request is already validated. */

@@ -19,6 +19,7 @@ import {
 } from "@wasmbox/core";
 import { locateAssets, type NodeAssets } from "./host/assets.js";
 import { planIsolation, type IsolationOptions, type IsolationPlan } from "./host/isolation.js";
+import { loadOrBuildPythonSnapshot, type PythonSnapshot } from "./host/snapshot-cache.js";
 import { SandboxPool } from "./host/pool.js";
 import { SandboxProcess, type SandboxRunResult } from "./host/sandbox-process.js";
 import { Semaphore } from "./host/semaphore.js";
@@ -37,6 +38,11 @@ export interface EngineOptions {
   isolation?: IsolationOptions;
   /** How long a sandbox may take to boot its runtime. Default 60000. */
   startTimeoutMs?: number;
+  /**
+   * Where the Python baseline snapshot is cached. Default: WASMBOX_CACHE_DIR, else
+   * ~/.cache/wasmbox. `false` disables snapshots (every Python sandbox boots from scratch).
+   */
+  cacheDir?: string | false;
 }
 
 export interface ExecuteOptions {
@@ -78,17 +84,23 @@ export class Engine implements AsyncDisposable {
   readonly #live = new Set<SandboxProcess>();
   readonly #start: (kind: SandboxKind) => SandboxProcess;
   #sandboxStarts = 0;
+  #pythonSnapshot: Promise<PythonSnapshot | null> | undefined;
   #disposed = false;
 
   constructor(options: EngineOptions = {}) {
     this.#assets = locateAssets();
     this.#isolation = planIsolation(options.isolation ?? {}, this.#assets.readPaths);
+    const snapshot = () =>
+      options.cacheDir === false
+        ? Promise.resolve(null)
+        : (this.#pythonSnapshot ??= loadOrBuildPythonSnapshot({ assets: this.#assets, isolation: this.#isolation, cacheDir: options.cacheDir }));
     this.#start = (kind: SandboxKind) => {
       this.#sandboxStarts++;
       return SandboxProcess.start({
         kind,
         assets: this.#assets,
         isolation: this.#isolation,
+        ...(kind === "python" ? { pythonSnapshot: snapshot() } : {}),
         ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
       });
     };

@@ -1,5 +1,5 @@
 import type { Language } from "../contract.js";
-import type { RuntimeDescriptor, SandboxKind } from "../runtime.js";
+import type { RuntimeAssets, RuntimeDescriptor, SandboxKind } from "../runtime.js";
 
 /** Every runtime wasmbox ships, keyed by sandbox kind. Loading one imports its code. */
 export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
@@ -14,6 +14,11 @@ export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
     load: async (options) => (await import("./javascript/quickjs-runtime.js")).loadQuickJSRuntime(options),
   },
 };
+
+/** Build the Python baseline snapshot (lazy: loads Pyodide's code only when called). */
+export async function buildPythonSnapshot(assets: RuntimeAssets): Promise<Uint8Array> {
+  return (await import("./python/python-runtime.js")).buildPythonSnapshot(assets);
+}
 
 /** The sandbox kind that runs a language. */
 export function sandboxKindFor(language: Language): SandboxKind {

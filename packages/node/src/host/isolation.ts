@@ -70,7 +70,7 @@ function succeeds(cmd: string, args: string[]): boolean {
 }
 
 /** An unprivileged uid can only start a sandbox if every asset directory (and its ancestors) is world-traversable. */
-function readableByOthers(paths: readonly string[]): boolean {
+export function readableByOthers(paths: readonly string[]): boolean {
   try {
     for (const p of paths) {
       accessSync(p, constants.R_OK);

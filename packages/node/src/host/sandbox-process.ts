@@ -11,7 +11,8 @@ import { join } from "node:path";
 import { truncateUtf8, utf8Length, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type SandboxKind } from "@wasmbox/core";
 import type { HostToSandbox, SandboxFailure, SandboxToHost } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
-import type { IsolationPlan } from "./isolation.js";
+import { readableByOthers, type IsolationPlan } from "./isolation.js";
+import type { PythonSnapshot } from "./snapshot-cache.js";
 
 export interface SandboxProcessOptions {
   kind: SandboxKind;
@@ -21,6 +22,10 @@ export interface SandboxProcessOptions {
   heapLimitMb?: number;
   /** How long booting a runtime may take before the sandbox is declared broken. */
   startTimeoutMs?: number;
+  /** Python: boot from this baseline snapshot (null: boot from scratch). */
+  pythonSnapshot?: Promise<PythonSnapshot | null>;
+  /** `snapshot`: build the Python baseline snapshot instead of serving runs. */
+  mode?: "serve" | "snapshot";
 }
 
 /** Why a run was stopped from outside the guest. */
@@ -55,10 +60,13 @@ export class SandboxProcess implements AsyncDisposable {
   readonly startedAt = performance.now();
   /** Time from spawn until the runtime reported ready. */
   startMs = 0;
+  /** Time the runtime itself took to load inside the sandbox (from the guest thread's view). */
+  loadMs = 0;
   /** Resident memory once ready: the baseline the run's memory limit is added to. */
   readyRssBytes = 0;
 
-  readonly #child: ChildProcess;
+  #child: ChildProcess | undefined;
+  readonly #markGone: () => void;
   readonly #cwd: string;
   #nonce: string | null = null;
   #stderrTail = "";
@@ -67,15 +75,37 @@ export class SandboxProcess implements AsyncDisposable {
   #running = false;
   #session = false;
   #onMessage: ((m: SandboxToHost) => void) | null = null;
+  #onSnapshot: ((bytes: Uint8Array) => void) | null = null;
+  #snapshotPath: string | null = null;
+  #snapshotBytes: Uint8Array | null = null;
+  /** In `snapshot` mode: the snapshot the sandbox built. */
+  snapshot: Promise<Uint8Array> | undefined;
   readonly #gone: Promise<void>;
 
   private constructor(options: SandboxProcessOptions) {
     this.kind = options.kind;
-    const { assets, isolation } = options;
     this.#cwd = mkdtempSync(join(tmpdir(), "wasmbox-sandbox-"));
+    let gone!: () => void;
+    this.#gone = new Promise<void>((resolve) => (gone = resolve));
+    this.#markGone = () => {
+      if (this.#exited) return;
+      this.#exited = true;
+      this.#cleanup();
+      gone();
+    };
+    this.ready = this.#boot(options);
+    // A sandbox nobody awaits yet must not crash the host with an unhandled rejection.
+    this.ready.catch(() => {});
+  }
+
+  #spawn(options: SandboxProcessOptions, snapshot: PythonSnapshot | null): ChildProcess {
+    const { assets, isolation } = options;
+    // The sandbox reads the snapshot file itself when its uid can: cheaper than sending 30 MB.
+    this.#snapshotPath = snapshot?.path && (isolation.uid === null || readableByOthers([snapshot.path])) ? snapshot.path : null;
+    this.#snapshotBytes = snapshot && !this.#snapshotPath ? snapshot.bytes : null;
     const nodeArgs = [
       isolation.permissionFlag,
-      ...assets.readPaths.map((p) => `--allow-fs-read=${p}`),
+      ...[...assets.readPaths, ...(this.#snapshotPath ? [this.#snapshotPath] : [])].map((p) => `--allow-fs-read=${p}`),
       "--allow-worker",
       "--no-addons",
       "--no-warnings",
@@ -83,30 +113,28 @@ export class SandboxProcess implements AsyncDisposable {
       assets.sandboxEntry,
     ];
     const [cmd, ...args] = [...isolation.wrapper, process.execPath, ...nodeArgs];
-    this.#child = spawn(cmd!, args, {
+    const child = spawn(cmd!, args, {
       cwd: this.#cwd,
       env: {},
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "advanced",
     });
-    this.#child.stderr?.setEncoding("utf8");
-    this.#child.stderr?.on("data", (d: string) => {
+    child.stderr?.setEncoding("utf8");
+    child.stderr?.on("data", (d: string) => {
       this.#stderrTail = (this.#stderrTail + d).slice(-4000);
     });
-    this.#child.on("message", (m: SandboxToHost) => this.#receive(m));
-    this.#gone = new Promise<void>((resolve) => {
-      const onGone = () => {
-        if (this.#exited) return;
-        this.#exited = true;
-        this.#cleanup();
-        resolve();
-      };
-      this.#child.on("exit", onGone);
-      this.#child.on("error", onGone);
-    });
-    this.ready = this.#boot(options);
-    // A sandbox nobody awaits yet must not crash the host with an unhandled rejection.
-    this.ready.catch(() => {});
+    child.on("message", (m: SandboxToHost) => this.#receive(m));
+    child.on("exit", this.#markGone);
+    child.on("error", this.#markGone);
+    return child;
+  }
+
+  /**
+   * Start a sandbox: spawn it (once its Python snapshot, if any, is at hand) and load its
+   * runtime. Await `ready` before `run`.
+   */
+  static start(options: SandboxProcessOptions): SandboxProcess {
+    return new SandboxProcess(options);
   }
 
   /**
@@ -118,13 +146,8 @@ export class SandboxProcess implements AsyncDisposable {
     this.#session = true;
   }
 
-  /** Spawn a sandbox process and start loading its runtime. Await `ready` before `run`. */
-  static start(options: SandboxProcessOptions): SandboxProcess {
-    return new SandboxProcess(options);
-  }
-
   get pid(): number | undefined {
-    return this.#child.pid;
+    return this.#child?.pid;
   }
 
   /** True once the runtime has loaded and the sandbox can take a run at once. */
@@ -138,6 +161,9 @@ export class SandboxProcess implements AsyncDisposable {
 
   async #boot(options: SandboxProcessOptions): Promise<void> {
     const timeoutMs = options.startTimeoutMs ?? 60_000;
+    const snapshot = (await options.pythonSnapshot) ?? null;
+    if (this.#exited) throw new WasmboxError("SANDBOX_START_FAILED", `a ${this.kind} sandbox was disposed before it started`);
+    this.#child = this.#spawn(options, snapshot);
     await new Promise<void>((resolve, reject) => {
       let settled = false;
       const fail = (why: string) => {
@@ -151,18 +177,36 @@ export class SandboxProcess implements AsyncDisposable {
         );
       };
       const timer = setTimeout(() => fail(`not ready after ${timeoutMs} ms`), timeoutMs);
+      if (options.mode === "snapshot") this.snapshot = new Promise((r) => (this.#onSnapshot = r));
       void this.#gone.then(() => fail("the sandbox process exited during start-up"));
       this.#onMessage = (m) => {
+        if (m.t === "snapshot" && !settled) {
+          settled = true;
+          clearTimeout(timer);
+          this.#onMessage = null;
+          this.#onSnapshot?.(m.bytes);
+          resolve();
+          return;
+        }
         if (m.t === "ready" && !settled) {
           settled = true;
           clearTimeout(timer);
           this.#onMessage = null;
           this.startMs = performance.now() - this.startedAt;
-          this.readyRssBytes = readRssBytes(this.#child.pid) ?? 0;
+          this.loadMs = m.loadMs;
+          this.readyRssBytes = readRssBytes(this.pid) ?? 0;
           resolve();
         } else if (m.t === "fail") fail(m.message);
       };
-      this.#send({ t: "init", kind: options.kind, assets: options.assets.assets, heapLimitMb: options.heapLimitMb ?? 1024 });
+      this.#send({
+        t: "init",
+        kind: options.kind,
+        assets: options.assets.assets,
+        heapLimitMb: options.heapLimitMb ?? 1024,
+        mode: options.mode ?? "serve",
+        ...(this.#snapshotPath ? { pythonSnapshotPath: this.#snapshotPath } : {}),
+        ...(this.#snapshotBytes ? { pythonSnapshot: this.#snapshotBytes } : {}),
+      });
     });
   }
 
@@ -178,7 +222,7 @@ export class SandboxProcess implements AsyncDisposable {
   }
 
   #send(m: HostToSandbox): void {
-    if (!this.#exited && this.#child.connected) this.#child.send(m);
+    if (!this.#exited && this.#child?.connected) this.#child.send(m);
   }
 
   /**
@@ -254,7 +298,7 @@ export class SandboxProcess implements AsyncDisposable {
       const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
       const memoryCap = this.readyRssBytes + memoryLimitBytes + RSS_SLACK_BYTES;
       const memoryWatch = setInterval(() => {
-        const rss = readRssBytes(this.#child.pid);
+        const rss = readRssBytes(this.pid);
         if (rss === undefined) return;
         peakRssBytes = Math.max(peakRssBytes, rss);
         if (rss > memoryCap) stop("memory_limit");
@@ -299,7 +343,9 @@ export class SandboxProcess implements AsyncDisposable {
 
   /** Kill the process now (idempotent). */
   kill(): void {
-    if (!this.#exited) this.#child.kill("SIGKILL");
+    if (this.#exited) return;
+    if (this.#child) this.#child.kill("SIGKILL");
+    else this.#markGone(); // not spawned yet: it never will be
   }
 
   /** Kill the process and wait until it is gone. */

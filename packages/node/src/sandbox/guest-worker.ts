@@ -4,8 +4,9 @@
  * over before any guest code exists (guest code cannot reach it: it lives in this
  * module's closure). It serves one run, or a session's runs one after another.
  */
+import { readFileSync } from "node:fs";
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { OutputRingWriter, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
+import { buildPythonSnapshot, OutputRingWriter, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
 import type { WorkerToSupervisor } from "./protocol.js";
 
@@ -16,6 +17,11 @@ interface WorkerInit {
   output: SharedArrayBuffer;
   kind: SandboxKind;
   assets: RuntimeAssets;
+  /** `snapshot`: build the Python baseline snapshot and hand it back; no guest code ever runs. */
+  mode: "serve" | "snapshot";
+  pythonSnapshot?: Uint8Array;
+  /** Read the snapshot from this file (verified by the host) instead. */
+  pythonSnapshotPath?: string;
 }
 
 if (!parentPort) throw new Error("guest-worker must run as a worker thread");
@@ -32,8 +38,18 @@ async function boot(init: WorkerInit): Promise<void> {
   try {
     assertPermissionModel();
     lockDownRealm();
+    if (init.mode === "snapshot") {
+      const bytes = await buildPythonSnapshot(init.assets);
+      port.postMessage({ t: "snapshot", bytes } satisfies WorkerToSupervisor, [bytes.buffer as ArrayBuffer]);
+      return;
+    }
     const t0 = performance.now();
-    runtime = await RUNTIMES[init.kind].load({ assets: init.assets, interruptBuffer: interrupt });
+    const pythonSnapshot = init.pythonSnapshotPath ? new Uint8Array(readFileSync(init.pythonSnapshotPath)) : init.pythonSnapshot;
+    runtime = await RUNTIMES[init.kind].load({
+      assets: init.assets,
+      interruptBuffer: interrupt,
+      ...(pythonSnapshot ? { pythonSnapshot } : {}),
+    });
     post({ t: "ready", loadMs: performance.now() - t0 });
   } catch (e) {
     post({ t: "fail", reason: "load", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

@@ -7,7 +7,7 @@
 import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
 
 export type HostToSandbox =
-  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number }
+  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotPath?: string; mode?: "serve" | "snapshot" }
   | { t: "run"; input: GuestRunInput }
   | { t: "interrupt" };
 
@@ -16,6 +16,7 @@ export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";
 export type SandboxToHost =
   | { t: "hello"; nonce: string }
   | { t: "ready"; nonce: string; loadMs: number }
+  | { t: "snapshot"; nonce: string; bytes: Uint8Array }
   | { t: "out"; nonce: string; chunks: OutputChunk[] }
   | { t: "done"; nonce: string; outcome: GuestOutcome; executionTimeMs: number }
   | { t: "fail"; nonce: string; reason: SandboxFailure; message: string };
@@ -23,5 +24,6 @@ export type SandboxToHost =
 /** Messages between the supervisor (sandbox main thread) and its guest worker, on a private port. */
 export type WorkerToSupervisor =
   | { t: "ready"; loadMs: number }
+  | { t: "snapshot"; bytes: Uint8Array }
   | { t: "done"; outcome: GuestOutcome; executionTimeMs: number }
   | { t: "fail"; reason: SandboxFailure; message: string };

@@ -91,6 +91,10 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
       case "ready":
         send({ t: "ready", loadMs: Number(m.loadMs) });
         break;
+      case "snapshot":
+        finished = true;
+        send({ t: "snapshot", bytes: m.bytes });
+        break;
       case "done":
         send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
         break;
@@ -100,7 +104,18 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
         break;
     }
   });
-  worker.postMessage({ t: "init", port: channel.port2, interrupt: interrupt.buffer, output: ringBuffer, kind: init.kind, assets: init.assets }, [
-    channel.port2,
-  ]);
+  worker.postMessage(
+    {
+      t: "init",
+      port: channel.port2,
+      interrupt: interrupt.buffer,
+      output: ringBuffer,
+      kind: init.kind,
+      assets: init.assets,
+      mode: init.mode ?? "serve",
+      pythonSnapshot: init.pythonSnapshot,
+      pythonSnapshotPath: init.pythonSnapshotPath,
+    },
+    [channel.port2],
+  );
 }

@@ -10,8 +10,20 @@ import {
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { DRIVER_SOURCE } from "./driver.js";
+import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
 type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void };
+
+/**
+ * Boot Pyodide, import the recipe's modules, and return a memory snapshot of the
+ * interpreter. Run it where no guest code has ever run: the snapshot is every later
+ * sandbox's starting state.
+ */
+export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"]): Promise<Uint8Array> {
+  const pyodide = await loadPyodide({ indexURL: assets.pyodideIndexURL, env: {}, stdout: () => {}, stderr: () => {}, _makeSnapshot: true });
+  pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
+  return pyodide.makeMemorySnapshot();
+}
 
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
 export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
@@ -21,6 +33,7 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     // Until a run installs its own handlers, anything printed while booting is dropped.
     stdout: () => {},
     stderr: () => {},
+    ...(options.pythonSnapshot ? { _loadSnapshot: options.pythonSnapshot } : {}),
   });
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };

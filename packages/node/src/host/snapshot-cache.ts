@@ -1,0 +1,132 @@
+/**
+ * The Python baseline snapshot on disk: built once per Pyodide version and recipe, inside
+ * a sandbox where no guest code has ever run, then reused by every Python sandbox.
+ * Verified (sha256) when loaded; missing, corrupt or stale files are rebuilt, and any
+ * failure falls back to booting without a snapshot — never a crash.
+ */
+import { createHash } from "node:crypto";
+import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { dirname, join, sep } from "node:path";
+import { SNAPSHOT_RECIPE } from "@wasmbox/core";
+import type { NodeAssets } from "./assets.js";
+import type { IsolationPlan } from "./isolation.js";
+import { SandboxProcess } from "./sandbox-process.js";
+
+const FORMAT = 1;
+
+export interface SnapshotCacheOptions {
+  assets: NodeAssets;
+  isolation: IsolationPlan;
+  /** Where snapshots are kept. Default: WASMBOX_CACHE_DIR, else ~/.cache/wasmbox, else the temp dir. */
+  cacheDir?: string | undefined;
+  /** Told about rebuilds and fallbacks (default: silent). */
+  log?: (message: string) => void;
+}
+
+interface Meta {
+  format: number;
+  key: string;
+  sha256: string;
+  size: number;
+  createdAt: string;
+}
+
+/**
+ * WASMBOX_CACHE_DIR, else `node_modules/.cache/wasmbox` beside the installed packages (so
+ * an unprivileged sandbox uid can read it), else ~/.cache/wasmbox, else the temp dir.
+ */
+export function defaultCacheDir(assets?: NodeAssets): string {
+  if (process.env.WASMBOX_CACHE_DIR) return process.env.WASMBOX_CACHE_DIR;
+  const nodeModules = assets?.readPaths.map((p) => p.split(`${sep}node_modules${sep}`)[0]).find((p, _i, all) => p !== undefined && all.length > 0);
+  const inProject = assets && nodeModules ? join(nodeModules, "node_modules", ".cache", "wasmbox") : undefined;
+  if (inProject) {
+    try {
+      mkdirSync(inProject, { recursive: true });
+      accessSync(inProject, constants.W_OK);
+      return inProject;
+    } catch {
+      // read-only install: fall through
+    }
+  }
+  const home = homedir();
+  return home ? join(home, ".cache", "wasmbox") : join(tmpdir(), "wasmbox-cache");
+}
+
+/** A verified snapshot: its bytes, and the file they came from (so sandboxes can read it themselves). */
+export interface PythonSnapshot {
+  bytes: Uint8Array;
+  path: string | null;
+}
+
+/** The cache key: anything that changes the snapshot's meaning changes the key. */
+export function snapshotKey(assets: NodeAssets): string {
+  const wasm = statSync(join(assets.assets.pyodideIndexURL, "pyodide.asm.wasm"));
+  const material = JSON.stringify({ format: FORMAT, pyodide: assets.versions.pyodide, wasmBytes: wasm.size, recipe: SNAPSHOT_RECIPE });
+  return createHash("sha256").update(material).digest("hex").slice(0, 20);
+}
+
+/** The verified snapshot bytes, building and caching them if needed; null if that failed. */
+export async function loadOrBuildPythonSnapshot(options: SnapshotCacheOptions): Promise<PythonSnapshot | null> {
+  const log = options.log ?? (() => {});
+  try {
+    const dir = options.cacheDir ?? defaultCacheDir(options.assets);
+    const key = snapshotKey(options.assets);
+    const file = join(dir, `python-${key}.snapshot`);
+    const cached = readVerified(file, key);
+    if (cached) return { bytes: cached, path: file };
+    log(`building the Python baseline snapshot (${file}); this happens once per Pyodide version`);
+    const sandbox = SandboxProcess.start({ kind: "python", assets: options.assets, isolation: options.isolation, mode: "snapshot", startTimeoutMs: 120_000 });
+    let bytes: Uint8Array;
+    try {
+      await sandbox.ready;
+      bytes = await sandbox.snapshot!;
+    } finally {
+      await sandbox.dispose();
+    }
+    try {
+      write(file, key, bytes);
+      return { bytes, path: file };
+    } catch (e) {
+      log(`could not cache the snapshot in ${dir}: ${e instanceof Error ? e.message : String(e)}; it is used for this process only`);
+      return { bytes, path: null };
+    }
+  } catch (e) {
+    log(`no Python snapshot (booting from scratch instead): ${e instanceof Error ? e.message : String(e)}`);
+    return null;
+  }
+}
+
+function readVerified(file: string, key: string): Uint8Array | null {
+  let meta: Meta;
+  let bytes: Buffer;
+  try {
+    meta = JSON.parse(readFileSync(`${file}.json`, "utf8")) as Meta;
+    bytes = readFileSync(file);
+  } catch {
+    return null; // missing: build it
+  }
+  const ok =
+    meta.format === FORMAT &&
+    meta.key === key &&
+    meta.size === bytes.byteLength &&
+    createHash("sha256").update(bytes).digest("hex") === meta.sha256;
+  return ok ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+}
+
+function write(file: string, key: string, bytes: Uint8Array): void {
+  mkdirSync(dirname(file), { recursive: true });
+  const meta: Meta = {
+    format: FORMAT,
+    key,
+    sha256: createHash("sha256").update(bytes).digest("hex"),
+    size: bytes.byteLength,
+    createdAt: new Date().toISOString(),
+  };
+  // Write both, then rename: a concurrent reader sees the old pair or the new one, never half.
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, bytes);
+  writeFileSync(`${tmp}.json`, JSON.stringify(meta));
+  renameSync(tmp, file);
+  renameSync(`${tmp}.json`, `${file}.json`);
+}
