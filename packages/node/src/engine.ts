@@ -141,8 +141,9 @@ export class Engine implements AsyncDisposable {
     this.#assertOpen();
     const t0 = performance.now();
     const parsed = parseExecuteRequest(request);
-    const release = await this.#slots.acquire();
+    const release = await this.#slots.acquire(options.signal);
     const queuedMs = performance.now() - t0;
+    if (!release) return cancelledWhileQueued(queuedMs);
     let sandbox: SandboxProcess | undefined;
     try {
       this.#assertOpen();
@@ -271,7 +272,8 @@ export class Session implements AsyncDisposable {
       throw new WasmboxError("INVALID_REQUEST", `invalid request: language: this session runs ${this.language}, not ${parsed.language}`);
     }
     this.#lastUsedAt = Date.now();
-    const release = await this.hooks.slots.acquire();
+    const release = await this.hooks.slots.acquire(options.signal);
+    if (!release) return cancelledWhileQueued(performance.now() - t0);
     try {
       if (!this.alive) throw new WasmboxError("SESSION_CLOSED", "the session has ended; open a new one");
       return await this.hooks.runOn(this.sandbox, parsed, options, { t0, queuedMs: performance.now() - t0, startMs: 0 });
@@ -338,6 +340,22 @@ async function assembleResult(
       totalMs: round(performance.now() - t.t0),
     },
     fileContents: files,
+  };
+}
+
+/** The result of a run cancelled before it left the queue: nothing ran. */
+function cancelledWhileQueued(queuedMs: number): Execution {
+  return {
+    status: "killed",
+    stdout: "",
+    stderr: "",
+    output: "",
+    error: { name: "Killed", message: "the run was cancelled while it waited in the queue; nothing ran", traceback: "", line: null },
+    exitCode: null,
+    value: null,
+    files: [],
+    timings: { queuedMs: round(queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(queuedMs) },
+    fileContents: new Map(),
   };
 }
 

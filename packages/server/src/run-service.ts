@@ -77,6 +77,11 @@ export class RunService {
       throw new HttpError(400, "INVALID_REQUEST", "invalid request: (request): expected a JSON object");
     }
     const request = this.#validate({ language: session.language, ...body });
+    // Checked here, not left to the session: its refusal would be recorded as a killed run
+    // (stored, under the wrong language) and answered 200 instead of 400.
+    if (request.language !== session.language) {
+      throw new HttpError(400, "INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
+    }
     const { id, done } = this.#start(keyId, request, "session", { sessionId, session });
     const result = await done;
     return { id, ...result };
@@ -124,7 +129,11 @@ export class RunService {
         { "retry-after": "1" },
       );
     }
-    if (this.engine.stats().queued >= this.config.maxQueuedRuns) {
+    // Only a run that would have to wait can overflow the queue: with a free slot it starts
+    // at once (this matters for WASMBOX_MAX_QUEUED_RUNS=0, "never queue", which otherwise
+    // refused every run, even on an idle server).
+    const stats = this.engine.stats();
+    if (stats.active >= this.config.maxConcurrentRuns && stats.queued >= this.config.maxQueuedRuns) {
       throw new HttpError(503, "QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting); retry shortly`, { "retry-after": "1" });
     }
   }

@@ -75,6 +75,10 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   // Validation happens once, in the handlers, with the engine's zod schemas; the JSON
   // schemas on routes are for the OpenAPI document.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // The API speaks JSON only: without this, Fastify's built-in text/plain parser hands a
+  // string to the handlers, and a JSON body sent as text/plain fails with a misleading
+  // "expected object, received string" instead of 415 UNSUPPORTED_MEDIA_TYPE.
+  app.removeContentTypeParser("text/plain");
   app.decorateRequest("keyId", null);
 
   app.addHook("onRequest", async (req: FastifyRequest) => {
@@ -181,7 +185,15 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
         const closed = app.close();
         await service.drain(config.shutdownGraceMs);
         await sessions.closeAll();
-        await closed;
+        // app.close() closes the connections that are idle when it starts. One that still had a
+        // request in flight (a sync execute, an SSE stream) goes idle only once its run ended,
+        // and would then hold the shutdown until the keep-alive timeout (72 s): close those too.
+        const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+        try {
+          await closed;
+        } finally {
+          clearInterval(idle);
+        }
         if (!givenEngine) await engine.dispose();
         db.close();
       })();

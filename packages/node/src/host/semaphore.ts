@@ -18,7 +18,12 @@ export class Semaphore {
     return this.#waiting.length;
   }
 
-  async acquire(): Promise<() => void> {
+  /**
+   * Wait for a slot. Resolves to a release function, or to null if `signal` aborted while
+   * waiting (the waiter leaves the queue at once; nothing to release).
+   */
+  async acquire(signal?: AbortSignal): Promise<(() => void) | null> {
+    if (signal?.aborted) return null;
     if (this.#active < this.max) {
       this.#active++;
       return this.#releaser();
@@ -26,7 +31,20 @@ export class Semaphore {
     if (this.#waiting.length >= this.maxQueued) {
       throw new WasmboxError("QUEUE_FULL", `${this.#waiting.length} runs are already waiting (maxQueuedRuns); retry later`);
     }
-    await new Promise<void>((resolve) => this.#waiting.push(resolve));
+    const granted = await new Promise<boolean>((resolve) => {
+      const wake = () => {
+        signal?.removeEventListener("abort", onAbort);
+        resolve(true);
+      };
+      const onAbort = () => {
+        const i = this.#waiting.indexOf(wake);
+        if (i >= 0) this.#waiting.splice(i, 1);
+        resolve(false);
+      };
+      this.#waiting.push(wake);
+      signal?.addEventListener("abort", onAbort, { once: true });
+    });
+    if (!granted) return null;
     this.#active++;
     return this.#releaser();
   }

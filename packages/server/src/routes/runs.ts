@@ -105,7 +105,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
       return reply
         .header("content-type", file.mime)
         .header("etag", `"${file.sha256}"`)
-        .header("content-disposition", `inline; filename="${encodeURIComponent(path.split("/").pop() ?? "file")}"`)
+        .header("content-disposition", contentDisposition(path.split("/").pop() || "file"))
         .send(bytes);
     },
   );
@@ -161,6 +161,16 @@ function streamEvents(reply: FastifyReply, run: RunRecord, lastSeen: number, ser
   live = true;
   for (const e of buffered) write(e);
   if (!unsubscribe) end();
+}
+
+/**
+ * `inline` with the file's own name: a plain ASCII `filename` (quotes, backslashes and
+ * non-ASCII replaced) for old clients, and the exact name as RFC 5987 `filename*`.
+ */
+function contentDisposition(name: string): string {
+  const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
+  const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+  return `inline; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 function synthesize(run: RunRecord): LiveEvent[] {

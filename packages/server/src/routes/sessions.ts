@@ -20,7 +20,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: Se
     async (req) => {
       const { id } = req.params as { id: string };
       const entry = sessions.get(id, req.keyId);
-      return await service.executeInSession(req.keyId, id, entry.session, req.body);
+      return await sessions.use(entry, () => service.executeInSession(req.keyId, id, entry.session, req.body));
     },
   );
   app.delete("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "Close a session and its sandbox", params: idParams } }, async (req, reply) => {

@@ -159,8 +159,16 @@ export class RunStore {
     const message = "the server stopped before this run finished";
     const stuck = this.db.prepare(`SELECT id, result_json FROM runs WHERE status IN ('queued', 'running')`).all() as Array<{ id: string }>;
     const mark = this.db.prepare(`UPDATE runs SET status = 'killed', result_json = ?, finished_at = ? WHERE id = ?`);
+    const lastSeq = this.db.prepare(`SELECT MAX(seq) AS seq FROM run_events WHERE run_id = ?`);
     this.db.transaction(() => {
-      for (const { id } of stuck) mark.run(JSON.stringify(killedResult(message)), at, id);
+      for (const { id } of stuck) {
+        const result = killedResult(message);
+        mark.run(JSON.stringify(result), at, id);
+        // A run with stored events (async) also gets its final `result` event, so an SSE
+        // replay ends the way every finished run's does instead of stopping mid-stream.
+        const { seq } = lastSeq.get(id) as { seq: number | null };
+        if (seq !== null) this.#event.run(id, seq + 1, "result", JSON.stringify({ ...result, files: [] }));
+      }
     })();
     return stuck.length;
   }
