@@ -5,10 +5,14 @@
  * Exit codes: 0 ok · 1 error/compile_error · 124 timeout · 125 output_limit ·
  * 137 memory_limit · 130 killed · the guest's own code when it exits with one ·
  * 2 bad usage · 3 wasmbox itself failed.
+ *
+ * `wasmbox run --server URL` sends the run to a wasmbox server instead (same request, same
+ * exit codes); server errors exit 2 when the request was at fault (4xx) and 3 otherwise.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, resolve, sep } from "node:path";
 import { Command, CommanderError, Option } from "commander";
+import { isWasmboxApiError, WasmboxClient, type ExecuteResult as RemoteResult } from "@wasmbox/client";
 import {
   createEngine,
   isWasmboxError,
@@ -71,6 +75,8 @@ interface RunFlags {
   env: string[];
   outDir?: string;
   json?: boolean;
+  server?: string;
+  apiKey?: string;
 }
 
 function intFlag(flag: string, min: number, max: number) {
@@ -106,6 +112,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--env <k=v>", "set an environment variable in the sandbox (repeatable)", collect, [])
     .option("--out-dir <dir>", "write files the program produced into this directory")
     .option("--json", "print exactly one result JSON on stdout instead of streaming")
+    .option("--server <url>", "run on a wasmbox server (e.g. http://127.0.0.1:8787) instead of locally")
+    .option("--api-key <key>", "API key for --server (default: $WASMBOX_API_KEY)")
     .action(async (path: string, args: string[], flags: RunFlags) => {
       exitCode = await runCommand(path, args, flags, io);
     });
@@ -201,6 +209,12 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       io.stderr.write(`wasmbox: ${e.message}\n(run '${e.hint}' for usage)\n`);
       return 2;
     }
+    if (isWasmboxApiError(e)) {
+      // From --server: a request the server refused (4xx) is the caller's to fix; an
+      // unreachable or failing server (5xx, network, 408/429) is wasmbox failing.
+      io.stderr.write(`wasmbox: ${e.code}: ${e.message}\n`);
+      return e.isClientError ? 2 : 3;
+    }
     if (isWasmboxError(e, "INVALID_REQUEST")) {
       io.stderr.write(`wasmbox: ${e.message}\n`);
       return 2;
@@ -230,6 +244,8 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   if (flags.memoryMb !== undefined) limits.memoryLimitBytes = flags.memoryMb * MiB;
   if (flags.maxOutputBytes !== undefined) limits.maxOutputBytes = flags.maxOutputBytes;
   if (Object.keys(limits).length) request.limits = limits;
+  if (flags.server !== undefined) return await runRemote(request, flags, io);
+  if (flags.apiKey !== undefined) throw new UsageError("--api-key goes with --server URL");
 
   // One-shot: no pre-warmed pool, one sandbox for this run, and Ctrl-C ends it cleanly.
   await using engine = createEngine({ pool: { python: 0, quickjs: 0 } });
@@ -255,6 +271,97 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
   return exitCodeFor(result);
+}
+
+/** `--server`: the same request, run by a wasmbox server; output streamed over SSE unless --json. */
+async function runRemote(request: ExecuteRequestInput, flags: RunFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
+  const client = remoteClient(flags.server!, flags.apiKey ?? process.env.WASMBOX_API_KEY);
+  const abort = new AbortController();
+  let runId: string | undefined;
+  let interrupted = false;
+  let giveUp: ReturnType<typeof setTimeout> | undefined;
+  const cancel = (id: string) => {
+    client.runs.cancel(id).catch(() => {}); // 409: it had already finished
+    // Wait a moment for the `killed` result (and the output before it), then stop waiting.
+    giveUp = setTimeout(() => abort.abort(), 5_000);
+  };
+  const onSignal = () => {
+    // The first Ctrl-C cancels the run on the server (once it has an id); a second one, or
+    // one during --json (no id until the answer), stops waiting at once.
+    if (interrupted || flags.json) abort.abort();
+    else if (runId !== undefined) cancel(runId);
+    interrupted = true;
+  };
+  process.on("SIGINT", onSignal);
+  process.on("SIGTERM", onSignal);
+  let result: (RemoteResult & { id?: string }) | undefined;
+  try {
+    if (flags.json) {
+      // One call; Ctrl-C stops waiting for it (the server finishes the run on its own).
+      result = await client.execute(request, { signal: abort.signal });
+      runId = result.id;
+    } else {
+      const { id } = await client.runs.create(request, { signal: abort.signal });
+      runId = id;
+      if (interrupted) cancel(id); // Ctrl-C arrived while the run was being created
+      for await (const event of client.runs.events(id, { signal: abort.signal })) {
+        if (event.type === "stdout") io.stdout.write(event.data.text);
+        else if (event.type === "stderr") io.stderr.write(event.data.text);
+        else if (event.type === "result") result = event.data;
+      }
+      // The stream ended without a result (it should not): ask for the run itself.
+      result ??= (await client.runs.get(id, { signal: abort.signal })).result ?? undefined;
+      if (!result) throw new Error(`the server ended the event stream of run ${id} before it finished`);
+    }
+  } catch (e) {
+    if (!interrupted) throw e;
+  } finally {
+    clearTimeout(giveUp);
+    process.off("SIGINT", onSignal);
+    process.off("SIGTERM", onSignal);
+  }
+  if (!result) {
+    io.stderr.write(`\nwasmbox: killed: interrupted${runId ? ` (run ${runId} cancelled on the server)` : ""}\n`);
+    return 130;
+  }
+  if (flags.outDir && runId) await downloadOutputs(client, runId, result, flags.outDir, io);
+  if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
+    io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
+  }
+  return interrupted ? 130 : exitCodeFor(result);
+}
+
+function remoteClient(server: string, apiKey: string | undefined): WasmboxClient {
+  // "localhost:8787" means http://localhost:8787.
+  const baseUrl = /^[a-z][a-z0-9+.-]*:\/\//i.test(server) ? server : `http://${server}`;
+  try {
+    return new WasmboxClient({ baseUrl, ...(apiKey ? { apiKey } : {}) });
+  } catch (e) {
+    throw new UsageError(`--server: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** --out-dir with --server: fetch each produced file, refusing any path that would land outside `dir`. */
+async function downloadOutputs(client: WasmboxClient, runId: string, result: RemoteResult, dir: string, io: { stderr: NodeJS.WritableStream }): Promise<void> {
+  const root = resolve(dir);
+  for (const file of result.files) {
+    const target = resolve(root, file.path);
+    if (!target.startsWith(root + sep)) continue;
+    let bytes: Uint8Array;
+    try {
+      ({ bytes } = await client.runs.file(runId, file.path));
+    } catch (e) {
+      // A file the server did not keep (too large, past retention) is reported, not fatal.
+      if (isWasmboxApiError(e) && e.status === 404) {
+        io.stderr.write(`wasmbox: ${e.code}: ${e.message}\n`);
+        continue;
+      }
+      throw e;
+    }
+    mkdirSync(dirname(target), { recursive: true });
+    writeFileSync(target, bytes);
+  }
 }
 
 async function openKeyStore(dataDir: string | undefined) {

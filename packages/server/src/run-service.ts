@@ -56,9 +56,18 @@ export class RunService {
   }
 
   /** POST /v1/execute: run and wait. */
-  async executeSync(keyId: string | null, body: unknown): Promise<ApiResult> {
+  /** POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run. */
+  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<ApiResult> {
     const request = this.#validate(body);
     const { id, done } = this.#start(keyId, request, "sync", null);
+    if (signal) {
+      const onAbort = () => this.cancel(id, keyId);
+      if (signal.aborted) onAbort();
+      else {
+        signal.addEventListener("abort", onAbort, { once: true });
+        void done.finally(() => signal.removeEventListener("abort", onAbort));
+      }
+    }
     const result = await done;
     return { id, ...result };
   }

@@ -189,10 +189,14 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
         // request in flight (a sync execute, an SSE stream) goes idle only once its run ended,
         // and would then hold the shutdown until the keep-alive timeout (72 s): close those too.
         const idle = setInterval(() => app.server.closeIdleConnections(), 50);
+        // Backstop: a connection whose client gave up mid-request is never answered and never
+        // goes idle. Every run has ended by now, so nothing useful is left on any connection.
+        const force = setTimeout(() => app.server.closeAllConnections(), 1000);
         try {
           await closed;
         } finally {
           clearInterval(idle);
+          clearTimeout(force);
         }
         if (!givenEngine) await engine.dispose();
         db.close();

@@ -15,7 +15,19 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
   app.post(
     "/v1/execute",
     { schema: { tags: ["runs"], summary: "Run code and answer with the result (stored in run history)", body: executeBodySchema } },
-    async (req) => await service.executeSync(req.keyId, req.body),
+    async (req, reply) => {
+      // A client that disconnects before the answer cancels its run: no sandbox works for nobody.
+      const gone = new AbortController();
+      const onClose = () => {
+        if (!reply.raw.writableEnded) gone.abort();
+      };
+      reply.raw.once("close", onClose);
+      try {
+        return await service.executeSync(req.keyId, req.body, gone.signal);
+      } finally {
+        reply.raw.off("close", onClose);
+      }
+    },
   );
 
   app.post(

@@ -1,0 +1,18 @@
+/**
+ * @wasmbox/client — a typed client for the wasmbox HTTP API, for Node.js 20+ and browsers.
+ * No runtime dependencies: it uses the global `fetch` and parses Server-Sent Events from the
+ * response stream itself.
+ * @example
+ * import { WasmboxClient, isWasmboxApiError } from "@wasmbox/client";
+ *
+ * const client = new WasmboxClient({ baseUrl: "http://127.0.0.1:8787" });
+ * const { id } = await client.runs.create({ language: "python", code: "print('hello')" });
+ * for await (const event of client.runs.events(id)) {
+ *   if (event.type === "stdout") process.stdout.write(event.data.text);
+ *   if (event.type === "result") console.log(event.data.status);
+ * }
+ */
+export { WasmboxClient, RunsApi, SessionsApi, type WasmboxClientOptions } from "./client.js";
+export { WasmboxApiError, isWasmboxApiError, parseRetryAfter, type ClientErrorCode } from "./errors.js";
+export { SseParser, readSse, type SseMessage, type SseParserOptions } from "./sse.js";
+export type * from "./types.js";

@@ -1,0 +1,148 @@
+/**
+ * The shapes of the wasmbox HTTP API. The request and result come from `@wasmbox/core`
+ * (types only: nothing of core is loaded at run time); the rest mirror the server's answers.
+ */
+import type { ExecuteRequestInput, ExecuteResult, Language, Limits, Status } from "@wasmbox/core";
+
+export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/core";
+
+/** A result as the API returns it: the contract's result plus the run's id in history. */
+export type RunResult = ExecuteResult & { id: string };
+
+/** A run's lifecycle: queued → running → one of the result statuses. */
+export type RunState = "queued" | "running" | Status;
+
+/** How a run was started: `POST /v1/execute`, `POST /v1/runs`, or in a session. */
+export type RunMode = "sync" | "async" | "session";
+
+/** One entry of `GET /v1/runs`. Timestamps are ISO 8601 strings. */
+export interface RunSummary {
+  id: string;
+  status: RunState;
+  language: Language;
+  mode: RunMode;
+  sessionId: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** What run history keeps of a request: code and inputs, file names and hashes, env names only. */
+export interface StoredRequest {
+  language: Language;
+  code: string;
+  filename: string | null;
+  files: Array<{ path: string; size: number; sha256: string }>;
+  stdin: string;
+  args: string[];
+  envNames: string[];
+  limits: Limits;
+}
+
+/** `GET /v1/runs/:id`: the run, its stored request and (once finished) its result. */
+export interface RunDetail extends RunSummary {
+  startedAt: string | null;
+  request: StoredRequest;
+  result: ExecuteResult | null;
+}
+
+/** A page of `GET /v1/runs`, newest first. Pass `nextCursor` as `cursor` for the next page. */
+export interface RunPage {
+  runs: RunSummary[];
+  nextCursor: string | null;
+}
+
+export interface ListRunsQuery {
+  status?: RunState;
+  language?: Language;
+  /** 1 to 200; the server's default is 50. */
+  limit?: number;
+  /** `nextCursor` of the previous page. */
+  cursor?: string;
+}
+
+/** Answer of `DELETE /v1/runs/:id`. */
+export interface CancelResult {
+  id: string;
+  cancelled: true;
+}
+
+/** A file a run produced, as downloaded from `GET /v1/runs/:id/files/*`. */
+export interface RunFile {
+  bytes: Uint8Array;
+  /** The MIME type the server recorded, e.g. `text/plain` or `image/png`. */
+  contentType: string;
+}
+
+/** Events of `GET /v1/runs/:id/events`, in order; the stream ends after `result`. */
+export type RunEvent =
+  | { type: "status"; id: string; data: { status: "queued" | "running" } }
+  | { type: "stdout"; id: string; data: { text: string } }
+  | { type: "stderr"; id: string; data: { text: string } }
+  | { type: "result"; id: string; data: ExecuteResult };
+
+export type RunEventType = RunEvent["type"];
+
+export interface RunEventsOptions {
+  /** Resume after this event id: only later events are sent (the `Last-Event-ID` header). */
+  lastEventId?: string | number;
+  /** Stop the stream; the loop then throws the signal's reason. */
+  signal?: AbortSignal;
+  /**
+   * How many times to reconnect (resuming from the last event received) when the connection
+   * breaks before the `result` event. Default 3; 0 disables.
+   */
+  maxReconnects?: number;
+}
+
+/** `POST /v1/sessions` body. */
+export interface CreateSessionRequest {
+  language: Language;
+  limits?: Limits;
+}
+
+/** A session: its own sandbox, where variables, imports and files persist between runs. */
+export interface SessionInfo {
+  id: string;
+  language: Language;
+  createdAt: string;
+  /** When the session closes if it stays idle. */
+  expiresAt: string;
+  alive: boolean;
+}
+
+/** `POST /v1/sessions/:id/execute` body: a request whose language defaults to the session's. */
+export type SessionExecuteRequest = Omit<ExecuteRequestInput, "language"> & { language?: Language };
+
+export interface RuntimeInfo {
+  language: Language;
+  version: string;
+  runtime: string;
+  extensions: string[];
+}
+
+/** The walls around each sandbox process on the server's host. */
+export interface IsolationInfo {
+  wrapper: string[];
+  networkNamespace: "netns" | "userns+netns" | "none";
+  uid: number | null;
+  permissionFlag: string;
+}
+
+/** `GET /v1/runtimes`. */
+export interface RuntimesInfo {
+  runtimes: RuntimeInfo[];
+  isolation: IsolationInfo;
+}
+
+/** `GET /healthz`. */
+export interface HealthInfo {
+  status: "ok";
+}
+
+/** Per-call options. */
+export interface CallOptions {
+  /** Abort the call; it then rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** Override the client's `timeoutMs` for this call (0: no timeout). */
+  timeoutMs?: number;
+}
