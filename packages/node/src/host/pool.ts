@@ -26,7 +26,9 @@ export class SandboxPool {
     for (let i = idle.length - 1; i >= 0; i--) if (!idle[i]!.alive) idle.splice(i, 1);
     const readyAt = idle.findIndex((s) => s.isReady);
     const sandbox = idle.splice(readyAt >= 0 ? readyAt : 0, 1)[0];
-    this.#refill(kind);
+    // Refill after this turn: spawning blocks for a few ms and must not delay the run that
+    // just took a sandbox.
+    setImmediate(() => this.#refill(kind));
     return sandbox ?? this.start(kind);
   }
 

@@ -32,7 +32,9 @@ const IDLE_POLL_MS = 25;
 /** Compiles the QuickJS-ng wasm module. Each run gets a brand-new QuickJS runtime and context. */
 export async function loadQuickJSRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
   const module = await newQuickJSWASMModuleFromVariant(variant);
-  return new QuickJSRuntimeHost(module, options.interruptBuffer);
+  const host = new QuickJSRuntimeHost(module, options.interruptBuffer);
+  host.prepare();
+  return host;
 }
 
 interface Internals {
@@ -56,6 +58,16 @@ class QuickJSRuntimeHost implements LoadedRuntime {
     private readonly module: QuickJSWASMModule,
     private readonly interrupt: Int32Array,
   ) {}
+
+  /**
+   * Create the context and install the prelude now, before any request exists, and run a
+   * trivial program once so first-call costs (wasm tier-up, prelude compilation) are paid
+   * while the sandbox waits in the pool rather than inside a request.
+   */
+  prepare(): void {
+    this.#context ??= new JsContext(this.module.newRuntime(), this.interrupt);
+    this.#context.warmUp();
+  }
 
   /** Runs a program. Later runs in the same sandbox (a session) share the context: globals persist. */
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
@@ -230,6 +242,14 @@ class JsContext {
     const r = vm.callFunction(fn, vm.undefined, ...handles);
     for (const h of handles) h.dispose();
     vm.unwrapResult(r).dispose();
+  }
+
+  /** Evaluate a trivial script outside any run: no output, no files, nothing left behind. */
+  warmUp(): void {
+    const r = this.#vm.evalCode("void 0", "wasmbox:warmup");
+    if (r.error) r.error.dispose();
+    else r.value.dispose();
+    this.runtime.executePendingJobs();
   }
 
   dispose(): void {

@@ -38,6 +38,8 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
+  // Pay first-call costs (wasm tier-up, the eval path's imports) before any request exists.
+  await (driver.get("warm_up") as unknown as () => Promise<unknown>)();
   return new PythonRuntime(pyodide, driver);
 }
 
