@@ -1,55 +1,15 @@
 /**
  * The shapes of the wasmbox HTTP API. The request and result come from `@wasmbox/core`
- * (types only: nothing of core is loaded at run time); the rest mirror the server's answers.
+ * (types only: nothing of core is loaded at run time), and so do run history and session
+ * shapes, which the server answers with; the rest are the client's own options.
  */
-import type { ExecuteRequestInput, ExecuteResult, Language, Limits, Status } from "@wasmbox/core";
+import type { ExecuteRequestInput, ExecuteResult, Language, Limits, RunState } from "@wasmbox/core";
 
+export type { RunDetail, RunMode, RunPage, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/core";
 export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/core";
 
 /** A result as the API returns it: the contract's result plus the run's id in history. */
 export type RunResult = ExecuteResult & { id: string };
-
-/** A run's lifecycle: queued → running → one of the result statuses. */
-export type RunState = "queued" | "running" | Status;
-
-/** How a run was started: `POST /v1/execute`, `POST /v1/runs`, or in a session. */
-export type RunMode = "sync" | "async" | "session";
-
-/** One entry of `GET /v1/runs`. Timestamps are ISO 8601 strings. */
-export interface RunSummary {
-  id: string;
-  status: RunState;
-  language: Language;
-  mode: RunMode;
-  sessionId: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-/** What run history keeps of a request: code and inputs, file names and hashes, env names only. */
-export interface StoredRequest {
-  language: Language;
-  code: string;
-  filename: string | null;
-  files: Array<{ path: string; size: number; sha256: string }>;
-  stdin: string;
-  args: string[];
-  envNames: string[];
-  limits: Limits;
-}
-
-/** `GET /v1/runs/:id`: the run, its stored request and (once finished) its result. */
-export interface RunDetail extends RunSummary {
-  startedAt: string | null;
-  request: StoredRequest;
-  result: ExecuteResult | null;
-}
-
-/** A page of `GET /v1/runs`, newest first. Pass `nextCursor` as `cursor` for the next page. */
-export interface RunPage {
-  runs: RunSummary[];
-  nextCursor: string | null;
-}
 
 export interface ListRunsQuery {
   status?: RunState;
@@ -100,17 +60,6 @@ export interface CreateSessionRequest {
   limits?: Limits;
 }
 
-/** A session: its own sandbox, where variables, imports and files persist between runs. */
-export interface SessionInfo {
-  id: string;
-  language: Language;
-  createdAt: string;
-  /** When the session closes if it stays idle. */
-  expiresAt: string;
-  alive: boolean;
-}
-
-/** `POST /v1/sessions/:id/execute` body: a request whose language defaults to the session's. */
 export type SessionExecuteRequest = Omit<ExecuteRequestInput, "language"> & { language?: Language };
 
 export interface RuntimeInfo {

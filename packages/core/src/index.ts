@@ -4,6 +4,7 @@
  * packages (`@wasmbox/node`, later a browser host).
  */
 export * from "./contract.js";
+export type { RunDetail, RunMode, RunPage, RunState, RunSummary, SessionInfo, StoredRequest } from "./api.js";
 export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } from "./errors.js";
 export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";

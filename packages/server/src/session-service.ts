@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { parseExecuteRequest, type Engine, type Language, type Limits, type Session } from "@wasmbox/node";
+import { parseExecuteRequest, type Engine, type Limits, type Session, type SessionInfo } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
 import { HttpError, notFound } from "./http-error.js";
 
@@ -22,13 +22,7 @@ interface Ended {
 /** How long an ended session keeps answering 410 SESSION_CLOSED before its id is forgotten (404). */
 const ENDED_MEMORY_MS = 3600_000;
 
-export interface SessionInfo {
-  id: string;
-  language: Language;
-  createdAt: string;
-  expiresAt: string;
-  alive: boolean;
-}
+export type { SessionInfo };
 
 /** Stateful sessions, each with its own sandbox; idle ones expire after `sessionTtlMs`. */
 export class SessionService {

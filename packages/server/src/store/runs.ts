@@ -1,21 +1,7 @@
-import type { ExecuteRequest, ExecuteResult, Language, OutputFile, Status } from "@wasmbox/node";
+import type { ExecuteResult, Language, OutputFile, RunMode, RunState, StoredRequest } from "@wasmbox/node";
+
+export type { RunMode, RunState, StoredRequest };
 import type { Db } from "./database.js";
-
-export type RunMode = "sync" | "async" | "session";
-/** A run's lifecycle: queued → running → one of the result statuses. */
-export type RunState = "queued" | "running" | Status;
-
-/** What history keeps of a request: code and inputs, but file *names and hashes* and env *names* only. */
-export interface StoredRequest {
-  language: Language;
-  code: string;
-  filename: string | null;
-  files: Array<{ path: string; size: number; sha256: string }>;
-  stdin: string;
-  args: string[];
-  envNames: string[];
-  limits: NonNullable<ExecuteRequest["limits"]>;
-}
 
 export interface RunRecord {
   id: string;
