@@ -69,14 +69,19 @@ function succeeds(cmd: string, args: string[]): boolean {
   }
 }
 
-/** An unprivileged uid can only start a sandbox if every asset directory (and its ancestors) is world-traversable. */
+/**
+ * Whether an unprivileged uid can read these paths: every directory on the way must be
+ * world-readable and traversable (r-x), and a file world-readable (r).
+ */
 export function readableByOthers(paths: readonly string[]): boolean {
   try {
     for (const p of paths) {
       accessSync(p, constants.R_OK);
-      for (let dir = p; ; dir = dirname(dir)) {
-        if ((statSync(dir).mode & 0o005) !== 0o005) return false;
-        if (dirname(dir) === dir) break;
+      for (let at = p; ; at = dirname(at)) {
+        const st = statSync(at);
+        const need = st.isDirectory() ? 0o005 : 0o004;
+        if ((st.mode & need) !== need) return false;
+        if (dirname(at) === at) break;
       }
     }
     return true;

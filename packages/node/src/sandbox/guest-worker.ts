@@ -44,7 +44,7 @@ async function boot(init: WorkerInit): Promise<void> {
       return;
     }
     const t0 = performance.now();
-    const pythonSnapshot = init.pythonSnapshotPath ? new Uint8Array(readFileSync(init.pythonSnapshotPath)) : init.pythonSnapshot;
+    const pythonSnapshot = aligned(init.pythonSnapshotPath ? new Uint8Array(readFileSync(init.pythonSnapshotPath)) : init.pythonSnapshot);
     runtime = await RUNTIMES[init.kind].load({
       assets: init.assets,
       interruptBuffer: interrupt,
@@ -59,6 +59,14 @@ async function boot(init: WorkerInit): Promise<void> {
   port.on("message", (msg: { t: "run"; input: GuestRunInput }) => {
     if (msg?.t === "run") void run(runtime, msg.input, init.output, post);
   });
+}
+
+/**
+ * Pyodide reads the snapshot through 32-bit views, so it must start on a word boundary.
+ * Bytes that crossed IPC may sit at any offset inside a larger buffer: copy those.
+ */
+function aligned(bytes: Uint8Array | undefined): Uint8Array | undefined {
+  return bytes && bytes.byteOffset % 8 !== 0 ? bytes.slice() : bytes;
 }
 
 /**
