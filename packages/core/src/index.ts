@@ -8,25 +8,6 @@ export type { RunDetail, RunMode, RunPage, RunState, RunSummary, SessionInfo, St
 export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } from "./errors.js";
 export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
-export { buildPythonSnapshot, RUNTIMES, sandboxKindFor } from "./runtimes/index.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
-export {
-  createOutputRingBuffer,
-  OutputRingReader,
-  OutputRingWriter,
-  type OutputChunk,
-  type OutputRingWriterOptions,
-} from "./guest/output-ring.js";
-export { truncateUtf8, utf8Length } from "./guest/utf8.js";
-export type {
-  GuestIO,
-  GuestOutcome,
-  GuestRunInput,
-  GuestStream,
-  LoadedRuntime,
-  RuntimeAssets,
-  RuntimeDescriptor,
-  RuntimeLoadOptions,
-  SandboxKind,
-} from "./runtime.js";
-export { GUEST_WORKDIR } from "./runtime.js";
+// Everything a sandbox uses (runtimes, output ring, runtime interface) is public too.
+export * from "./guest/index.js";

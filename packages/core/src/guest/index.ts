@@ -1,6 +1,6 @@
 /**
  * What runs inside a sandbox (a locked-down Node process's worker, or a Web Worker):
- * the runtimes and the output batcher. Deliberately free of validation code (zod), so a
+ * the runtimes and the output ring. Deliberately free of validation code (zod), so a
  * sandbox loads as little as possible.
  */
 export { buildPythonSnapshot, RUNTIMES, sandboxKindFor } from "../runtimes/index.js";
