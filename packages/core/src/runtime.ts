@@ -12,6 +12,8 @@ export type SandboxKind = "python" | "quickjs";
 export interface RuntimeAssets {
   /** Directory holding pyodide.asm.wasm, python_stdlib.zip, … (trailing slash). */
   pyodideIndexURL: string;
+  /** QuickJS-ng's wasm file, for platforms that compile it once and share the module. */
+  quickjsWasmURL?: string;
 }
 
 export interface RuntimeLoadOptions {
@@ -26,6 +28,8 @@ export interface RuntimeLoadOptions {
    * starting the interpreter and importing the common modules again.
    */
   pythonSnapshot?: Uint8Array;
+  /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
+  quickjsWasmModule?: WebAssembly.Module;
 }
 
 /** Everything a runtime needs to run one request; the request is already validated. */
@@ -52,10 +56,22 @@ export interface GuestOutcome {
   files: Map<string, Uint8Array>;
 }
 
+export interface RunMode {
+  /**
+   * Run in a brand-new interpreter that nothing before it has touched (QuickJS: a new wasm
+   * instance with its own linear memory). Without it, a run continues the previous run's
+   * interpreter — what sessions want. Runtimes whose guests can reach the host realm
+   * (Pyodide) do not support it; hosts then use a new sandbox per run instead.
+   */
+  fresh?: boolean;
+}
+
 export interface LoadedRuntime extends Disposable {
   readonly kind: SandboxKind;
-  /** Runs one request. A runtime serves a single request and is then disposed. */
-  run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome>;
+  /** Whether `run(…, { fresh: true })` is supported (see {@link RunMode}). */
+  readonly supportsFreshRuns: boolean;
+  /** Runs one request, in the same interpreter as the last run unless `mode.fresh`. */
+  run(input: GuestRunInput, io: GuestIO, mode?: RunMode): Promise<GuestOutcome>;
 }
 
 export interface RuntimeDescriptor {

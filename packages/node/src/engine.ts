@@ -84,6 +84,7 @@ export class Engine implements AsyncDisposable {
   readonly #live = new Set<SandboxProcess>();
   readonly #start: (kind: SandboxKind) => SandboxProcess;
   #sandboxStarts = 0;
+  readonly #maxConcurrentRuns: number;
   #pythonSnapshot: Promise<PythonSnapshot | null> | undefined;
   #disposed = false;
 
@@ -105,7 +106,8 @@ export class Engine implements AsyncDisposable {
       });
     };
     this.#pool = new SandboxPool(this.#start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
-    this.#slots = new Semaphore(options.maxConcurrentRuns ?? availableParallelism(), options.maxQueuedRuns ?? 256);
+    this.#maxConcurrentRuns = options.maxConcurrentRuns ?? availableParallelism();
+    this.#slots = new Semaphore(this.#maxConcurrentRuns, options.maxQueuedRuns ?? 256);
   }
 
   /** How sandboxes are isolated on this machine. */
@@ -145,15 +147,21 @@ export class Engine implements AsyncDisposable {
     const queuedMs = performance.now() - t0;
     if (!release) return cancelledWhileQueued(queuedMs);
     let sandbox: SandboxProcess | undefined;
+    const kind = sandboxKindFor(parsed.language);
     try {
       this.#assertOpen();
       const tStart = performance.now();
-      sandbox = await this.#readySandbox(sandboxKindFor(parsed.language));
+      sandbox = await this.#readySandbox(kind);
+      // QuickJS sandboxes serve many runs, each in a fresh wasm instance; Python's can't
+      // (guest code reaches the sandbox's JS realm), so each Python run gets its own.
+      if (kind === "quickjs") sandbox.keepForReuse();
       return await this.#runOn(sandbox, parsed, options, { t0, queuedMs, startMs: performance.now() - tStart });
     } finally {
       if (sandbox) {
         this.#live.delete(sandbox);
-        void sandbox.dispose();
+        if (kind === "quickjs" && sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
+          this.#pool.release(sandbox, this.#maxConcurrentRuns);
+        } else void sandbox.dispose();
       }
       release();
     }
@@ -294,6 +302,9 @@ export class Session implements AsyncDisposable {
     await this.dispose();
   }
 }
+
+/** A reusable sandbox process is retired after this many runs (bounds any slow leak). */
+const MAX_RUNS_PER_SANDBOX = 1000;
 
 /** Create an engine. Sandboxes start pre-warming at once (see `EngineOptions.pool`). */
 export function createEngine(options?: EngineOptions): Engine {

@@ -22,6 +22,7 @@ export type {
   RuntimeAssets,
   RuntimeDescriptor,
   RuntimeLoadOptions,
+  RunMode,
   SandboxKind,
 } from "../runtime.js";
 export { GUEST_WORKDIR } from "../runtime.js";

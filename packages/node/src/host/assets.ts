@@ -35,7 +35,10 @@ export function locateAssets(): NodeAssets {
     return dir ? (JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as { version: string }).version : "missing";
   };
   cached = {
-    assets: { pyodideIndexURL: `${pyodideDir}/` },
+    assets: {
+      pyodideIndexURL: `${pyodideDir}/`,
+      quickjsWasmURL: join(deps.get("@jitl/quickjs-ng-wasmfile-release-sync") ?? "", "dist", "emscripten-module.wasm"),
+    },
     // Both the linked and the real location of each package: module resolution stats both.
     readPaths: [...new Set([nodePkg, coreLink, ...deps.values()].flatMap((p) => [p, realpathSync(p)]))],
     sandboxEntry: join(nodePkg, "dist", "sandbox", "sandbox-main.js"),

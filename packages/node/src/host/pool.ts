@@ -32,6 +32,20 @@ export class SandboxPool {
     return sandbox ?? this.start(kind);
   }
 
+  /**
+   * Take back a reusable sandbox after a run (see `SandboxProcess.keepForReuse`). It goes
+   * first in line; beyond the target plus `spare`, it is disposed instead.
+   */
+  release(sandbox: SandboxProcess, spare: number): void {
+    const idle = this.#idle.get(sandbox.kind) ?? [];
+    this.#idle.set(sandbox.kind, idle);
+    if (this.#disposed || !sandbox.healthy || idle.length >= (this.targets[sandbox.kind] ?? 0) + spare) {
+      void sandbox.dispose();
+      return;
+    }
+    idle.unshift(sandbox);
+  }
+
   /** Sandboxes waiting for a run, per kind: ready ones, and ones still booting. */
   size(kind: SandboxKind): { ready: number; starting: number } {
     const idle = this.#idle.get(kind) ?? [];

@@ -74,6 +74,11 @@ export class SandboxProcess implements AsyncDisposable {
   #used = false;
   #running = false;
   #session = false;
+  #reusable = false;
+  #freshNext = false;
+  #broken = false;
+  /** Runs this sandbox has served. */
+  runCount = 0;
   #onMessage: ((m: SandboxToHost) => void) | null = null;
   #onSnapshot: ((bytes: Uint8Array) => void) | null = null;
   #snapshotPath: string | null = null;
@@ -144,6 +149,23 @@ export class SandboxProcess implements AsyncDisposable {
    */
   keepForSession(): void {
     this.#session = true;
+    this.#reusable = false;
+    // A sandbox that already served other requests starts the session in a fresh interpreter.
+    this.#freshNext = this.runCount > 0;
+  }
+
+  /**
+   * Reuse this sandbox for many runs, each in a fresh interpreter (only for runtimes whose
+   * guests cannot reach the sandbox's JS realm: QuickJS). Like a session, a time or output
+   * limit interrupts first, so a guest that stops leaves the sandbox usable.
+   */
+  keepForReuse(): void {
+    this.#reusable = true;
+  }
+
+  /** Alive, and no run broke it: it can take another run (sessions, reusable sandboxes). */
+  get healthy(): boolean {
+    return this.alive && !this.#broken;
   }
 
   get pid(): number | undefined {
@@ -231,14 +253,17 @@ export class SandboxProcess implements AsyncDisposable {
    */
   async run(input: GuestRunInput, handlers: SandboxRunHandlers = {}): Promise<SandboxRunResult> {
     if (this.#running) throw new WasmboxError("ALREADY_USED", "a sandbox runs one program at a time");
-    if (this.#used && !this.#session) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
+    if (this.#used && !this.#session && !this.#reusable) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
     this.#used = true;
     this.#running = true;
+    this.runCount++;
     try {
-      return await this.#runOnce(input, handlers);
+      const result = await this.#runOnce(input, handlers);
+      if (result.crash !== null) this.#broken = true;
+      return result;
     } finally {
       this.#running = false;
-      if (!this.#session) this.kill();
+      if (!this.#session && !this.#reusable) this.kill();
     }
   }
 
@@ -253,7 +278,9 @@ export class SandboxProcess implements AsyncDisposable {
     const output: string[] = [];
     let outputBytes = 0;
     let stoppedBy: StopReason | null = null;
-    let peakRssBytes = this.readyRssBytes;
+    // The memory limit applies to this run's growth: measure from where the process is now.
+    const baselineRss = this.runCount > 1 ? (readRssBytes(this.pid) ?? this.readyRssBytes) : this.readyRssBytes;
+    let peakRssBytes = baselineRss;
     const t0 = performance.now();
 
     const result = await new Promise<Pick<SandboxRunResult, "outcome" | "crash"> & { executionTimeMs?: number }>((resolve) => {
@@ -289,14 +316,14 @@ export class SandboxProcess implements AsyncDisposable {
           output.push(kept);
           handlers.onOutput?.(stream, kept);
         }
-        if (bytes > room) (this.#session ? interruptThenKill : stop)("output_limit");
+        if (bytes > room) (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
       };
 
       // Deadline: ask nicely (interrupt flag), then kill. The grace lets a cooperative
       // stop report where the guest was; `time.sleep` and long native calls get the kill.
       let killTimer: ReturnType<typeof setTimeout> | undefined;
       const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
-      const memoryCap = this.readyRssBytes + memoryLimitBytes + RSS_SLACK_BYTES;
+      const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
       const memoryWatch = setInterval(() => {
         const rss = readRssBytes(this.pid);
         if (rss === undefined) return;
@@ -317,7 +344,7 @@ export class SandboxProcess implements AsyncDisposable {
             finish({ outcome: m.outcome, crash: null, executionTimeMs: m.executionTimeMs });
             break;
           case "fail":
-            if (m.reason === "output_limit") (this.#session ? interruptThenKill : stop)("output_limit");
+            if (m.reason === "output_limit") (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
             else if (m.reason === "memory_limit") {
               stop("memory_limit");
               finish({ outcome: null, crash: null });
@@ -327,7 +354,9 @@ export class SandboxProcess implements AsyncDisposable {
             break;
         }
       };
-      this.#send({ t: "run", input });
+      const fresh = this.#reusable || this.#freshNext;
+      this.#freshNext = false;
+      this.#send({ t: "run", input, fresh });
     });
     return {
       outcome: result.outcome,

@@ -6,7 +6,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parentPort, type MessagePort } from "node:worker_threads";
-import { buildPythonSnapshot, OutputRingWriter, RUNTIMES, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
+import { buildPythonSnapshot, OutputRingWriter, RUNTIMES, type RuntimeLoadOptions, type GuestRunInput, type LoadedRuntime, type RuntimeAssets, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
 import type { WorkerToSupervisor } from "./protocol.js";
 
@@ -45,10 +45,14 @@ async function boot(init: WorkerInit): Promise<void> {
     }
     const t0 = performance.now();
     const pythonSnapshot = aligned(init.pythonSnapshotPath ? new Uint8Array(readFileSync(init.pythonSnapshotPath)) : init.pythonSnapshot);
+    // QuickJS is compiled once per sandbox; every fresh run instantiates it anew.
+    const quickjsWasmModule =
+      init.kind === "quickjs" && init.assets.quickjsWasmURL ? await compileWasm(readFileSync(init.assets.quickjsWasmURL)) : undefined;
     runtime = await RUNTIMES[init.kind].load({
       assets: init.assets,
       interruptBuffer: interrupt,
       ...(pythonSnapshot ? { pythonSnapshot } : {}),
+      ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
     });
     post({ t: "ready", loadMs: performance.now() - t0 });
   } catch (e) {
@@ -56,9 +60,15 @@ async function boot(init: WorkerInit): Promise<void> {
     return;
   }
   // One run at a time (the host serialises them); a session sends several.
-  port.on("message", (msg: { t: "run"; input: GuestRunInput }) => {
-    if (msg?.t === "run") void run(runtime, msg.input, init.output, post);
+  port.on("message", (msg: { t: "run"; input: GuestRunInput; fresh?: boolean }) => {
+    if (msg?.t === "run") void run(runtime, msg.input, msg.fresh === true, init.output, post);
   });
+}
+
+/** `WebAssembly.compile`, typed for this package (whose lib has no DOM/wasm declarations). */
+function compileWasm(bytes: Uint8Array): Promise<RuntimeLoadOptions["quickjsWasmModule"]> {
+  const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<RuntimeLoadOptions["quickjsWasmModule"]> } }).WebAssembly;
+  return wasm.compile(bytes);
 }
 
 /**
@@ -83,6 +93,7 @@ function assertPermissionModel(): void {
 async function run(
   runtime: LoadedRuntime,
   input: GuestRunInput,
+  fresh: boolean,
   ring: SharedArrayBuffer,
   post: (m: WorkerToSupervisor) => void,
 ): Promise<void> {
@@ -92,7 +103,7 @@ async function run(
   });
   const t0 = performance.now();
   try {
-    const outcome = await runtime.run(input, { write: (stream, text) => output.write(stream, text) });
+    const outcome = await runtime.run(input, { write: (stream, text) => output.write(stream, text) }, { fresh });
     post({ t: "done", outcome, executionTimeMs: performance.now() - t0 });
   } catch (e) {
     post({ t: "fail", reason: "crash", message: e instanceof Error ? (e.stack ?? e.message) : String(e) });

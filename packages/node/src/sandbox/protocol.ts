@@ -8,7 +8,7 @@ import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKi
 
 export type HostToSandbox =
   | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotPath?: string; mode?: "serve" | "snapshot" }
-  | { t: "run"; input: GuestRunInput }
+  | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };
 
 export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";

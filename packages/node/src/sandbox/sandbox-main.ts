@@ -14,8 +14,19 @@ type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
 const ipcSend = process.send?.bind(process);
 if (!ipcSend) throw new Error("sandbox-main must be started by the wasmbox host with an IPC channel");
 const nonce = randomUUID();
+let pendingSends = 0;
+let exiting = false;
 const send = (m: Unnonced<SandboxToHost>) => {
-  ipcSend({ ...m, nonce } as SandboxToHost);
+  pendingSends++;
+  ipcSend({ ...m, nonce } as SandboxToHost, undefined, undefined, () => {
+    pendingSends--;
+    if (exiting && pendingSends === 0) process.exit(1);
+  });
+};
+/** End the sandbox once every message already sent has left (a 30 MB snapshot takes a while). */
+const exitWhenFlushed = () => {
+  exiting = true;
+  if (pendingSends === 0) process.exit(1);
 };
 
 // If the host goes away, so does the sandbox: no orphans.
@@ -40,7 +51,7 @@ process.on("message", (msg: HostToSandbox) => {
     case "run":
       drainTimer ??= setInterval(drain, DRAIN_MS);
       Atomics.store(interrupt, 0, 0); // a session's next run starts uninterrupted
-      port?.postMessage({ t: "run", input: msg.input });
+      port?.postMessage({ t: "run", input: msg.input, fresh: msg.fresh === true });
       break;
     case "interrupt":
       Atomics.store(interrupt, 0, 2); // SIGINT: Pyodide raises KeyboardInterrupt, QuickJS's handler stops.
@@ -71,18 +82,21 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
   // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.
   worker.stdout.resume();
   worker.stderr.resume();
+  // 'error' (an uncaught exception, the heap limit) always comes before 'exit'.
+  let failure: Unnonced<SandboxToHost> | null = null;
   worker.on("error", (e: Error & { code?: string }) => {
     if (finished) return;
-    drain();
-    finished = true;
     const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
-    send({ t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message });
+    failure = { t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message };
   });
   worker.on("exit", (code) => {
-    if (finished) return;
-    drain();
+    // Without its guest thread the sandbox is useless: say why (if nobody was told yet), then
+    // end the process so the host sees it gone rather than sending it runs nobody will serve.
+    const message = finished ? null : (failure ?? { t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
     finished = true;
-    send({ t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
+    drain();
+    if (message) send(message);
+    exitWhenFlushed();
   });
   port.on("message", (m: WorkerToSupervisor) => {
     if (finished || typeof m !== "object" || m === null) return;

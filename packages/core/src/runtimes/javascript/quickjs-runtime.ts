@@ -6,6 +6,7 @@ import {
   type QuickJSHandle,
   type QuickJSRuntime,
   type QuickJSWASMModule,
+  newVariant,
 } from "quickjs-emscripten-core";
 import type { GuestError, JsonValue } from "../../contract.js";
 import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
@@ -15,6 +16,7 @@ import {
   type GuestOutcome,
   type GuestRunInput,
   type LoadedRuntime,
+  type RunMode,
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
@@ -31,9 +33,9 @@ const IDLE_POLL_MS = 25;
 
 /** Compiles the QuickJS-ng wasm module. Each run gets a brand-new QuickJS runtime and context. */
 export async function loadQuickJSRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
-  const module = await newQuickJSWASMModuleFromVariant(variant);
-  const host = new QuickJSRuntimeHost(module, options.interruptBuffer);
-  host.prepare();
+  const chosen = options.quickjsWasmModule ? newVariant(variant, { wasmModule: options.quickjsWasmModule }) : variant;
+  const host = new QuickJSRuntimeHost(() => newQuickJSWASMModuleFromVariant(chosen), options.interruptBuffer);
+  await host.prepare();
   return host;
 }
 
@@ -52,31 +54,61 @@ interface CurrentRun {
 
 class QuickJSRuntimeHost implements LoadedRuntime {
   readonly kind = "quickjs" as const;
+  // Guest JS lives inside QuickJS's wasm memory and has no bridge to this realm, so a new
+  // wasm instance is a clean slate: sandboxes can serve many fresh runs.
+  readonly supportsFreshRuns = true;
   #context: JsContext | undefined;
+  #used = false;
+  #next: Promise<JsContext | undefined> | undefined;
 
   constructor(
-    private readonly module: QuickJSWASMModule,
+    private readonly newModule: () => Promise<QuickJSWASMModule>,
     private readonly interrupt: Int32Array,
   ) {}
 
   /**
-   * Create the context and install the prelude now, before any request exists, and run a
+   * Create a context and install the prelude now, before any request exists, and run a
    * trivial program once so first-call costs (wasm tier-up, prelude compilation) are paid
    * while the sandbox waits in the pool rather than inside a request.
    */
-  prepare(): void {
-    this.#context ??= new JsContext(this.module.newRuntime(), this.interrupt);
-    this.#context.warmUp();
+  async prepare(): Promise<void> {
+    this.#context ??= await this.#newContext();
   }
 
-  /** Runs a program. Later runs in the same sandbox (a session) share the context: globals persist. */
-  async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
-    this.#context ??= new JsContext(this.module.newRuntime(), this.interrupt);
-    return await this.#context.execute(input, io);
+  async #newContext(): Promise<JsContext> {
+    const module = await this.newModule();
+    const context = new JsContext(module.newRuntime(), this.interrupt);
+    context.warmUp();
+    return context;
+  }
+
+  /**
+   * Runs a program. With `fresh`, it gets a new wasm instance no earlier run touched (the
+   * next one is prepared as soon as a run ends); without, it continues the last run's
+   * context, so a session's globals persist.
+   */
+  async run(input: GuestRunInput, io: GuestIO, mode: RunMode = {}): Promise<GuestOutcome> {
+    if (mode.fresh && this.#used) {
+      this.#context?.dispose();
+      this.#context = undefined;
+      this.#context = (await this.#next) ?? (await this.#newContext());
+      this.#next = undefined;
+      this.#used = false;
+    }
+    this.#context ??= await this.#newContext();
+    this.#used = true;
+    try {
+      return await this.#context.execute(input, io);
+    } finally {
+      // Prepare the next clean slate while the sandbox waits for its next request.
+      // A failed preparation is retried when the run comes (never an unhandled rejection).
+      if (mode.fresh) this.#next = this.#newContext().catch(() => undefined);
+    }
   }
 
   [Symbol.dispose](): void {
     this.#context?.dispose();
+    void this.#next?.then((c) => c?.dispose());
   }
 }
 
@@ -99,7 +131,9 @@ class JsContext {
     private readonly interrupt: Int32Array,
   ) {
     runtime.setMaxStackSize(MAX_STACK_BYTES);
-    runtime.setInterruptHandler(() => this.#exitCode !== null || Atomics.load(interrupt, 0) !== 0);
+    // Only a running program can be interrupted: preparing a context (prelude, warm-up)
+    // must not trip over a flag a previous run's timeout left set.
+    runtime.setInterruptHandler(() => this.#current !== null && (this.#exitCode !== null || Atomics.load(interrupt, 0) !== 0));
     runtime.setModuleLoader((name) => {
       const source = builtinModuleSource(name);
       if (source === undefined) {

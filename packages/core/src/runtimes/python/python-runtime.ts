@@ -45,6 +45,8 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
 
 class PythonRuntime implements LoadedRuntime {
   readonly kind = "python" as const;
+  // Python can reach this thread's JS realm (`import js`): a fresh run needs a fresh sandbox.
+  readonly supportsFreshRuns = false;
 
   constructor(
     private readonly pyodide: PyodideAPI,
