@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
-import { dirname, join, sep } from "node:path";
+import { dirname, join } from "node:path";
 import { SNAPSHOT_RECIPE } from "@wasmbox/core";
 import type { NodeAssets } from "./assets.js";
 import type { IsolationPlan } from "./isolation.js";
@@ -33,13 +33,14 @@ interface Meta {
 }
 
 /**
- * WASMBOX_CACHE_DIR, else `node_modules/.cache/wasmbox` beside the installed packages (so
- * an unprivileged sandbox uid can read it), else ~/.cache/wasmbox, else the temp dir.
+ * WASMBOX_CACHE_DIR, else `node_modules/.cache/wasmbox` inside the @wasmbox/node package
+ * (so an unprivileged sandbox uid can read it), else ~/.cache/wasmbox, else the temp dir.
  */
 export function defaultCacheDir(assets?: NodeAssets): string {
   if (process.env.WASMBOX_CACHE_DIR) return process.env.WASMBOX_CACHE_DIR;
-  const nodeModules = assets?.readPaths.map((p) => p.split(`${sep}node_modules${sep}`)[0]).find((p, _i, all) => p !== undefined && all.length > 0);
-  const inProject = assets && nodeModules ? join(nodeModules, "node_modules", ".cache", "wasmbox") : undefined;
+  // readPaths[0] is @wasmbox/node's own directory (see locateAssets).
+  const nodePackage = assets?.readPaths[0];
+  const inProject = nodePackage ? join(nodePackage, "node_modules", ".cache", "wasmbox") : undefined;
   if (inProject) {
     try {
       mkdirSync(inProject, { recursive: true });
