@@ -4,9 +4,14 @@
  * OpenAPI are all derived from them.
  */
 import { z } from "zod";
+import { checkCompileFlag, type CompiledLanguage } from "./runtimes/compilers/flags.js";
 
 /** Languages the engine knows. `wasmbox runtimes` lists which are installed. */
-export const LANGUAGES = ["python", "javascript", "typescript"] as const;
+export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"] as const;
+/** Languages compiled to WebAssembly before they run. */
+export const COMPILED_LANGUAGES = ["c", "cpp", "assemblyscript"] as const satisfies readonly CompiledLanguage[];
+/** Languages that run as a WebAssembly module (compiled ones and raw `wasm`). */
+export const WASM_LANGUAGES = [...COMPILED_LANGUAGES, "wasm"] as const;
 export const LanguageSchema = z.enum(LANGUAGES, {
   error: (issue) =>
     `unknown language ${JSON.stringify(issue.input)}: expected one of ${LANGUAGES.join(", ")}`,
@@ -84,7 +89,67 @@ export type FileContent = z.infer<typeof FileContentSchema>;
 
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
-export const ExecuteRequestSchema = z
+export const OPTIMIZE_LEVELS = ["0", "1", "2", "3", "s", "z"] as const;
+
+/** How C, C++ and AssemblyScript are compiled. */
+export const CompileOptionsSchema = z
+  .object({
+    /** `-O` level (AssemblyScript: optimize/shrink level). Default "2". */
+    optimize: z.enum(OPTIMIZE_LEVELS, { error: `optimize must be one of ${OPTIMIZE_LEVELS.join(", ")}` }).optional(),
+    /** Extra compiler flags, from an allowlist (see docs). */
+    flags: z.array(z.string().min(1).max(256)).max(64, "at most 64 flags").optional(),
+  })
+  .strict();
+export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
+
+/** Host functions a module may import when the request grants them (`wasm.imports`). */
+export const HOST_IMPORT_NAMES = [
+  "env.log_i32",
+  "env.log_i64",
+  "env.log_f32",
+  "env.log_f64",
+  "env.log_str",
+  "env.now_ms",
+  "env.abort",
+  "env.trace",
+  "env.seed",
+  "env.Date.now",
+  "env.performance.now",
+  "env.console.log",
+  "env.console.info",
+  "env.console.debug",
+  "env.console.warn",
+  "env.console.error",
+] as const;
+export type HostImportName = (typeof HOST_IMPORT_NAMES)[number];
+
+/** How a WebAssembly module runs: a WASI command (`_start`), or one export called with arguments. */
+export const WasmOptionsSchema = z
+  .object({
+    /** Call this export instead of running `_start`; its return value becomes `value`. */
+    invoke: z
+      .object({
+        export: z.string().min(1).max(256),
+        /** Numbers; i64 arguments may also be decimal strings (beyond 2^53). */
+        args: z.array(z.union([z.number(), z.string().regex(/^-?\d{1,20}$/, "i64 arguments given as strings must be decimal integers")])).max(64).optional(),
+      })
+      .strict()
+      .optional(),
+    /** Host functions the module may import, by `module.name`. Nothing else is granted. */
+    imports: z
+      .array(
+        z.enum(HOST_IMPORT_NAMES, {
+          error: (issue) => `unknown host function ${JSON.stringify(issue.input)}: wasmbox can grant ${HOST_IMPORT_NAMES.join(", ")}`,
+        }),
+      )
+      .max(64)
+      .optional(),
+  })
+  .strict();
+export type WasmOptions = z.infer<typeof WasmOptionsSchema>;
+
+/** The request's fields, without the cross-field checks (for schemas derived from it). */
+export const ExecuteRequestObjectSchema = z
   .object({
     language: LanguageSchema,
     code: z
@@ -107,8 +172,31 @@ export const ExecuteRequestSchema = z
       )
       .optional(),
     limits: LimitsSchema.optional(),
+    /** C, C++, AssemblyScript: optimisation level and extra flags. */
+    compile: CompileOptionsSchema.optional(),
+    /** C, C++, AssemblyScript, wasm: which export to call and which host functions to grant. */
+    wasm: WasmOptionsSchema.optional(),
   })
   .strict();
+
+export const ExecuteRequestSchema = ExecuteRequestObjectSchema.superRefine((request, ctx) => {
+    const compiled = (COMPILED_LANGUAGES as readonly string[]).includes(request.language);
+    if (request.compile && !compiled) {
+      ctx.addIssue({ code: "custom", path: ["compile"], message: `compile options apply to ${COMPILED_LANGUAGES.join(", ")}, not ${request.language}` });
+    }
+    if (request.wasm && !(WASM_LANGUAGES as readonly string[]).includes(request.language)) {
+      ctx.addIssue({ code: "custom", path: ["wasm"], message: `wasm options apply to ${WASM_LANGUAGES.join(", ")}, not ${request.language}` });
+    }
+    if (compiled) {
+      request.compile?.flags?.forEach((flag, i) => {
+        const problem = checkCompileFlag(request.language as CompiledLanguage, flag);
+        if (problem) ctx.addIssue({ code: "custom", path: ["compile", "flags", i], message: problem });
+      });
+    }
+    if (request.language === "wasm" && request.code.trim() === "") {
+      ctx.addIssue({ code: "custom", path: ["code"], message: "code must hold the module: base64 of a .wasm binary, or WebAssembly text (WAT)" });
+    }
+  });
 export type ExecuteRequest = z.infer<typeof ExecuteRequestSchema>;
 /** What `ExecuteRequest` accepts before defaults are applied (same shape, all optional fields). */
 export type ExecuteRequestInput = z.input<typeof ExecuteRequestSchema>;
@@ -150,6 +238,30 @@ export const JsonValueSchema: z.ZodType<JsonValue> = z.lazy(() =>
 );
 export type { JsonValue };
 
+export const DiagnosticSchema = z.object({
+  file: z.string().nullable(),
+  line: z.number().int().nullable(),
+  column: z.number().int().nullable(),
+  severity: z.enum(["error", "warning", "note"]),
+  message: z.string(),
+});
+export type Diagnostic = z.infer<typeof DiagnosticSchema>;
+
+/** How the program was compiled (C, C++, AssemblyScript). */
+export const CompileInfoSchema = z.object({
+  /** Compiler and version, e.g. "clang 22.0.0". */
+  compiler: z.string(),
+  /** The module came from the compile cache. */
+  cached: z.boolean(),
+  /** Time spent compiling in this request (a cache lookup when cached). */
+  timeMs: z.number(),
+  /** Errors, warnings and notes the compiler reported. */
+  diagnostics: z.array(DiagnosticSchema),
+  /** The compiler's own output, verbatim. */
+  output: z.string(),
+});
+export type CompileInfo = z.infer<typeof CompileInfoSchema>;
+
 export const ExecuteResultSchema = z.object({
   status: StatusSchema,
   stdout: z.string(),
@@ -163,6 +275,8 @@ export const ExecuteResultSchema = z.object({
   value: JsonValueSchema.nullable(),
   files: z.array(OutputFileSchema),
   timings: TimingsSchema,
+  /** C, C++, AssemblyScript: how the program was compiled. */
+  compile: CompileInfoSchema.optional(),
 });
 export type ExecuteResult = z.infer<typeof ExecuteResultSchema>;
 
@@ -183,6 +297,13 @@ export function defaultFilename(language: Language): string {
     case "javascript":
       return "main.js";
     case "typescript":
+    case "assemblyscript":
       return "main.ts";
+    case "c":
+      return "main.c";
+    case "cpp":
+      return "main.cpp";
+    case "wasm":
+      return "main.wasm";
   }
 }

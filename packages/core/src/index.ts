@@ -9,5 +9,8 @@ export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } 
 export { formatIssues, parseExecuteRequest, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
+export { checkCompileFlag, type CompiledLanguage } from "./runtimes/compilers/flags.js";
+export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";
+export { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES } from "./runtimes/compilers/source-tree.js";
 // Everything a sandbox uses (runtimes, output ring, runtime interface) is public too.
 export * from "./guest/index.js";

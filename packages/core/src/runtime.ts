@@ -5,8 +5,12 @@
  */
 import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits } from "./contract.js";
 
-/** A kind of sandbox: one loaded runtime can serve several languages (JS and TS share QuickJS). */
-export type SandboxKind = "python" | "quickjs";
+/**
+ * A kind of sandbox: one loaded runtime can serve several languages (JS and TS share
+ * QuickJS; every WebAssembly module runs in `wasm`). `clang` and `asc` sandboxes compile
+ * C/C++ and AssemblyScript to WebAssembly: their "run" is a compile.
+ */
+export type SandboxKind = "python" | "quickjs" | "wasm" | "clang" | "asc";
 
 /** Where a platform keeps runtime assets (file paths in Node, URLs in a browser). */
 export interface RuntimeAssets {
@@ -37,6 +41,8 @@ export interface GuestRunInput {
   request: ExecuteRequest;
   filename: string;
   limits: ResolvedLimits;
+  /** `wasm` sandboxes: the module to run when it was compiled from the request's code. */
+  module?: Uint8Array;
 }
 
 export type GuestStream = "stdout" | "stderr";

@@ -1,12 +1,17 @@
 import { availableParallelism } from "node:os";
 import {
+  compilerKindFor,
   defaultFilename,
+  parseAscDiagnostics,
+  parseClangDiagnostics,
+  firstError,
   describeOutputFiles,
   LIMIT_BOUNDS,
   parseExecuteRequest,
   resolveLimits,
   sandboxKindFor,
   WasmboxError,
+  type CompileInfo,
   type ExecuteRequest,
   type ExecuteRequestInput,
   type ExecuteResult,
@@ -19,7 +24,8 @@ import {
 } from "@wasmbox/core";
 import { locateAssets, type NodeAssets } from "./host/assets.js";
 import { planIsolation, type IsolationOptions, type IsolationPlan } from "./host/isolation.js";
-import { loadOrBuildPythonSnapshot, type PythonSnapshot } from "./host/snapshot-cache.js";
+import { defaultCacheDir, loadOrBuildPythonSnapshot, type PythonSnapshot } from "./host/snapshot-cache.js";
+import { CompileCache, compileKey, type CompiledModule } from "./host/compile-cache.js";
 import { SandboxPool } from "./host/pool.js";
 import { SandboxProcess, type SandboxRunResult } from "./host/sandbox-process.js";
 import { Semaphore } from "./host/semaphore.js";
@@ -27,7 +33,9 @@ import { Semaphore } from "./host/semaphore.js";
 export interface EngineOptions {
   /**
    * Sandboxes kept started and ready, per kind (`python`, `quickjs` — JS and TS share
-   * QuickJS). Default `{ python: 1, quickjs: 1 }`. Use 0 for one-shot use (the CLI).
+   * QuickJS —, `wasm` for every WebAssembly module, `clang` and `asc` compilers).
+   * Default `{ python: 1, quickjs: 1, wasm: 1, clang: 0, asc: 0 }`: compilers start on
+   * first use and are kept afterwards. Use 0 for one-shot use (the CLI).
    */
   pool?: Partial<Record<SandboxKind, number>>;
   /** Runs executing at once. Default: the number of CPU cores. */
@@ -41,8 +49,11 @@ export interface EngineOptions {
   /**
    * Where the Python baseline snapshot is cached. Default: WASMBOX_CACHE_DIR, else
    * ~/.cache/wasmbox. `false` disables snapshots (every Python sandbox boots from scratch).
+   * Compiled C/C++/AssemblyScript modules are cached here too (in memory only with `false`).
    */
   cacheDir?: string | false;
+  /** Limits for compiling C, C++ and AssemblyScript (separate from the run's limits). */
+  compileLimits?: { timeoutMs?: number; memoryLimitBytes?: number };
 }
 
 export interface ExecuteOptions {
@@ -68,6 +79,13 @@ export interface RuntimeInfo {
   extensions: string[];
 }
 
+/** Kinds whose sandboxes serve many runs, each in a fresh instance (their guests cannot reach the sandbox's JS realm). */
+const REUSABLE_KINDS: ReadonlySet<SandboxKind> = new Set<SandboxKind>(["quickjs", "wasm", "clang", "asc"]);
+const ALL_KINDS: readonly SandboxKind[] = ["python", "quickjs", "wasm", "clang", "asc"];
+const DEFAULT_COMPILE_LIMITS = { timeoutMs: 60_000, memoryLimitBytes: 2048 * 1024 * 1024, maxOutputBytes: 1024 * 1024 };
+
+type Timing = { t0: number; queuedMs: number; startMs: number };
+
 /**
  * The Node engine: validates requests, queues them, and runs each in a fresh, locked-down
  * sandbox process taken from a pre-warmed pool.
@@ -86,6 +104,9 @@ export class Engine implements AsyncDisposable {
   #sandboxStarts = 0;
   readonly #maxConcurrentRuns: number;
   #pythonSnapshot: Promise<PythonSnapshot | null> | undefined;
+  readonly #compileCache: CompileCache;
+  readonly #compiling = new Map<string, Promise<CompiledModule | Execution>>();
+  readonly #compileLimits: ResolvedLimits;
   #disposed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -105,7 +126,15 @@ export class Engine implements AsyncDisposable {
         ...(options.startTimeoutMs === undefined ? {} : { startTimeoutMs: options.startTimeoutMs }),
       });
     };
-    this.#pool = new SandboxPool(this.#start, { python: options.pool?.python ?? 1, quickjs: options.pool?.quickjs ?? 1 });
+    this.#pool = new SandboxPool(this.#start, {
+      python: options.pool?.python ?? 1,
+      quickjs: options.pool?.quickjs ?? 1,
+      wasm: options.pool?.wasm ?? 1,
+      clang: options.pool?.clang ?? 0,
+      asc: options.pool?.asc ?? 0,
+    });
+    this.#compileCache = new CompileCache({ dir: options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir(this.#assets)) });
+    this.#compileLimits = { ...DEFAULT_COMPILE_LIMITS, ...options.compileLimits };
     this.#maxConcurrentRuns = options.maxConcurrentRuns ?? availableParallelism();
     this.#slots = new Semaphore(this.#maxConcurrentRuns, options.maxQueuedRuns ?? 256);
   }
@@ -116,12 +145,19 @@ export class Engine implements AsyncDisposable {
   }
 
   /** Runs waiting for a slot / executing now / sandboxes ready per kind. */
-  stats(): { queued: number; active: number; sandboxStarts: number; pool: Record<SandboxKind, { ready: number; starting: number }> } {
+  stats(): {
+    queued: number;
+    active: number;
+    sandboxStarts: number;
+    pool: Record<SandboxKind, { ready: number; starting: number }>;
+    compileCache: { hits: number; misses: number };
+  } {
     return {
       queued: this.#slots.queued,
       active: this.#slots.active,
       sandboxStarts: this.#sandboxStarts,
-      pool: { python: this.#pool.size("python"), quickjs: this.#pool.size("quickjs") },
+      pool: Object.fromEntries(ALL_KINDS.map((k) => [k, this.#pool.size(k)])) as Record<SandboxKind, { ready: number; starting: number }>,
+      compileCache: { hits: this.#compileCache.hits, misses: this.#compileCache.misses },
     };
   }
 
@@ -132,7 +168,17 @@ export class Engine implements AsyncDisposable {
       { language: "python", version: v.python, runtime: `Pyodide ${v.pyodide}`, extensions: [".py"] },
       { language: "javascript", version: "ES2023", runtime: `QuickJS-ng (quickjs-emscripten ${v.quickjs})`, extensions: [".js", ".mjs", ".cjs"] },
       { language: "typescript", version: "types stripped", runtime: `sucrase ${v.sucrase} + QuickJS-ng`, extensions: [".ts", ".mts"] },
+      { language: "c", version: "C17 (wasm32-wasi)", runtime: `clang ${v.clang} in wasm (@yowasp/clang) + WASI`, extensions: [".c"] },
+      { language: "cpp", version: "C++17 (wasm32-wasi, no exceptions)", runtime: `clang++ ${v.clang} in wasm (@yowasp/clang) + WASI`, extensions: [".cc", ".cpp", ".cxx"] },
+      { language: "assemblyscript", version: v.assemblyscript, runtime: `AssemblyScript ${v.assemblyscript} (Binaryen)`, extensions: [".as.ts (or --language assemblyscript)"] },
+      { language: "wasm", version: "WebAssembly 2.0 + WASI preview1", runtime: `browser_wasi_shim ${v.wasiShim}, WAT via wabt ${v.wabt}`, extensions: [".wasm", ".wat"] },
     ];
+  }
+
+  /** Compiler name and version, for a compiled language's result and its cache key. */
+  #compilerName(kind: "clang" | "asc"): string {
+    const v = this.#assets.versions;
+    return kind === "clang" ? `clang ${v.clang}` : `AssemblyScript ${v.assemblyscript}`;
   }
 
   /**
@@ -146,25 +192,135 @@ export class Engine implements AsyncDisposable {
     const release = await this.#slots.acquire(options.signal);
     const queuedMs = performance.now() - t0;
     if (!release) return cancelledWhileQueued(queuedMs);
-    let sandbox: SandboxProcess | undefined;
-    const kind = sandboxKindFor(parsed.language);
     try {
       this.#assertOpen();
-      const tStart = performance.now();
-      sandbox = await this.#readySandbox(kind);
-      // QuickJS sandboxes serve many runs, each in a fresh wasm instance; Python's can't
-      // (guest code reaches the sandbox's JS realm), so each Python run gets its own.
-      if (kind === "quickjs") sandbox.keepForReuse();
-      return await this.#runOn(sandbox, parsed, options, { t0, queuedMs, startMs: performance.now() - tStart });
-    } finally {
-      if (sandbox) {
-        this.#live.delete(sandbox);
-        if (kind === "quickjs" && sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
-          this.#pool.release(sandbox, this.#maxConcurrentRuns);
-        } else void sandbox.dispose();
+      const compilerKind = compilerKindFor(parsed.language);
+      if (!compilerKind) return await this.#runIn(sandboxKindFor(parsed.language), parsed, options, t0, queuedMs);
+      // The run has started once it compiles; the streams see the compiler's output on failure.
+      options.onStart?.();
+      const { onStart: _started, ...runOptions } = options;
+      const tCompile = performance.now();
+      const filename = parsed.filename ?? defaultFilename(parsed.language);
+      const key = compileKey(parsed, filename, this.#compilerName(compilerKind));
+      const cached = this.#compileCache.get(key);
+      const built = cached ?? (await this.#compileOnce(key, compilerKind, parsed, filename, options.signal, { t0, queuedMs }));
+      if (!("module" in built)) {
+        if (built.stderr) options.onStderr?.(built.stderr);
+        return built;
       }
+      const compile: CompileInfo = {
+        compiler: this.#compilerName(compilerKind),
+        cached: cached !== undefined,
+        timeMs: round(performance.now() - tCompile),
+        diagnostics: built.diagnostics,
+        output: built.output,
+      };
+      const execution = await this.#runIn("wasm", parsed, runOptions, t0, queuedMs, built.module);
+      return { ...execution, compile };
+    } finally {
       release();
     }
+  }
+
+  /** Run a request in a sandbox of `kind`; reusable kinds go back to the pool afterwards. */
+  async #runIn(kind: SandboxKind, request: ExecuteRequest, options: ExecuteOptions, t0: number, queuedMs: number, module?: Uint8Array): Promise<Execution> {
+    let sandbox: SandboxProcess | undefined;
+    try {
+      const tStart = performance.now();
+      sandbox = await this.#readySandbox(kind);
+      // QuickJS and wasm sandboxes serve many runs, each in a fresh wasm instance; Python's
+      // can't (guest code reaches the sandbox's JS realm), so each Python run gets its own.
+      if (REUSABLE_KINDS.has(kind)) sandbox.keepForReuse();
+      return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module);
+    } finally {
+      if (sandbox) this.#giveBack(sandbox);
+    }
+  }
+
+  #giveBack(sandbox: SandboxProcess): void {
+    this.#live.delete(sandbox);
+    if (REUSABLE_KINDS.has(sandbox.kind) && sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
+      this.#pool.release(sandbox, this.#maxConcurrentRuns);
+    } else void sandbox.dispose();
+  }
+
+  /** Compile once per key even when identical requests arrive together. */
+  #compileOnce(
+    key: string,
+    kind: "clang" | "asc",
+    request: ExecuteRequest,
+    filename: string,
+    signal: AbortSignal | undefined,
+    t: { t0: number; queuedMs: number },
+  ): Promise<CompiledModule | Execution> {
+    const pending = this.#compiling.get(key);
+    if (pending) return pending;
+    const work = this.#compile(key, kind, request, filename, signal, t).finally(() => this.#compiling.delete(key));
+    this.#compiling.set(key, work);
+    return work;
+  }
+
+  /**
+   * Compile in a compiler sandbox (as locked down as a guest's), under the compile limits.
+   * Returns the module, or the finished result of a failed build (`compile_error`).
+   */
+  async #compile(
+    key: string,
+    kind: "clang" | "asc",
+    request: ExecuteRequest,
+    filename: string,
+    signal: AbortSignal | undefined,
+    t: { t0: number; queuedMs: number },
+  ): Promise<CompiledModule | Execution> {
+    const tStart = performance.now();
+    let sandbox: SandboxProcess | undefined;
+    let run: SandboxRunResult;
+    try {
+      sandbox = await this.#readySandbox(kind);
+      sandbox.keepForReuse();
+      run = await sandbox.run({ request, filename, limits: this.#compileLimits }, signal ? { signal } : {});
+    } finally {
+      if (sandbox) this.#giveBack(sandbox);
+    }
+    const output = run.stderr;
+    const diagnostics = kind === "clang" ? parseClangDiagnostics(output) : parseAscDiagnostics(output);
+    const module = run.outcome?.status === "ok" && !run.stoppedBy ? run.outcome.files.get("main.wasm") : undefined;
+    if (module) {
+      const built = { module, diagnostics, output };
+      this.#compileCache.set(key, built);
+      return built;
+    }
+    const compile: CompileInfo = { compiler: this.#compilerName(kind), cached: false, timeMs: round(performance.now() - tStart), diagnostics, output };
+    let error: GuestError;
+    let status: ExecuteResult["status"] = "compile_error";
+    if (run.stoppedBy === "killed") {
+      status = "killed";
+      error = { name: "Killed", message: "the run was cancelled while it compiled", traceback: "", line: null };
+    } else if (run.stoppedBy) {
+      const what = {
+        timeout: `compiling took longer than ${this.#compileLimits.timeoutMs} ms (the engine's compileLimits.timeoutMs)`,
+        memory_limit: `the compiler used more than ${this.#compileLimits.memoryLimitBytes} bytes (the engine's compileLimits.memoryLimitBytes)`,
+        output_limit: `the compiler wrote more than ${this.#compileLimits.maxOutputBytes} bytes of diagnostics`,
+      }[run.stoppedBy];
+      error = { name: "CompileError", message: what, traceback: output, line: null };
+    } else if (run.outcome?.error) {
+      error = run.outcome.error;
+    } else {
+      error = { name: "CompileError", message: firstError(diagnostics, run.crash ?? "the compiler stopped without a result").message, traceback: output, line: null };
+    }
+    return {
+      status,
+      stdout: "",
+      stderr: output,
+      output,
+      error,
+      exitCode: status === "killed" ? null : 1,
+      value: null,
+      files: [],
+      timings: { queuedMs: round(t.queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(performance.now() - t.t0) },
+      compile,
+      fileContents: new Map(),
+    };
   }
 
   /**
@@ -178,7 +334,13 @@ export class Engine implements AsyncDisposable {
    */
   async openSession(options: { language: Language; limits?: Limits }): Promise<Session> {
     this.#assertOpen();
-    const probe = parseExecuteRequest({ language: options.language, code: "", ...(options.limits ? { limits: options.limits } : {}) });
+    const probe = parseExecuteRequest({ language: options.language, code: options.language === "wasm" ? "(module)" : "", ...(options.limits ? { limits: options.limits } : {}) });
+    if (sandboxKindFor(probe.language) === "wasm") {
+      throw new WasmboxError(
+        "INVALID_REQUEST",
+        `invalid request: language: sessions run python, javascript or typescript; ${probe.language} programs run one request at a time (use execute)`,
+      );
+    }
     const sandbox = await this.#readySandbox(sandboxKindFor(probe.language));
     sandbox.keepForSession();
     return new Session(this, sandbox, probe.language, probe.limits ?? {}, {
@@ -212,16 +374,11 @@ export class Engine implements AsyncDisposable {
     return sandbox;
   }
 
-  async #runOn(
-    sandbox: SandboxProcess,
-    request: ExecuteRequest,
-    options: ExecuteOptions,
-    t: { t0: number; queuedMs: number; startMs: number },
-  ): Promise<Execution> {
+  async #runOn(sandbox: SandboxProcess, request: ExecuteRequest, options: ExecuteOptions, t: Timing, module?: Uint8Array): Promise<Execution> {
     const limits = resolveLimits(request.limits);
     options.onStart?.();
     const run = await sandbox.run(
-      { request, filename: request.filename ?? defaultFilename(request.language), limits },
+      { request, filename: request.filename ?? defaultFilename(request.language), limits, ...(module ? { module } : {}) },
       {
         onOutput: (stream: GuestStream, text: string) => (stream === "stdout" ? options.onStdout : options.onStderr)?.(text),
         ...(options.signal ? { signal: options.signal } : {}),
@@ -328,7 +485,8 @@ async function assembleResult(
     status = outcome.status;
     exitCode = outcome.exitCode;
     // A MemoryError the guest itself hit is still the memory limit: say which option raises it.
-    error = status === "memory_limit" ? limitError("memory_limit", limits, outcome.error) : outcome.error;
+    error =
+      status === "memory_limit" && outcome.error?.name !== "MemoryLimitError" ? limitError("memory_limit", limits, outcome.error) : outcome.error;
   } else {
     status = "error";
     exitCode = null;

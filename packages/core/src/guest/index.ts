@@ -3,7 +3,7 @@
  * the runtimes and the output ring. Deliberately free of validation code (zod), so a
  * sandbox loads as little as possible.
  */
-export { buildPythonSnapshot, RUNTIMES, sandboxKindFor } from "../runtimes/index.js";
+export { buildPythonSnapshot, compilerKindFor, RUNTIMES, sandboxKindFor } from "../runtimes/index.js";
 export {
   createOutputRingBuffer,
   OutputRingReader,

@@ -13,6 +13,21 @@ export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
     languages: ["javascript", "typescript"],
     load: async (options) => (await import("./javascript/quickjs-runtime.js")).loadQuickJSRuntime(options),
   },
+  wasm: {
+    kind: "wasm",
+    languages: ["wasm", "c", "cpp", "assemblyscript"],
+    load: async (options) => (await import("./wasm/wasm-runtime.js")).loadWasmRuntime(options),
+  },
+  clang: {
+    kind: "clang",
+    languages: ["c", "cpp"],
+    load: async () => (await import("./compilers/clang-compiler.js")).loadClangCompiler(),
+  },
+  asc: {
+    kind: "asc",
+    languages: ["assemblyscript"],
+    load: async () => (await import("./compilers/assemblyscript-compiler.js")).loadAssemblyScriptCompiler(),
+  },
 };
 
 /** Build the Python baseline snapshot (lazy: loads Pyodide's code only when called). */
@@ -20,7 +35,20 @@ export async function buildPythonSnapshot(assets: RuntimeAssets): Promise<Uint8A
   return (await import("./python/python-runtime.js")).buildPythonSnapshot(assets);
 }
 
-/** The sandbox kind that runs a language. */
+/** The sandbox kind that runs a language (compiled languages run their module in `wasm`). */
 export function sandboxKindFor(language: Language): SandboxKind {
-  return language === "python" ? "python" : "quickjs";
+  switch (language) {
+    case "python":
+      return "python";
+    case "javascript":
+    case "typescript":
+      return "quickjs";
+    default:
+      return "wasm";
+  }
+}
+
+/** The sandbox kind that compiles a language to WebAssembly, if it needs compiling. */
+export function compilerKindFor(language: Language): "clang" | "asc" | null {
+  return language === "c" || language === "cpp" ? "clang" : language === "assemblyscript" ? "asc" : null;
 }

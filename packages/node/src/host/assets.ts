@@ -14,7 +14,7 @@ export interface NodeAssets {
   readPaths: string[];
   /** Entry script of a sandbox process. */
   sandboxEntry: string;
-  versions: { pyodide: string; python: string; quickjs: string; sucrase: string };
+  versions: { pyodide: string; python: string; quickjs: string; sucrase: string; clang: string; assemblyscript: string; wabt: string; wasiShim: string };
 }
 
 let cached: NodeAssets | undefined;
@@ -47,6 +47,10 @@ export function locateAssets(): NodeAssets {
       python: lock.info?.python ?? "unknown",
       quickjs: version("@jitl/quickjs-ng-wasmfile-release-sync"),
       sucrase: version("sucrase"),
+      clang: version("@yowasp/clang"),
+      assemblyscript: version("assemblyscript"),
+      wabt: version("wabt"),
+      wasiShim: version("@bjorn3/browser_wasi_shim"),
     },
   };
   return cached;

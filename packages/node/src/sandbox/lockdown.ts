@@ -32,6 +32,14 @@ function replaceAll(target: Record<string, unknown>, names: readonly string[], l
   }
 }
 
+function safeError(thrower: () => never): unknown {
+  try {
+    thrower();
+  } catch (e) {
+    return e;
+  }
+}
+
 export function lockDownRealm(): void {
   const net = require("node:net") as Record<string, unknown> & { Socket: { prototype: object }; Server: { prototype: object } };
   replaceAll(net, ["connect", "createConnection", "createServer"], "net");
@@ -60,9 +68,21 @@ export function lockDownRealm(): void {
   syncBuiltinESMExports();
 
   const g = globalThis as Record<string, unknown>;
-  for (const name of ["fetch", "WebSocket", "EventSource", "BroadcastChannel", "XMLHttpRequest"]) {
+  for (const name of ["WebSocket", "EventSource", "BroadcastChannel", "XMLHttpRequest"]) {
     if (name in g) Object.defineProperty(g, name, { value: denied(name), writable: false, configurable: false });
   }
+  // `fetch` answers only `data:` URLs (bundled code inlines wasm that way, e.g. the
+  // AssemblyScript compiler); anything that would touch a network is refused.
+  const realFetch = g.fetch as (input: string, init?: unknown) => Promise<unknown>;
+  const refuseFetch = denied("fetch");
+  Object.defineProperty(g, "fetch", {
+    value: (input: unknown, init?: unknown) => {
+      const url = typeof input === "string" ? input : input instanceof URL ? input.href : "";
+      return url.startsWith("data:") ? realFetch(url, init) : Promise.reject(safeError(refuseFetch));
+    },
+    writable: false,
+    configurable: false,
+  });
 
   const proc = process as unknown as Record<string, unknown>;
   for (const name of ["kill", "dlopen", "_kill", "_debugProcess", "_debugEnd", "_startProfilerIdleNotifier", "abort"]) {

@@ -1,0 +1,90 @@
+/**
+ * C and C++ → wasm32-wasi, with clang and wasm-ld compiled to WebAssembly themselves
+ * (`@yowasp/clang`): no native toolchain, and the compiler is as sandboxed as guest code.
+ * A "run" of this runtime is a compile: the module comes back as the file `main.wasm`,
+ * diagnostics go to stderr verbatim.
+ */
+import type { GuestError } from "../../contract.js";
+import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
+import { firstError, parseClangDiagnostics } from "./diagnostics.js";
+import { C_SOURCE_FILES, sourceTree, type Tree } from "./source-tree.js";
+
+type RunClang = (args: string[], files: Tree, options: Record<string, unknown>) => Promise<Tree | undefined>;
+
+const EXCEPTIONS_NOTE =
+  "C++ exceptions are not supported: wasmbox's wasm32-wasi C++ library is built without them. Use return codes, std::optional or std::expected instead of try/throw.";
+
+/** Load clang (compiles ~75 MB of wasm) and warm it up with one tiny compile. */
+export async function loadClangCompiler(): Promise<LoadedRuntime> {
+  const { runClang } = (await import("@yowasp/clang")) as unknown as { runClang: RunClang };
+  const compiler = new ClangCompiler(runClang);
+  await compiler.warmUp();
+  return compiler;
+}
+
+class ClangCompiler implements LoadedRuntime {
+  readonly kind = "clang" as const;
+  // Each compile is a new instance of clang's wasm: nothing carries over.
+  readonly supportsFreshRuns = true;
+
+  constructor(private readonly runClang: RunClang) {}
+
+  async warmUp(): Promise<void> {
+    await this.runClang(["clang", "-O2", "-x", "c", "w.c", "-o", "w.wasm"], { "w.c": "int main(void) { return 0; }\n" }, quiet(() => {}));
+  }
+
+  async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    const { request, filename } = input;
+    const cxx = request.language === "cpp";
+    const args = [
+      cxx ? "clang++" : "clang",
+      `-O${request.compile?.optimize ?? "2"}`,
+      ...(cxx ? ["-fno-exceptions"] : []),
+      ...(request.compile?.flags ?? []),
+      "-x",
+      cxx ? "c++" : "c",
+      filename,
+      "-o",
+      "main.wasm",
+    ];
+    let output = "";
+    const decoder = new TextDecoder();
+    const write = (bytes: Uint8Array | null) => {
+      const text = bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+      if (!text) return;
+      output += text;
+      io.write("stderr", text);
+    };
+    const tree = sourceTree(filename, request.code, request.files, C_SOURCE_FILES);
+    try {
+      const files = await this.runClang(args, tree, quiet(write));
+      write(null);
+      const wasm = files?.["main.wasm"];
+      if (!(wasm instanceof Uint8Array)) return failed(output, "clang produced no module");
+      return { status: "ok", error: null, exitCode: 0, value: null, files: new Map([["main.wasm", wasm]]) };
+    } catch (e) {
+      write(null);
+      if (e instanceof Error && "code" in e && "files" in e) return failed(output, `clang exited with code ${String((e as { code: unknown }).code)}`);
+      throw e;
+    }
+  }
+
+  [Symbol.dispose](): void {}
+}
+
+function quiet(write: (bytes: Uint8Array | null) => void): Record<string, unknown> {
+  return { stdout: write, stderr: write, fetchProgress: () => {} };
+}
+
+function failed(output: string, fallback: string): GuestOutcome {
+  const diagnostics = parseClangDiagnostics(output);
+  const { message, line } = firstError(diagnostics, fallback);
+  const exceptions = /with exceptions disabled|undefined symbol: __cxa_(throw|allocate_exception|begin_catch)/.test(output);
+  const error: GuestError = {
+    name: "CompileError",
+    message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : message,
+    traceback: output,
+    line,
+  };
+  return { status: "compile_error", error, exitCode: 1, value: null, files: new Map() };
+}

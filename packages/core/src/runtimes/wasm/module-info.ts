@@ -1,0 +1,336 @@
+/**
+ * Reads what matters about a WebAssembly module before it is instantiated: its imports,
+ * exports with their signatures, and the limits of its memories and tables. It also
+ * rewrites the memory section so every memory the module defines gets a maximum no larger
+ * than the run's memory limit: `memory.grow` past it then returns -1 inside the guest
+ * instead of taking host memory.
+ *
+ * Only the sections named here are decoded; everything else is copied byte for byte.
+ */
+
+export type ValueType = "i32" | "i64" | "f32" | "f64" | "v128" | "funcref" | "externref" | "ref";
+
+export interface FuncSignature {
+  params: ValueType[];
+  results: ValueType[];
+}
+
+export interface Limits {
+  min: number;
+  max: number | null;
+  shared: boolean;
+  /** memory64 / table64: index type is i64. */
+  is64: boolean;
+}
+
+export interface ModuleImport {
+  module: string;
+  name: string;
+  kind: "function" | "table" | "memory" | "global" | "tag";
+  /** Functions: the signature, when the type section could be read. */
+  signature?: FuncSignature;
+  /** Memories and tables. */
+  limits?: Limits;
+}
+
+export interface ModuleExport {
+  name: string;
+  kind: "function" | "table" | "memory" | "global" | "tag";
+  /** Functions: the signature, when the type section could be read. */
+  signature?: FuncSignature;
+}
+
+export interface ModuleInfo {
+  imports: ModuleImport[];
+  exports: ModuleExport[];
+  /** Memories the module defines itself (not imported). */
+  memories: Limits[];
+  /** Tables the module defines itself (not imported). */
+  tables: Limits[];
+  /** Whether the module has a start function (it runs during instantiation). */
+  hasStart: boolean;
+}
+
+/** Why a module cannot be read; the message is meant for the person who sent it. */
+export class WasmModuleError extends Error {
+  override readonly name = "WasmModuleError";
+}
+
+const WASM_MAGIC = [0x00, 0x61, 0x73, 0x6d];
+export const WASM_PAGE_BYTES = 65536;
+
+const KINDS = ["function", "table", "memory", "global", "tag"] as const;
+
+/** True when the bytes start like a WebAssembly binary (`\0asm`). */
+export function looksLikeWasm(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && WASM_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+class Reader {
+  pos: number;
+  constructor(
+    readonly bytes: Uint8Array,
+    start = 0,
+    readonly end = bytes.length,
+  ) {
+    this.pos = start;
+  }
+  get done(): boolean {
+    return this.pos >= this.end;
+  }
+  byte(): number {
+    if (this.pos >= this.end) throw new WasmModuleError("the module is truncated (unexpected end of a section)");
+    return this.bytes[this.pos++]!;
+  }
+  /** Unsigned LEB128, up to 64 bits, as a JS number (exact up to 2^53). */
+  u(): number {
+    let result = 0;
+    let scale = 1;
+    for (let i = 0; i < 10; i++) {
+      const b = this.byte();
+      result += (b & 0x7f) * scale;
+      if ((b & 0x80) === 0) return result;
+      scale *= 128;
+    }
+    throw new WasmModuleError("the module has a malformed integer");
+  }
+  /** Signed LEB128 (s33 heap types): only its length matters here. */
+  skipSigned(): void {
+    for (let i = 0; i < 10; i++) if ((this.byte() & 0x80) === 0) return;
+    throw new WasmModuleError("the module has a malformed integer");
+  }
+  name(): string {
+    const len = this.u();
+    if (this.pos + len > this.end) throw new WasmModuleError("the module is truncated (a name runs past its section)");
+    const s = new TextDecoder("utf-8", { fatal: false }).decode(this.bytes.subarray(this.pos, this.pos + len));
+    this.pos += len;
+    return s;
+  }
+}
+
+function valueType(r: Reader): ValueType {
+  const t = r.byte();
+  switch (t) {
+    case 0x7f:
+      return "i32";
+    case 0x7e:
+      return "i64";
+    case 0x7d:
+      return "f32";
+    case 0x7c:
+      return "f64";
+    case 0x7b:
+      return "v128";
+    case 0x70:
+      return "funcref";
+    case 0x6f:
+      return "externref";
+    case 0x63:
+    case 0x64:
+      r.skipSigned(); // (ref null? heaptype)
+      return "ref";
+    default:
+      if (t >= 0x69 && t <= 0x74) return "ref"; // GC abbreviations (anyref, eqref, …)
+      throw new WasmModuleError(`the module uses an unknown value type 0x${t.toString(16)}`);
+  }
+}
+
+function limits(r: Reader): Limits {
+  const flags = r.byte();
+  if (flags > 0x07) throw new WasmModuleError(`the module has malformed limits (flags 0x${flags.toString(16)})`);
+  const min = r.u();
+  const max = flags & 0x01 ? r.u() : null;
+  return { min, max, shared: (flags & 0x02) !== 0, is64: (flags & 0x04) !== 0 };
+}
+
+function encodeU(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let b = n % 128;
+    n = Math.floor(n / 128);
+    if (n > 0) b |= 0x80;
+    out.push(b);
+  } while (n > 0);
+  return out;
+}
+
+interface Section {
+  id: number;
+  /** Offset of the id byte. */
+  start: number;
+  contentStart: number;
+  end: number;
+}
+
+function sections(bytes: Uint8Array): Section[] {
+  if (!looksLikeWasm(bytes)) throw new WasmModuleError("not a WebAssembly module: it does not start with \\0asm");
+  if (bytes.length < 8) throw new WasmModuleError("the module is truncated (no version)");
+  if (bytes[4] !== 1 || bytes[5] !== 0 || bytes[6] !== 0 || bytes[7] !== 0) {
+    const layer = bytes[6] === 1 ? "a WebAssembly component (component model)" : `WebAssembly binary version ${bytes[4]}`;
+    throw new WasmModuleError(`this is ${layer}; only core WebAssembly modules (version 1) can run`);
+  }
+  const r = new Reader(bytes, 8);
+  const out: Section[] = [];
+  while (!r.done) {
+    const start = r.pos;
+    const id = r.byte();
+    const size = r.u();
+    const contentStart = r.pos;
+    const end = contentStart + size;
+    if (end > bytes.length) throw new WasmModuleError(`the module is truncated (section ${id} runs past the end)`);
+    out.push({ id, start, contentStart, end });
+    r.pos = end;
+  }
+  return out;
+}
+
+/**
+ * Read a module's imports, exports (with signatures) and memory/table limits.
+ * @throws WasmModuleError when the bytes are not a readable core module.
+ */
+export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
+  const info: ModuleInfo = { imports: [], exports: [], memories: [], tables: [], hasStart: false };
+  let types: (FuncSignature | null)[] | null = [];
+  const funcTypes: number[] = [];
+  const exportIndex: { name: string; kind: ModuleExport["kind"]; index: number }[] = [];
+  for (const s of sections(bytes)) {
+    const r = new Reader(bytes, s.contentStart, s.end);
+    switch (s.id) {
+      case 1: // types
+        types = readTypes(r);
+        break;
+      case 2: {
+        const count = r.u();
+        for (let i = 0; i < count; i++) {
+          const module = r.name();
+          const name = r.name();
+          const kindByte = r.byte();
+          const kind = KINDS[kindByte];
+          if (!kind) throw new WasmModuleError(`the module has an import of unknown kind ${kindByte}`);
+          const imp: ModuleImport = { module, name, kind };
+          if (kind === "function") {
+            const t = r.u();
+            funcTypes.push(t);
+            const sig = types?.[t];
+            if (sig) imp.signature = sig;
+          } else if (kind === "table") {
+            valueType(r);
+            imp.limits = limits(r);
+          } else if (kind === "memory") imp.limits = limits(r);
+          else if (kind === "global") {
+            valueType(r);
+            r.byte();
+          } else {
+            r.byte();
+            r.u();
+          }
+          info.imports.push(imp);
+        }
+        break;
+      }
+      case 3: {
+        const count = r.u();
+        for (let i = 0; i < count; i++) funcTypes.push(r.u());
+        break;
+      }
+      case 4: {
+        const count = r.u();
+        for (let i = 0; i < count; i++) {
+          if (bytes[r.pos] === 0x40) {
+            // table with an initialiser (function-references): 0x40 0x00 tabletype expr
+            r.pos += 2;
+            valueType(r);
+            info.tables.push(limits(r));
+            break; // the init expression is not decoded; the limits we need are read
+          }
+          valueType(r);
+          info.tables.push(limits(r));
+        }
+        break;
+      }
+      case 5: {
+        const count = r.u();
+        for (let i = 0; i < count; i++) info.memories.push(limits(r));
+        break;
+      }
+      case 7: {
+        const count = r.u();
+        for (let i = 0; i < count; i++) {
+          const name = r.name();
+          const kindByte = r.byte();
+          const kind = KINDS[kindByte];
+          if (!kind) throw new WasmModuleError(`the module has an export of unknown kind ${kindByte}`);
+          exportIndex.push({ name, kind, index: r.u() });
+        }
+        break;
+      }
+      case 8:
+        info.hasStart = true;
+        break;
+    }
+  }
+  for (const e of exportIndex) {
+    const exp: ModuleExport = { name: e.name, kind: e.kind };
+    if (e.kind === "function") {
+      const t = funcTypes[e.index];
+      const sig = t === undefined ? null : (types?.[t] ?? null);
+      if (sig) exp.signature = sig;
+    }
+    info.exports.push(exp);
+  }
+  return info;
+}
+
+/** The type section; entries that are not plain function types (GC) become null. */
+function readTypes(r: Reader): (FuncSignature | null)[] | null {
+  try {
+    const count = r.u();
+    const out: (FuncSignature | null)[] = [];
+    for (let i = 0; i < count; i++) {
+      const form = r.byte();
+      if (form !== 0x60) return null; // rec groups / GC types: signatures unknown, still runnable
+      const params = Array.from({ length: r.u() }, () => valueType(r));
+      const results = Array.from({ length: r.u() }, () => valueType(r));
+      out.push({ params, results });
+    }
+    return out;
+  } catch (e) {
+    if (e instanceof WasmModuleError) return null;
+    throw e;
+  }
+}
+
+/**
+ * Give every memory the module defines a maximum of at most `maxPages` (keeping a smaller
+ * declared maximum). Returns the bytes unchanged when nothing needs rewriting.
+ */
+export function capDefinedMemories(bytes: Uint8Array, maxPages: number): Uint8Array {
+  const section = sections(bytes).find((s) => s.id === 5);
+  if (!section) return bytes;
+  const r = new Reader(bytes, section.contentStart, section.end);
+  const count = r.u();
+  const body: number[] = [...encodeU(count)];
+  let changed = false;
+  for (let i = 0; i < count; i++) {
+    const l = limits(r);
+    if (l.is64) throw new WasmModuleError("the module uses a 64-bit memory (memory64), which is not supported");
+    const max = l.max === null ? maxPages : Math.min(l.max, maxPages);
+    if (max !== l.max) changed = true;
+    body.push(0x01 | (l.shared ? 0x02 : 0), ...encodeU(l.min), ...encodeU(Math.max(max, l.min)));
+  }
+  if (!changed) return bytes;
+  const header = [5, ...encodeU(body.length)];
+  const out = new Uint8Array(section.start + header.length + body.length + (bytes.length - section.end));
+  out.set(bytes.subarray(0, section.start), 0);
+  out.set(header, section.start);
+  out.set(body, section.start + header.length);
+  out.set(bytes.subarray(section.end), section.start + header.length + body.length);
+  return out;
+}
+
+/** `name(i32, i64) -> f64`, for messages. */
+export function describeSignature(name: string, sig: FuncSignature | undefined): string {
+  if (!sig) return name;
+  const results = sig.results.length ? ` -> ${sig.results.join(", ")}` : "";
+  return `${name}(${sig.params.join(", ")})${results}`;
+}

@@ -1,0 +1,286 @@
+/**
+ * WASI preview1 for guest modules, on `@bjorn3/browser_wasi_shim`: an in-memory file
+ * system (the request's files, preopened as `.` and `/home/user`), stdin from the request,
+ * stdout/stderr to the run's output. Nothing here touches the host's files, clock aside.
+ *
+ * The shim is written for friendly programs, so every import is wrapped: host exceptions
+ * (a pointer past the end of memory, a file grown past the cap) become WASI error codes
+ * instead of escaping, open files are capped (EMFILE), files cannot grow past the memory
+ * limit (EFBIG/ENOSPC), sleeping waits on the interrupt flag instead of spinning, sockets
+ * and signals answer ENOTSUP/ENOSYS, and every call checks the interrupt flag so a stopped
+ * run ends at its next system call.
+ */
+import {
+  ConsoleStdout,
+  Directory,
+  File,
+  OpenFile,
+  PreopenDirectory,
+  WASI,
+  WASIProcExit,
+  type Fd,
+  type Inode,
+} from "@bjorn3/browser_wasi_shim";
+import { OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import { GUEST_WORKDIR, type GuestStream } from "../../runtime.js";
+
+const ERRNO = {
+  SUCCESS: 0,
+  BADF: 8,
+  FAULT: 21,
+  FBIG: 22,
+  INVAL: 28,
+  MFILE: 33,
+  NOSPC: 51,
+  NOSYS: 52,
+  NOTSUP: 58,
+} as const;
+
+/** Thrown inside the guest's call stack when the host asked the run to stop. */
+export class WasmInterrupted extends Error {
+  override readonly name = "WasmInterrupted";
+}
+
+export interface WasiHostOptions {
+  args: string[];
+  env: Record<string, string>;
+  stdin: Uint8Array;
+  /** The request's files, by relative path. */
+  files: ReadonlyMap<string, Uint8Array>;
+  write(stream: GuestStream, text: string): void;
+  /** Non-zero once the host asks the run to stop. */
+  interrupt: Int32Array;
+  /** Largest size of the in-memory file system, all files together. */
+  maxFsBytes: number;
+  /** Descriptors a guest may hold open at once. */
+  maxOpenFiles?: number;
+}
+
+export class WasiHost {
+  readonly imports: Record<string, (...args: never[]) => unknown>;
+  readonly #wasi: WASI;
+  readonly #root: Map<string, Inode>;
+  readonly #inputs: ReadonlyMap<string, Uint8Array>;
+  readonly #decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+  #memory: WebAssembly.Memory | undefined;
+
+  constructor(readonly options: WasiHostOptions) {
+    this.#inputs = options.files;
+    this.#root = buildTree(options.files);
+    const out = (stream: GuestStream) =>
+      new ConsoleStdout((bytes) => {
+        const text = this.#decoders[stream].decode(bytes, { stream: true });
+        if (text) options.write(stream, text);
+      });
+    const fds: Fd[] = [
+      new OpenFile(new File(options.stdin, { readonly: true })),
+      out("stdout"),
+      out("stderr"),
+      // Relative paths resolve through ".", absolute ones through the working directory's
+      // own name; both are views of one tree.
+      new PreopenDirectory(".", this.#root),
+      new PreopenDirectory(GUEST_WORKDIR, this.#root),
+    ];
+    this.#wasi = new WASI(
+      options.args,
+      Object.entries(options.env).map(([k, v]) => `${k}=${v}`),
+      fds,
+      { debug: false },
+    );
+    this.imports = this.#harden(this.#wasi.wasiImport);
+  }
+
+  /** Bind to the instance's memory (call before running the guest). */
+  bind(memory: WebAssembly.Memory): void {
+    this.#memory = memory;
+    (this.#wasi as unknown as { inst: { exports: { memory: WebAssembly.Memory } } }).inst = { exports: { memory } };
+  }
+
+  /** Flush the UTF-8 decoders (a program may end mid-character). */
+  flush(): void {
+    for (const stream of ["stdout", "stderr"] as const) {
+      const rest = this.#decoders[stream].decode();
+      if (rest) this.options.write(stream, rest);
+    }
+  }
+
+  /** Files created or changed under the working directory. */
+  changedFiles(): Map<string, Uint8Array> {
+    const out = new Map<string, Uint8Array>();
+    let total = 0;
+    walk(this.#root, "", (path, data) => {
+      const before = this.#inputs.get(path);
+      if (before && sameBytes(before, data)) return;
+      if (out.size >= OUTPUT_FILE_CAPS.maxFiles || total + data.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) return;
+      total += data.byteLength;
+      out.set(path, data.slice());
+    });
+    return out;
+  }
+
+  #fsBytes(): number {
+    let total = 0;
+    walk(this.#root, "", (_p, data) => (total += data.byteLength));
+    return total;
+  }
+
+  #openFileAt(fd: number): OpenFile | undefined {
+    const f = this.#wasi.fds[fd];
+    return f instanceof OpenFile ? f : undefined;
+  }
+
+  /** Whether a file may grow from its current size to `end` bytes. */
+  #growthErrno(file: OpenFile, end: bigint): number {
+    const current = BigInt(file.file.data.byteLength);
+    if (end <= current) return ERRNO.SUCCESS;
+    const cap = BigInt(this.options.maxFsBytes);
+    if (end > cap) return ERRNO.FBIG;
+    if (BigInt(this.#fsBytes()) + (end - current) > cap) return ERRNO.NOSPC;
+    return ERRNO.SUCCESS;
+  }
+
+  #iovecBytes(iovs: number, count: number): bigint {
+    const view = new DataView(this.#memory!.buffer);
+    let total = 0n;
+    for (let i = 0; i < count; i++) total += BigInt(view.getUint32(iovs + i * 8 + 4, true));
+    return total;
+  }
+
+  #harden(raw: Record<string, (...args: never[]) => unknown>): Record<string, (...args: never[]) => unknown> {
+    const maxOpen = this.options.maxOpenFiles ?? 1024;
+    const guarded: Record<string, (...args: never[]) => unknown> = {};
+    const overrides: Record<string, (...args: never[]) => unknown> = {
+      path_open: ((...args: never[]) => {
+        if (this.#wasi.fds.filter((f) => f !== undefined).length >= maxOpen) return ERRNO.MFILE;
+        return raw.path_open!(...args);
+      }) as (...args: never[]) => unknown,
+      fd_write: ((fd: number, iovs: number, count: number, nwritten: number) => {
+        const file = this.#openFileAt(fd);
+        if (file) {
+          const errno = this.#growthErrno(file, file.file_pos + this.#iovecBytes(iovs, count));
+          if (errno) return errno;
+        }
+        return (raw.fd_write as (...a: number[]) => unknown)(fd, iovs, count, nwritten);
+      }) as (...args: never[]) => unknown,
+      fd_pwrite: ((fd: number, iovs: number, count: number, offset: bigint, nwritten: number) => {
+        const file = this.#openFileAt(fd);
+        if (file) {
+          const errno = this.#growthErrno(file, BigInt(offset) + this.#iovecBytes(iovs, count));
+          if (errno) return errno;
+        }
+        return (raw.fd_pwrite as (...a: unknown[]) => unknown)(fd, iovs, count, offset, nwritten);
+      }) as (...args: never[]) => unknown,
+      fd_filestat_set_size: ((fd: number, size: bigint) => {
+        const file = this.#openFileAt(fd);
+        if (file) {
+          const errno = this.#growthErrno(file, BigInt(size));
+          if (errno) return errno;
+        }
+        return (raw.fd_filestat_set_size as (...a: unknown[]) => unknown)(fd, size);
+      }) as (...args: never[]) => unknown,
+      fd_allocate: ((fd: number, offset: bigint, len: bigint) => {
+        const file = this.#openFileAt(fd);
+        if (file) {
+          const errno = this.#growthErrno(file, BigInt(offset) + BigInt(len));
+          if (errno) return errno;
+        }
+        return (raw.fd_allocate as (...a: unknown[]) => unknown)(fd, offset, len);
+      }) as (...args: never[]) => unknown,
+      poll_oneoff: ((subs: number, events: number, count: number, neventsPtr: number) => this.#pollOneoff(subs, events, count, neventsPtr)) as (
+        ...args: never[]
+      ) => unknown,
+      proc_raise: (() => ERRNO.NOSYS) as (...args: never[]) => unknown,
+      sock_accept: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
+      sock_recv: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
+      sock_send: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
+      sock_shutdown: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
+    };
+    for (const [name, fn] of Object.entries({ ...raw, ...overrides })) {
+      guarded[name] = (...args: never[]) => {
+        if (Atomics.load(this.options.interrupt, 0) !== 0) throw new WasmInterrupted("the run was stopped");
+        try {
+          const ret = fn(...args);
+          return ret === undefined && name !== "proc_exit" ? ERRNO.SUCCESS : ret;
+        } catch (e) {
+          if (e instanceof WASIProcExit || e instanceof WasmInterrupted) throw e;
+          // A pointer or length outside the guest's memory, or any other host fault the
+          // guest provoked: report it as the guest's error, never the host's.
+          if (e instanceof RangeError || e instanceof TypeError) return ERRNO.FAULT;
+          throw e;
+        }
+      };
+    }
+    return guarded;
+  }
+
+  /**
+   * Clock subscriptions sleep on the interrupt flag (so a stopped run wakes at once);
+   * fd subscriptions are always ready (stdin is a file, stdout never blocks).
+   */
+  #pollOneoff(subs: number, events: number, count: number, neventsPtr: number): number {
+    if (count === 0) return ERRNO.INVAL;
+    const view = new DataView(this.#memory!.buffer);
+    const now = () => BigInt(Math.round(performance.now() * 1e6));
+    const realNow = () => BigInt(Date.now()) * 1_000_000n;
+    let soonest: { userdata: bigint; waitNs: bigint } | null = null;
+    const ready: { userdata: bigint; type: number }[] = [];
+    for (let i = 0; i < count; i++) {
+      const base = subs + i * 48;
+      const userdata = view.getBigUint64(base, true);
+      const type = view.getUint8(base + 8);
+      if (type === 0) {
+        const clock = view.getUint32(base + 16, true);
+        const timeout = view.getBigUint64(base + 24, true);
+        const absolute = (view.getUint16(base + 40, true) & 1) !== 0;
+        const base_ = clock === 0 ? realNow() : now();
+        const waitNs = absolute ? timeout - base_ : timeout;
+        if (!soonest || waitNs < soonest.waitNs) soonest = { userdata, waitNs: waitNs < 0n ? 0n : waitNs };
+      } else ready.push({ userdata, type });
+    }
+    if (ready.length === 0 && soonest) {
+      let remainingMs = Number(soonest.waitNs / 1_000_000n);
+      const until = performance.now() + remainingMs;
+      while (remainingMs > 0) {
+        Atomics.wait(this.options.interrupt, 0, 0, Math.min(remainingMs, 1000));
+        if (Atomics.load(this.options.interrupt, 0) !== 0) throw new WasmInterrupted("the run was stopped");
+        remainingMs = until - performance.now();
+      }
+      ready.push({ userdata: soonest.userdata, type: 0 });
+    }
+    ready.forEach((e, i) => {
+      const base = events + i * 32;
+      view.setBigUint64(base, e.userdata, true);
+      view.setUint16(base + 8, 0, true);
+      view.setUint8(base + 10, e.type);
+      if (e.type !== 0) view.setBigUint64(base + 16, 0n, true);
+    });
+    view.setUint32(neventsPtr, ready.length, true);
+    return ERRNO.SUCCESS;
+  }
+}
+
+function buildTree(files: ReadonlyMap<string, Uint8Array>): Map<string, Inode> {
+  const root = new Map<string, Inode>();
+  for (const [path, data] of files) {
+    const parts = path.split("/");
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      let next = dir.get(part);
+      if (!(next instanceof Directory)) {
+        next = new Directory(new Map());
+        dir.set(part, next);
+      }
+      dir = (next as Directory).contents;
+    }
+    dir.set(parts.at(-1)!, new File(data.slice()));
+  }
+  return root;
+}
+
+function walk(dir: Map<string, Inode>, prefix: string, visit: (path: string, data: Uint8Array) => void): void {
+  for (const [name, node] of dir) {
+    const path = prefix ? `${prefix}/${name}` : name;
+    if (node instanceof File) visit(path, node.data);
+    else if (node instanceof Directory) walk(node.contents, path, visit);
+  }
+}
