@@ -32,7 +32,23 @@ const EXTENSIONS: Record<string, Language> = {
   ".cjs": "javascript",
   ".ts": "typescript",
   ".mts": "typescript",
+  ".c": "c",
+  ".cc": "cpp",
+  ".cpp": "cpp",
+  ".cxx": "cpp",
+  ".c++": "cpp",
+  ".wasm": "wasm",
+  ".wat": "wasm",
 };
+
+/** The language a file name implies (`x.as.ts` is AssemblyScript; plain `.ts` is TypeScript). */
+export function languageForPath(path: string): Language | undefined {
+  if (/\.as\.ts$/i.test(path)) return "assemblyscript";
+  return EXTENSIONS[extname(path).toLowerCase()];
+}
+
+/** No sandbox is pre-started for a one-shot command: only the one the run needs. */
+const ONE_SHOT_POOL = { python: 0, quickjs: 0, wasm: 0, clang: 0, asc: 0 } as const;
 
 const MiB = 1024 * 1024;
 
@@ -77,6 +93,10 @@ interface RunFlags {
   json?: boolean;
   server?: string;
   apiKey?: string;
+  optimize?: string;
+  cflag: string[];
+  invoke?: string;
+  grant: string[];
 }
 
 function intFlag(flag: string, min: number, max: number) {
@@ -93,7 +113,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
   let exitCode = 0;
   const program = new Command("wasmbox")
-    .description("Run untrusted code (Python, JavaScript, TypeScript) in a WebAssembly sandbox.")
+    .description("Run untrusted code (Python, JavaScript, TypeScript, C, C++, AssemblyScript, WebAssembly) in a WebAssembly sandbox.")
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) })
     .showHelpAfterError("(run 'wasmbox --help' for usage)");
@@ -108,12 +128,16 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--memory-mb <n>", "memory limit in MiB (default 256)", intFlag("--memory-mb", LIMIT_BOUNDS.memoryLimitBytes.min / MiB, LIMIT_BOUNDS.memoryLimitBytes.max / MiB))
     .option("--max-output-bytes <n>", "cap on stdout+stderr bytes (default 1048576)", intFlag("--max-output-bytes", LIMIT_BOUNDS.maxOutputBytes.min, LIMIT_BOUNDS.maxOutputBytes.max))
     .option("--file <guest=host>", "place a host file in the sandbox at a guest path (repeatable)", collect, [])
-    .option("--stdin <host-path>", "feed a host file to the program's stdin")
+    .option("--stdin <host-path>", "feed a host file to the program's stdin (- for this command's own stdin)")
     .option("--env <k=v>", "set an environment variable in the sandbox (repeatable)", collect, [])
     .option("--out-dir <dir>", "write files the program produced into this directory")
     .option("--json", "print exactly one result JSON on stdout instead of streaming")
     .option("--server <url>", "run on a wasmbox server (e.g. http://127.0.0.1:8787) instead of locally")
     .option("--api-key <key>", "API key for --server (default: $WASMBOX_API_KEY)")
+    .addOption(new Option("-O, --optimize <level>", "C/C++/AssemblyScript optimisation level (default 2)").choices(["0", "1", "2", "3", "s", "z"]))
+    .option("--cflag <flag>", "extra compiler flag from the allowlist, e.g. --cflag=-Wall (repeatable)", collect, [])
+    .option("--invoke <call>", "wasm: call an export instead of _start, e.g. 'add_and_log(7, 5)'; its return value is printed")
+    .option("--grant <import>", "wasm: let the module import this host function, e.g. env.log_i32 (repeatable)", collect, [])
     .action(async (path: string, args: string[], flags: RunFlags) => {
       exitCode = await runCommand(path, args, flags, io);
     });
@@ -123,11 +147,11 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description("list languages and runtime versions")
     .option("--json", "print JSON")
     .action(async (flags: { json?: boolean }) => {
-      await using engine = createEngine({ pool: { python: 0, quickjs: 0 } });
+      await using engine = createEngine({ pool: ONE_SHOT_POOL });
       const runtimes = engine.runtimes();
       if (flags.json) io.stdout.write(`${JSON.stringify({ runtimes, isolation: engine.isolation }, null, 2)}\n`);
       else {
-        for (const r of runtimes) io.stdout.write(`${r.language.padEnd(11)} ${r.version.padEnd(15)} ${r.runtime.padEnd(40)} ${r.extensions.join(" ")}\n`);
+        for (const r of runtimes) io.stdout.write(`${r.language.padEnd(15)} ${r.version.padEnd(36)} ${r.runtime.padEnd(56)} ${r.extensions.join(" ")}\n`);
         const iso = engine.isolation;
         io.stdout.write(
           `\nisolation: node permission model (${iso.permissionFlag}), network namespace: ${iso.networkNamespace}, uid: ${iso.uid ?? "unchanged"}\n`,
@@ -225,7 +249,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
 }
 
 async function runCommand(path: string, args: string[], flags: RunFlags, io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream }): Promise<number> {
-  const language = (flags.language as Language | undefined) ?? EXTENSIONS[extname(path).toLowerCase()];
+  const language = (flags.language as Language | undefined) ?? languageForPath(path);
   if (!language) {
     throw new UsageError(
       path === "-"
@@ -233,10 +257,18 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
         : `cannot tell the language of ${JSON.stringify(path)} from its extension; pass --language (${LANGUAGES.join(", ")})`,
     );
   }
-  const code = path === "-" ? readFileSync(0, "utf8") : readHostFile(path, "program");
+  const code = path === "-" ? readFileSync(0, "utf8") : readProgram(path, language);
   const request: ExecuteRequestInput = { language, code, args };
+  if (flags.optimize !== undefined || flags.cflag.length) {
+    request.compile = { ...(flags.optimize ? { optimize: flags.optimize as "2" } : {}), ...(flags.cflag.length ? { flags: flags.cflag } : {}) };
+  }
+  const grants = flags.grant.flatMap((g) => g.split(",")).map((g) => g.trim()).filter(Boolean);
+  if (flags.invoke !== undefined || grants.length) {
+    request.wasm = { ...(flags.invoke !== undefined ? { invoke: parseInvoke(flags.invoke) } : {}), ...(grants.length ? { imports: grants as never } : {}) };
+  }
   if (path !== "-") request.filename = basename(path);
-  if (flags.stdin !== undefined) request.stdin = readHostFile(flags.stdin, "--stdin");
+  if (flags.stdin === "-" && path === "-") throw new UsageError("--stdin - and a program from stdin (-) cannot share the terminal's stdin");
+  if (flags.stdin !== undefined) request.stdin = flags.stdin === "-" ? readFileSync(0, "utf8") : readHostFile(flags.stdin, "--stdin");
   if (flags.file.length) request.files = Object.fromEntries(flags.file.map(parseFileFlag));
   if (flags.env.length) request.env = Object.fromEntries(flags.env.map(parseEnvFlag));
   const limits: NonNullable<ExecuteRequestInput["limits"]> = {};
@@ -248,7 +280,7 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   if (flags.apiKey !== undefined) throw new UsageError("--api-key goes with --server URL");
 
   // One-shot: no pre-warmed pool, one sandbox for this run, and Ctrl-C ends it cleanly.
-  await using engine = createEngine({ pool: { python: 0, quickjs: 0 } });
+  await using engine = createEngine({ pool: ONE_SHOT_POOL });
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);
@@ -267,6 +299,8 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   if (flags.json) {
     const { fileContents: _omit, ...json } = result;
     io.stdout.write(`${JSON.stringify(json)}\n`);
+  } else if (flags.invoke !== undefined && result.status === "ok") {
+    io.stdout.write(`${JSON.stringify(result.value)}\n`);
   } else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
@@ -326,6 +360,7 @@ async function runRemote(request: ExecuteRequestInput, flags: RunFlags, io: { st
   }
   if (flags.outDir && runId) await downloadOutputs(client, runId, result, flags.outDir, io);
   if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
+  else if (flags.invoke !== undefined && result.status === "ok") io.stdout.write(`${JSON.stringify(result.value)}\n`);
   else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
@@ -368,6 +403,36 @@ async function openKeyStore(dataDir: string | undefined) {
   const { KeyStore, loadConfig, openDatabase } = await import("@wasmbox/server");
   const db = openDatabase(loadConfig(dataDir === undefined ? {} : { dataDir }).dataDir);
   return { keys: new KeyStore(db), close: () => db.close() };
+}
+
+/** The program file: text, or for a `.wasm` binary its bytes as base64 (WAT stays text). */
+function readProgram(path: string, language: Language): string {
+  if (language !== "wasm") return readHostFile(path, "program");
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(path);
+  } catch (e) {
+    throw new UsageError(`cannot read program ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  const isBinary = bytes.length >= 4 && bytes[0] === 0 && bytes[1] === 0x61 && bytes[2] === 0x73 && bytes[3] === 0x6d;
+  return isBinary ? bytes.toString("base64") : bytes.toString("utf8");
+}
+
+/** `name` or `name(1, 2.5, -3)` → the export to call and its arguments. */
+export function parseInvoke(spec: string): { export: string; args: (number | string)[] } {
+  const m = /^\s*([^\s()]+)\s*(?:\((.*)\))?\s*$/s.exec(spec);
+  if (!m) throw new UsageError(`--invoke expects NAME or NAME(arg, …), got ${JSON.stringify(spec)}`);
+  const inner = (m[2] ?? "").trim();
+  const args = inner === ""
+    ? []
+    : inner.split(",").map((raw) => {
+        const a = raw.trim();
+        if (/^-?\d+$/.test(a)) return Number.isSafeInteger(Number(a)) ? Number(a) : a;
+        const n = Number(a);
+        if (a === "" || !Number.isFinite(n)) throw new UsageError(`--invoke: argument ${JSON.stringify(a)} is not a number`);
+        return n;
+      });
+  return { export: m[1]!, args };
 }
 
 function readHostFile(path: string, what: string): string {

@@ -184,7 +184,7 @@ describe("wasmbox runtimes", () => {
     const r = await wasmbox(["runtimes", "--json"]);
     expect(r.code).toBe(0);
     const parsed = JSON.parse(r.stdout) as { runtimes: { language: string; version: string; runtime: string; extensions: string[] }[] };
-    expect(parsed.runtimes.map((x) => x.language)).toEqual(["python", "javascript", "typescript"]);
+    expect(parsed.runtimes.map((x) => x.language)).toEqual(["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"]);
     for (const rt of parsed.runtimes) {
       expect(rt.version).toMatch(/\S/);
       expect(rt.runtime).toMatch(/\S/);

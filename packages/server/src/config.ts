@@ -34,6 +34,13 @@ export const ServerConfigSchema = z
     /** WASMBOX_POOL_PYTHON / WASMBOX_POOL_JS — sandboxes kept ready. */
     poolPython: int(0, 64).default(1),
     poolJs: int(0, 64).default(2),
+    /** WASMBOX_POOL_WASM — ready sandboxes for WebAssembly modules (C, C++, AssemblyScript, wasm). */
+    poolWasm: int(0, 64).default(1),
+    /**
+     * WASMBOX_POOL_COMPILERS — clang and AssemblyScript compiler sandboxes started at boot
+     * (0: each starts on its first use, ~2 s, and is kept afterwards).
+     */
+    poolCompilers: int(0, 16).default(0),
     /** WASMBOX_SHUTDOWN_GRACE_MS — on SIGTERM, in-flight runs get this long before they are cancelled. */
     shutdownGraceMs: int(0, 600_000).default(10_000),
     /** LOG_LEVEL */
@@ -59,6 +66,8 @@ const ENV: Record<keyof ServerConfig, string> = {
   maxQueuedRuns: "WASMBOX_MAX_QUEUED_RUNS",
   poolPython: "WASMBOX_POOL_PYTHON",
   poolJs: "WASMBOX_POOL_JS",
+  poolWasm: "WASMBOX_POOL_WASM",
+  poolCompilers: "WASMBOX_POOL_COMPILERS",
   shutdownGraceMs: "WASMBOX_SHUTDOWN_GRACE_MS",
   logLevel: "LOG_LEVEL",
 };

@@ -55,7 +55,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   const engine =
     givenEngine ??
     createEngine({
-      pool: { python: config.poolPython, quickjs: config.poolJs },
+      pool: { python: config.poolPython, quickjs: config.poolJs, wasm: config.poolWasm, clang: config.poolCompilers, asc: config.poolCompilers },
       maxConcurrentRuns: config.maxConcurrentRuns,
       maxQueuedRuns: config.maxQueuedRuns + 1_000, // the server answers 503 itself, before the engine's own cap
     });

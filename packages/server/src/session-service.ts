@@ -49,7 +49,7 @@ export class SessionService {
     const unknown = Object.keys(b).filter((k) => k !== "language" && k !== "limits");
     if (unknown.length) throw new HttpError(400, "INVALID_REQUEST", `invalid request: (request): unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}`);
     // Validate language and limits with the one request schema.
-    const probe = parseExecuteRequest({ language: b.language, code: "", ...(b.limits === undefined ? {} : { limits: b.limits }) });
+    const probe = parseExecuteRequest({ language: b.language, code: b.language === "wasm" ? "(module)" : "", ...(b.limits === undefined ? {} : { limits: b.limits }) });
     const mine = [...this.#sessions.values()].filter((e) => e.keyId === keyId).length + (this.#opening.get(keyId) ?? 0);
     if (mine >= this.config.maxSessionsPerKey) {
       throw new HttpError(

@@ -318,7 +318,7 @@ describe("system endpoints", () => {
   it("GET /v1/runtimes lists the languages and the isolation in force", async () => {
     const res = await client.get("/v1/runtimes");
     expect(res.status).toBe(200);
-    expect(res.body.runtimes.map((r: { language: string }) => r.language)).toEqual(["python", "javascript", "typescript"]);
+    expect(res.body.runtimes.map((r: { language: string }) => r.language)).toEqual(["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"]);
     for (const r of res.body.runtimes) {
       expect(typeof r.version).toBe("string");
       expect(typeof r.runtime).toBe("string");

@@ -34,6 +34,7 @@ export function compileKey(request: ExecuteRequest, filename: string, compilerVe
         compiler: compilerVersion,
         optimize: request.compile?.optimize ?? "2",
         flags: request.compile?.flags ?? [],
+        reactor: request.wasm?.invoke !== undefined,
         filename,
         code: request.code,
         inputs,

@@ -40,6 +40,8 @@ class ClangCompiler implements LoadedRuntime {
       cxx ? "clang++" : "clang",
       `-O${request.compile?.optimize ?? "2"}`,
       ...(cxx ? ["-fno-exceptions"] : []),
+      // Calling an export (wasm.invoke) needs no main(): build a WASI reactor (`_initialize`).
+      ...(request.wasm?.invoke ? ["-mexec-model=reactor"] : []),
       ...(request.compile?.flags ?? []),
       "-x",
       cxx ? "c++" : "c",

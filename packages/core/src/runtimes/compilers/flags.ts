@@ -82,6 +82,7 @@ export function checkCompileFlag(language: CompiledLanguage, flag: string): stri
   if (f && (F_FLAGS.has(f[2]!) || (f[1] && f[2] === "exceptions"))) return null;
   const m = /^-m(no-)?([a-z0-9-]+)$/.exec(flag);
   if (m && M_FLAGS.has(m[2]!)) return null;
+  if (flag === "-mexec-model=reactor" || flag === "-mexec-model=command") return null;
   const inc = /^-I(.+)$/.exec(flag);
   if (inc) {
     const dir = inc[1]!;

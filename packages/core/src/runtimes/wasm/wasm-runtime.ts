@@ -34,12 +34,19 @@ class WasmRuntime implements LoadedRuntime {
   constructor(private readonly interrupt: Int32Array) {}
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    let outcome: GuestOutcome;
     try {
-      return await this.#run(input, io);
+      outcome = await this.#run(input, io);
     } catch (e) {
-      if (e instanceof RunEnd) return e.outcome;
-      throw e;
+      if (!(e instanceof RunEnd)) throw e;
+      outcome = e.outcome;
     }
+    // Like a native runtime (wasmtime, node), say on stderr why the program failed.
+    const error = outcome.error;
+    if (error && error.name !== "Exit" && error.name !== "Interrupted") {
+      io.write("stderr", `${error.name}: ${error.message}\n${error.traceback && error.traceback !== error.message ? `${error.traceback}\n` : ""}`);
+    }
+    return outcome;
   }
 
   async #run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
@@ -156,8 +163,8 @@ class WasmRuntime implements LoadedRuntime {
 
 /** `code` of a `wasm` request: base64 of a binary module, or WebAssembly text. */
 async function moduleFromCode(code: string, filename: string): Promise<Uint8Array> {
-  const text = code.trimStart();
-  if (text.startsWith("(")) {
+  // Base64 has no parentheses or semicolons; WebAssembly text always has them.
+  if (!/^[A-Za-z0-9+/=\s]*$/.test(code)) {
     const { watToWasm } = await import("./wat.js");
     try {
       return await watToWasm(code, filename);
