@@ -1,8 +1,8 @@
 // npm run bench — engine start-up and throughput, beside stock Pyodide measured in the same run.
 // Prints a table and writes bench/results/engine.json. Medians; these machines are noisy.
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
-import { availableParallelism } from "node:os";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createEngine, locateAssets, planIsolation, resolveLimits, SandboxProcess } from "@wasmbox/node";
@@ -10,6 +10,8 @@ import { loadOrBuildPythonSnapshot } from "../packages/node/dist/host/snapshot-c
 
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
+// `--only wasm` runs just the WebAssembly section (C/C++/AssemblyScript/wasm).
+const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const N = { pyCold: quick ? 2 : 5, jsCold: quick ? 5 : 15, pyWarm: quick ? 3 : 7, jsWarm: quick ? 10 : 30, jsThroughput: quick ? 100 : 400, pyThroughput: quick ? 2 : 6, stock: quick ? 2 : 3 };
 
 const median = (xs) => {
@@ -94,6 +96,85 @@ const py = { language: "python", code: "print(1+1)" };
 const js = { language: "javascript", code: "console.log(2)" };
 
 console.error(`wasmbox bench (${quick ? "quick" : "full"}) on ${availableParallelism()} cores; isolation: ${isolation.networkNamespace}, uid ${isolation.uid ?? "unchanged"}`);
+
+/** C hello-world; `variant` changes the source so each compile misses the cache. */
+const cHello = (variant) => ({ language: "c", code: `#include <stdio.h>\n// variant ${variant}\nint main(void) { printf("hello %d\\n", ${variant}); return 0; }\n` });
+
+/** Native `gcc -O2` of the same hello-world: the reference a C programmer knows. */
+function nativeCompile(n) {
+  const dir = mkdtempSync(join(tmpdir(), "wasmbox-bench-gcc-"));
+  try {
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      writeFileSync(join(dir, "main.c"), cHello(i).code);
+      const t0 = performance.now();
+      execFileSync("gcc", ["-O2", "main.c", "-o", "main"], { cwd: dir, stdio: "ignore" });
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } catch {
+    return null; // no gcc: the row has no baseline
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function wasmSection() {
+  const n = quick ? 5 : 15;
+  const cacheDir = mkdtempSync(join(tmpdir(), "wasmbox-bench-cache-"));
+  const gcc = nativeCompile(n);
+  const t0 = performance.now();
+  const engine = createEngine({ pool: { python: 0, quickjs: 0, wasm: 1, clang: 0, asc: 0 }, cacheDir });
+  try {
+    const first = await engine.execute(cHello(-1));
+    if (first.status !== "ok") throw new Error(`C hello failed: ${JSON.stringify(first)}`);
+    record("c: first compile + run in a new host (clang sandbox boots)", performance.now() - t0, "ms", undefined, "target: print it");
+    const uncached = [];
+    const cached = [];
+    const runOnly = [];
+    for (let i = 0; i < n; i++) {
+      const r = await engine.execute(cHello(i));
+      if (r.status !== "ok" || r.compile.cached) throw new Error(`uncached compile: ${JSON.stringify(r)}`);
+      uncached.push(r.compile.timeMs);
+    }
+    for (let i = 0; i < n; i++) {
+      const r = await engine.execute(cHello(0));
+      if (r.status !== "ok" || !r.compile.cached) throw new Error(`cached compile: ${JSON.stringify(r)}`);
+      cached.push(r.compile.timeMs);
+      runOnly.push(r.timings.totalMs - r.compile.timeMs);
+    }
+    record("c: compile hello-world, uncached, compiler warm", median(uncached), "ms", gcc ? median(gcc) : undefined, "target ≤ 400 ms; baseline: native gcc -O2 (same run)");
+    record("c: compile hello-world, cached", median(cached), "ms", undefined, "target ≤ 5 ms");
+    record("c: run compiled hello-world, fresh instance (engine, excl. compile)", median(runOnly), "ms", undefined, "target ≤ 10 ms");
+    const cpp = [];
+    for (let i = 0; i < (quick ? 1 : 3); i++) {
+      const r = await engine.execute({ language: "cpp", code: `#include <iostream>\nint main() { std::cout << "hello " << ${i} << std::endl; }\n` });
+      if (r.status !== "ok") throw new Error(`C++ hello failed: ${JSON.stringify(r)}`);
+      cpp.push(r.compile.timeMs);
+    }
+    record("cpp: compile <iostream> hello-world, uncached", median(cpp), "ms");
+    const as = [];
+    for (let i = 0; i < n; i++) {
+      const r = await engine.execute({ language: "assemblyscript", code: `console.log("hello " + (${i}).toString());` });
+      if (r.status !== "ok") throw new Error(`AssemblyScript hello failed: ${JSON.stringify(r)}`);
+      if (i > 0) as.push(r.compile.timeMs); // the first one boots the compiler sandbox
+    }
+    record("assemblyscript: compile hello-world, uncached, compiler warm", median(as), "ms");
+    const wat = [];
+    const addAndLog = { language: "wasm", code: '(module (import "env" "log_i32" (func $log (param i32))) (func (export "add_and_log") (param i32 i32) (result i32) (local i32) local.get 0 local.get 1 i32.add local.tee 2 call $log local.get 2))', wasm: { invoke: { export: "add_and_log", args: [7, 5] }, imports: ["env.log_i32"] } };
+    for (let i = 0; i < n; i++) {
+      const r = await engine.execute(addAndLog);
+      if (r.stdout !== "12\n") throw new Error(`add_and_log failed: ${JSON.stringify(r)}`);
+      wat.push(r.timings.totalMs);
+    }
+    record("wasm: add_and_log from WAT, assembled + run (engine)", median(wat), "ms");
+  } finally {
+    await engine.dispose();
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
+async function pyodideAndQuickjsSections() {
 const stockProc = stockPyodideProcess(N.stock);
 const stockIn = await stockPyodideInProcess(N.stock);
 record("stock: node + loadPyodide() + run, whole process (wall)", median(stockProc), "ms");
@@ -134,6 +215,10 @@ record("cold start typescript: new sandbox → first output", median(await coldS
     await engine.dispose();
   }
 }
+}
+
+if (only === null) await pyodideAndQuickjsSections();
+if (only === null || only === "wasm") await wasmSection();
 
 const width = Math.max(...rows.map((r) => r.name.length));
 console.log(`${"measure".padEnd(width)}  ${"median".padStart(9)}  unit    ${"baseline".padStart(9)}  ratio  note`);
