@@ -3,7 +3,7 @@
  * Types only, shared by the server (which answers with them) and the client (which reads
  * them), so the two cannot drift apart.
  */
-import type { ExecuteResult, Language, Limits, Status } from "./contract.js";
+import type { CompileOptions, ExecuteResult, Language, Limits, Status, WasmOptions } from "./contract.js";
 
 /** A run's lifecycle: queued → running → one of the result statuses. */
 export type RunState = "queued" | "running" | Status;
@@ -38,6 +38,10 @@ export interface StoredRequest {
   args: string[];
   envNames: string[];
   limits: Limits;
+  /** C, C++, AssemblyScript: how it was compiled. */
+  compile?: CompileOptions;
+  /** WebAssembly: the export called and the host functions granted. */
+  wasm?: WasmOptions;
 }
 
 /** `GET /v1/runs/:id`: the run, its stored request and (once finished) its result. */

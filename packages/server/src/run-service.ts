@@ -235,6 +235,8 @@ function summarize(request: ExecuteRequest): StoredRequest {
     args: request.args ?? [],
     envNames: Object.keys(request.env ?? {}),
     limits: request.limits ?? {},
+    ...(request.compile ? { compile: request.compile } : {}),
+    ...(request.wasm ? { wasm: request.wasm } : {}),
   };
 }
 

@@ -3,7 +3,7 @@
  * headers, what run history keeps (and what it must not keep), pagination, cancellation,
  * output files, probes, metrics and the OpenAPI docs.
  */
-import { createHash } from "node:crypto";
+import { createHash, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, errorBody, lines, listAllRuns, openDb, rawStoreBytes, removeDataDirs, show, sleep, startServer, waitFor, waitForRun, type Api, type ApiResponse, type TestServer } from "./helpers.js";
 
@@ -65,6 +65,43 @@ describe("POST /v1/execute", () => {
     expect(failed.body.status).toBe("error");
     expect(failed.body.error).toMatchObject({ name: "ValueError", message: "nope", line: 2 });
   });
+
+  it("compiles and runs C: the result carries the compile info, history keeps the build options", async () => {
+    // A comment unique to this test run: the compile cache outlives test runs.
+    const code = lines(`// ${randomUUID()}`, "#include <stdio.h>", "int main(void) {", "  int unused;", '  printf("%d\\n", 6 * 7);', "  return 0;", "}");
+    const res = await client.post("/v1/execute", { language: "c", code, compile: { optimize: "1", flags: ["-Wall"] } });
+    expect(res.status, show(res)).toBe(200);
+    expect(res.body).toMatchObject({ status: "ok", stdout: "42\n", exitCode: 0 });
+    expect(res.body.compile).toMatchObject({ compiler: expect.stringMatching(/^clang /), cached: false });
+    expect(res.body.compile.diagnostics).toContainEqual(expect.objectContaining({ severity: "warning", line: 4, message: expect.stringMatching(/unused variable/) }));
+    const stored = await client.get(`/v1/runs/${res.body.id}`);
+    expect(stored.body.request).toMatchObject({ language: "c", compile: { optimize: "1", flags: ["-Wall"] } });
+    expect(stored.body.result.compile.compiler).toBe(res.body.compile.compiler);
+
+    const broken = await client.post("/v1/execute", { language: "c", code: "int main(void) { return x; }" });
+    expect(broken.status, show(broken)).toBe(200);
+    expect(broken.body.status).toBe("compile_error");
+    expect(broken.body.compile.diagnostics[0]).toMatchObject({ line: 1, severity: "error", message: expect.stringMatching(/undeclared identifier 'x'/) });
+  }, 60_000);
+
+  it("runs a WebAssembly text module with a granted host import; refuses flags and sessions it cannot honour", async () => {
+    const wat = '(module (import "env" "log_i32" (func $log (param i32))) (func (export "add_and_log") (param i32 i32) (result i32) (local i32) local.get 0 local.get 1 i32.add local.tee 2 call $log local.get 2))';
+    const res = await client.post("/v1/execute", { language: "wasm", code: wat, wasm: { invoke: { export: "add_and_log", args: [7, 5] }, imports: ["env.log_i32"] } });
+    expect(res.status, show(res)).toBe(200);
+    expect(res.body).toMatchObject({ status: "ok", stdout: "12\n", value: 12 });
+
+    const badFlag = await client.post("/v1/execute", { language: "c", code: "int main(void){return 0;}", compile: { flags: ["-fplugin=/tmp/x.so"] } });
+    expect(badFlag.status).toBe(400);
+    expect(errorBody(badFlag).message).toMatch(/compile\.flags\.0: flag "-fplugin=\/tmp\/x\.so" is not allowed/);
+
+    const badImport = await client.post("/v1/execute", { language: "wasm", code: wat, wasm: { imports: ["env.system"] } });
+    expect(badImport.status).toBe(400);
+    expect(errorBody(badImport).message).toMatch(/unknown host function "env\.system"/);
+
+    const session = await client.post("/v1/sessions", { language: "wasm" });
+    expect(session.status).toBe(400);
+    expect(errorBody(session).message).toMatch(/sessions run python, javascript or typescript/);
+  }, 60_000);
 
   it("reports a guest time-out as a result status", async () => {
     const res = await client.post("/v1/execute", { language: "javascript", code: "for (;;) {}", limits: { timeoutMs: 300 } });
