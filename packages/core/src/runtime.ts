@@ -32,6 +32,11 @@ export interface RuntimeLoadOptions {
    * starting the interpreter and importing the common modules again.
    */
   pythonSnapshot?: Uint8Array;
+  /**
+   * Python: `pyodide.asm.wasm`, already compiled (by the sandbox's supervisor, once for all
+   * the guest threads it boots), and its size in bytes to recognise it when Pyodide loads.
+   */
+  pythonWasm?: { module: WebAssembly.Module; byteLength: number };
   /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
   quickjsWasmModule?: WebAssembly.Module;
 }

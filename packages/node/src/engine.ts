@@ -79,8 +79,11 @@ export interface RuntimeInfo {
   extensions: string[];
 }
 
-/** Kinds whose sandboxes serve many runs, each in a fresh instance (their guests cannot reach the sandbox's JS realm). */
-const REUSABLE_KINDS: ReadonlySet<SandboxKind> = new Set<SandboxKind>(["quickjs", "wasm", "clang", "asc"]);
+/**
+ * Kinds whose sandboxes serve many runs, each on a fresh interpreter: a new runtime instance
+ * (QuickJS, wasm, compilers), or for Python a new guest thread booted after every run.
+ */
+const REUSABLE_KINDS: ReadonlySet<SandboxKind> = new Set<SandboxKind>(["python", "quickjs", "wasm", "clang", "asc"]);
 const ALL_KINDS: readonly SandboxKind[] = ["python", "quickjs", "wasm", "clang", "asc"];
 const DEFAULT_COMPILE_LIMITS = { timeoutMs: 60_000, memoryLimitBytes: 2048 * 1024 * 1024, maxOutputBytes: 1024 * 1024 };
 
@@ -228,8 +231,7 @@ export class Engine implements AsyncDisposable {
     try {
       const tStart = performance.now();
       sandbox = await this.#readySandbox(kind);
-      // QuickJS and wasm sandboxes serve many runs, each in a fresh wasm instance; Python's
-      // can't (guest code reaches the sandbox's JS realm), so each Python run gets its own.
+      // Sandbox processes serve many runs, each on a fresh interpreter (see REUSABLE_KINDS).
       if (REUSABLE_KINDS.has(kind)) sandbox.keepForReuse();
       return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module);
     } finally {
@@ -359,7 +361,7 @@ export class Engine implements AsyncDisposable {
     let sandbox = this.#pool.acquire(kind);
     this.#live.add(sandbox);
     try {
-      await sandbox.ready;
+      await sandbox.readyForRun();
     } catch {
       this.#live.delete(sandbox);
       sandbox = this.#start(kind);

@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine } from "@wasmbox/node";
 
-// JavaScript sandboxes are reused: each run gets a brand-new QuickJS wasm instance inside a
-// sandbox process that serves many runs. These tests hold that reuse to "nothing crosses runs".
+// Sandbox processes are reused: each JavaScript run gets a brand-new QuickJS wasm instance,
+// each Python run a brand-new guest thread (its own V8 isolate and Pyodide), inside a sandbox
+// process that serves many runs. These tests hold that reuse to "nothing crosses runs".
 let engine: Engine;
 beforeAll(() => {
-  engine = createEngine({ pool: { python: 0, quickjs: 1 }, maxConcurrentRuns: 2 });
+  engine = createEngine({ pool: { python: 1, quickjs: 1, wasm: 0 }, maxConcurrentRuns: 2 });
 });
 afterAll(async () => {
   await engine.dispose();
@@ -55,4 +56,54 @@ describe("reused JavaScript sandboxes", () => {
     expect(next.stdout).toBe("undefined\n");
     expect(engine.stats().sandboxStarts - starts).toBeLessThanOrEqual(1);
   });
+});
+
+const py = (code: string, extra: Record<string, unknown> = {}) => engine.execute({ language: "python", code, ...extra });
+
+describe("reused Python sandboxes", () => {
+  it("serve many runs without starting a process per run", async () => {
+    await py("1");
+    const before = engine.stats().sandboxStarts;
+    for (let i = 0; i < 6; i++) expect((await py(`print(${i})`)).stdout).toBe(`${i}\n`);
+    expect(engine.stats().sandboxStarts - before).toBeLessThanOrEqual(2);
+  }, 60_000);
+
+  it("let nothing cross from one run to the next: globals, patched modules and builtins, files, env, the JS realm", async () => {
+    const first = await py(
+      [
+        "import builtins, json, os, sys, js",
+        "leak = 'g'",
+        "builtins.print = lambda *a, **k: None",
+        "json.dumps = lambda *a, **k: 'patched'",
+        "sys.modules['secret_mod'] = type(sys)('secret_mod')",
+        "open('left-behind.txt', 'w').write('x')",
+        "os.environ['LEAKED'] = '1'",
+        "js.globalThis.leakedFromPython = 1",
+        "js.eval('globalThis.fetchOrig = globalThis.setTimeout; setInterval(() => {}, 1)')",
+      ].join("\n"),
+    );
+    expect(first.status, JSON.stringify(first.error)).toBe("ok");
+    const second = await py(
+      [
+        "import json, os, sys, js",
+        "print('leak' in globals(), json.dumps({'a': 1}), 'secret_mod' in sys.modules,",
+        "      os.path.exists('left-behind.txt'), os.environ.get('LEAKED'), hasattr(js.globalThis, 'leakedFromPython'))",
+      ].join("\n"),
+    );
+    expect(second.stdout).toBe('False {"a": 1} False False None False\n');
+  }, 60_000);
+
+  it("survive a guest stopped by its time limit; the next run is clean", async () => {
+    const loop = await py("mark = 1\nwhile True: pass", { limits: { timeoutMs: 500 } });
+    expect(loop.status).toBe("timeout");
+    const next = await py("print('mark' in globals())");
+    expect(next.stdout).toBe("False\n");
+  }, 60_000);
+
+  it("report a program that breaks the JSON encoder as its own error, and keep serving", async () => {
+    const broken = await py("import json\njson.JSONEncoder.encode = lambda self, o: 'not json'\njson.encoder.c_make_encoder = None\n40 + 2");
+    expect(["ok", "error"]).toContain(broken.status);
+    if (broken.status === "error") expect(broken.error?.name).toBe("RuntimeTampered");
+    expect((await py("print(6 * 7)")).stdout).toBe("42\n");
+  }, 60_000);
 });

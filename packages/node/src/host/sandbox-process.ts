@@ -80,6 +80,13 @@ export class SandboxProcess implements AsyncDisposable {
   /** Runs this sandbox has served. */
   runCount = 0;
   #onMessage: ((m: SandboxToHost) => void) | null = null;
+  /**
+   * Reused Python sandboxes replace their guest thread after every run; until the new one
+   * says "ready", the sandbox is not ready for the next run.
+   */
+  #threadReady: Promise<void> = Promise.resolve();
+  #threadIsReady = true;
+  #onThreadReady: (() => void) | null = null;
   #onSnapshot: ((bytes: Uint8Array) => void) | null = null;
   #snapshotPath: string | null = null;
   #snapshotBytes: Uint8Array | null = null;
@@ -155,12 +162,22 @@ export class SandboxProcess implements AsyncDisposable {
   }
 
   /**
-   * Reuse this sandbox for many runs, each in a fresh interpreter (only for runtimes whose
-   * guests cannot reach the sandbox's JS realm: QuickJS). Like a session, a time or output
-   * limit interrupts first, so a guest that stops leaves the sandbox usable.
+   * Reuse this sandbox for many runs, each in a fresh interpreter: a new runtime instance
+   * (QuickJS, wasm: guests cannot reach the sandbox's JS realm) or, for Python, whose guests
+   * can, a new guest thread (its own V8 isolate) booted after every run. Like a session, a
+   * time or output limit interrupts first, so a guest that stops leaves the sandbox usable.
    */
   keepForReuse(): void {
     this.#reusable = true;
+  }
+
+  /**
+   * Resolves when the sandbox can start a run at once: booted, and (reused Python) its fresh
+   * guest thread is up. Rejects like `ready` if the sandbox failed to start.
+   */
+  async readyForRun(): Promise<void> {
+    await this.ready;
+    await Promise.race([this.#threadReady, this.#gone]);
   }
 
   /** Alive, and no run broke it: it can take another run (sessions, reusable sandboxes). */
@@ -174,7 +191,7 @@ export class SandboxProcess implements AsyncDisposable {
 
   /** True once the runtime has loaded and the sandbox can take a run at once. */
   get isReady(): boolean {
-    return this.startMs > 0 && !this.#exited;
+    return this.startMs > 0 && !this.#exited && this.#threadIsReady;
   }
 
   get alive(): boolean {
@@ -240,6 +257,12 @@ export class SandboxProcess implements AsyncDisposable {
       return;
     }
     if (m.nonce !== this.#nonce) return; // out of protocol: ignored
+    if (m.t === "ready" && this.startMs > 0) {
+      // A recycled guest thread is up.
+      this.#threadIsReady = true;
+      this.#onThreadReady?.();
+      return;
+    }
     this.#onMessage?.(m);
   }
 
@@ -268,7 +291,7 @@ export class SandboxProcess implements AsyncDisposable {
   }
 
   async #runOnce(input: GuestRunInput, handlers: SandboxRunHandlers): Promise<SandboxRunResult> {
-    await this.ready;
+    await this.readyForRun();
     if (this.#exited) {
       return { outcome: null, stoppedBy: null, crash: "the sandbox has already stopped", stdout: "", stderr: "", output: "", executionTimeMs: 0, peakRssBytes: 0 };
     }
@@ -356,7 +379,12 @@ export class SandboxProcess implements AsyncDisposable {
       };
       const fresh = this.#reusable || this.#freshNext;
       this.#freshNext = false;
-      this.#send({ t: "run", input, fresh });
+      const recycle = this.#reusable && this.kind === "python";
+      if (recycle) {
+        this.#threadIsReady = false;
+        this.#threadReady = new Promise<void>((resolve) => (this.#onThreadReady = resolve));
+      }
+      this.#send({ t: "run", input, fresh, recycle });
     });
     return {
       outcome: result.outcome,

@@ -22,6 +22,8 @@ interface WorkerInit {
   pythonSnapshot?: Uint8Array;
   /** Read the snapshot from this file (verified by the host) instead. */
   pythonSnapshotPath?: string;
+  /** `pyodide.asm.wasm`, compiled once by the supervisor for all its guest threads. */
+  pythonWasm?: RuntimeLoadOptions["pythonWasm"];
 }
 
 if (!parentPort) throw new Error("guest-worker must run as a worker thread");
@@ -53,6 +55,7 @@ async function boot(init: WorkerInit): Promise<void> {
       interruptBuffer: interrupt,
       ...(pythonSnapshot ? { pythonSnapshot } : {}),
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
+      ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
     });
     post({ t: "ready", loadMs: performance.now() - t0 });
   } catch (e) {

@@ -8,13 +8,14 @@ import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKi
 
 export type HostToSandbox =
   | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotPath?: string; mode?: "serve" | "snapshot" }
-  | { t: "run"; input: GuestRunInput; fresh?: boolean }
+  | { t: "run"; input: GuestRunInput; fresh?: boolean; recycle?: boolean }
   | { t: "interrupt" };
 
 export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";
 
 export type SandboxToHost =
   | { t: "hello"; nonce: string }
+  /** The runtime is loaded; sent again whenever a recycled guest thread is ready. */
   | { t: "ready"; nonce: string; loadMs: number }
   | { t: "snapshot"; nonce: string; bytes: Uint8Array }
   | { t: "out"; nonce: string; chunks: OutputChunk[] }

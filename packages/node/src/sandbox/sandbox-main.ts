@@ -2,11 +2,13 @@
  * Entry point of a sandbox process: the supervisor. It runs no guest code itself. It
  * says hello with a fresh nonce (before any guest code exists), starts the guest worker,
  * relays the worker's messages to the host, and sets the shared interrupt flag when the
- * host asks. The process serves one run (or a session's runs); the host kills it afterwards.
+ * host asks. It serves one run, a session's runs, or — reused — many runs: each on a fresh
+ * runtime instance (QuickJS, wasm) or, when the host asks, on a fresh guest thread (Python).
  */
 import { randomUUID } from "node:crypto";
-import { MessageChannel, Worker } from "node:worker_threads";
-import { createOutputRingBuffer, OutputRingReader } from "@wasmbox/core/guest";
+import { readFile } from "node:fs/promises";
+import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
+import { createOutputRingBuffer, OutputRingReader, type RuntimeLoadOptions } from "@wasmbox/core/guest";
 import type { HostToSandbox, SandboxToHost, WorkerToSupervisor } from "./protocol.js";
 
 type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
@@ -33,43 +35,92 @@ const exitWhenFlushed = () => {
 process.on("disconnect", () => process.exit(0));
 send({ t: "hello" });
 
-const interrupt = new Int32Array(new SharedArrayBuffer(4));
-const ringBuffer = createOutputRingBuffer();
-const ring = new OutputRingReader(ringBuffer);
 /** How often guest output is moved from the ring to the host while a run is live. */
 const DRAIN_MS = 4;
 let drainTimer: ReturnType<typeof setInterval> | undefined;
-let worker: Worker | undefined;
+let init: Extract<HostToSandbox, { t: "init" }> | undefined;
+/**
+ * The guest thread serving runs now. Each has its own interrupt flag and output ring, so a
+ * retired thread shares no memory with its successor.
+ */
+let current: GuestThread | undefined;
+/** Python: pyodide.asm.wasm compiled once, shared by every guest thread this process boots. */
+let pythonWasm: RuntimeLoadOptions["pythonWasm"];
+/** The process has given up (its guest thread died unexpectedly): nothing more is relayed. */
 let finished = false;
-let port: MessageChannel["port1"] | undefined;
+
+interface GuestThread {
+  worker: Worker;
+  port: MessagePort;
+  interrupt: Int32Array;
+  ring: OutputRingReader;
+  /** Replace this thread with a fresh one once its run is done (reused Python sandboxes). */
+  recycleAfterRun: boolean;
+  retired: boolean;
+}
 
 process.on("message", (msg: HostToSandbox) => {
   switch (msg.t) {
     case "init":
-      start(msg);
+      if (init) return;
+      init = msg;
+      void compilePythonWasm(msg).then((compiled) => {
+        pythonWasm = compiled;
+        current = spawnGuest();
+      });
       break;
     case "run":
+      if (!current) return;
       drainTimer ??= setInterval(drain, DRAIN_MS);
-      Atomics.store(interrupt, 0, 0); // a session's next run starts uninterrupted
-      port?.postMessage({ t: "run", input: msg.input, fresh: msg.fresh === true });
+      current.recycleAfterRun = msg.recycle === true;
+      Atomics.store(current.interrupt, 0, 0); // a session's next run starts uninterrupted
+      current.port.postMessage({ t: "run", input: msg.input, fresh: msg.fresh === true });
       break;
     case "interrupt":
-      Atomics.store(interrupt, 0, 2); // SIGINT: Pyodide raises KeyboardInterrupt, QuickJS's handler stops.
+      if (!current) return;
+      Atomics.store(current.interrupt, 0, 2); // SIGINT: Pyodide raises KeyboardInterrupt, QuickJS's handler stops.
+      Atomics.notify(current.interrupt, 0); // wakes a guest sleeping on the flag (WASI poll_oneoff)
       break;
   }
 });
 
 /** Forward whatever the guest wrote since the last drain. */
 function drain(): void {
-  const chunks = ring.drain();
+  const chunks = current?.ring.drain() ?? [];
   if (chunks.length) send({ t: "out", chunks });
 }
 
-function start(init: Extract<HostToSandbox, { t: "init" }>): void {
-  if (worker) return;
+/**
+ * Retire the thread that just served a run and boot a fresh one (a new V8 isolate and a new
+ * runtime instance): the next run finds nothing of this one. The host hears "ready" again.
+ */
+function recycle(old: GuestThread): void {
+  old.retired = true;
+  current = spawnGuest();
+  void old.worker.terminate();
+}
+
+/**
+ * Compile Pyodide's wasm here, in the supervisor (which runs no guest code), so guest threads
+ * only instantiate it. Any failure just leaves each thread to compile it itself.
+ */
+async function compilePythonWasm(config: Extract<HostToSandbox, { t: "init" }>): Promise<typeof pythonWasm> {
+  if (config.kind !== "python" || config.mode === "snapshot") return undefined;
+  try {
+    const bytes = await readFile(`${config.assets.pyodideIndexURL}pyodide.asm.wasm`);
+    const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<NonNullable<typeof pythonWasm>["module"]> } }).WebAssembly;
+    return { module: await wasm.compile(bytes), byteLength: bytes.byteLength };
+  } catch {
+    return undefined;
+  }
+}
+
+function spawnGuest(): GuestThread {
+  const config = init!;
   const channel = new MessageChannel();
-  port = channel.port1;
-  worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
+  const interrupt = new Int32Array(new SharedArrayBuffer(4));
+  const ringBuffer = createOutputRingBuffer();
+  const worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
     env: {},
     argv: [],
     // No execArgv: a worker given its own execArgv does not inherit the process's
@@ -77,19 +128,21 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
     stdin: false,
     stdout: true,
     stderr: true,
-    resourceLimits: { maxOldGenerationSizeMb: init.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+    resourceLimits: { maxOldGenerationSizeMb: config.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
   });
+  const thread: GuestThread = { worker, port: channel.port1, interrupt, ring: new OutputRingReader(ringBuffer), recycleAfterRun: false, retired: false };
   // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.
   worker.stdout.resume();
   worker.stderr.resume();
   // 'error' (an uncaught exception, the heap limit) always comes before 'exit'.
   let failure: Unnonced<SandboxToHost> | null = null;
   worker.on("error", (e: Error & { code?: string }) => {
-    if (finished) return;
+    if (finished || thread.retired) return;
     const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
     failure = { t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message };
   });
   worker.on("exit", (code) => {
+    if (thread.retired) return; // replaced on purpose
     // Without its guest thread the sandbox is useless: say why (if nobody was told yet), then
     // end the process so the host sees it gone rather than sending it runs nobody will serve.
     const message = finished ? null : (failure ?? { t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
@@ -98,8 +151,8 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
     if (message) send(message);
     exitWhenFlushed();
   });
-  port.on("message", (m: WorkerToSupervisor) => {
-    if (finished || typeof m !== "object" || m === null) return;
+  thread.port.on("message", (m: WorkerToSupervisor) => {
+    if (finished || thread.retired || typeof m !== "object" || m === null) return;
     drain(); // output written before this message goes first
     switch (m.t) {
       case "ready":
@@ -111,6 +164,7 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
         break;
       case "done":
         send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
+        if (thread.recycleAfterRun) recycle(thread);
         break;
       case "fail":
         if (m.reason !== "output_limit") finished = true;
@@ -124,12 +178,14 @@ function start(init: Extract<HostToSandbox, { t: "init" }>): void {
       port: channel.port2,
       interrupt: interrupt.buffer,
       output: ringBuffer,
-      kind: init.kind,
-      assets: init.assets,
-      mode: init.mode ?? "serve",
-      pythonSnapshot: init.pythonSnapshot,
-      pythonSnapshotPath: init.pythonSnapshotPath,
+      kind: config.kind,
+      assets: config.assets,
+      mode: config.mode ?? "serve",
+      pythonSnapshot: config.pythonSnapshot,
+      pythonSnapshotPath: config.pythonSnapshotPath,
+      pythonWasm,
     },
     [channel.port2],
   );
+  return thread;
 }

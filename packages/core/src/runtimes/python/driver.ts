@@ -7,6 +7,9 @@ export const DRIVER_SOURCE = String.raw`
 import builtins, io, json, linecache, os, sys, traceback, __main__
 from pyodide.code import eval_code_async
 
+# Bound now, before any guest code: a program that replaces json.dumps or os.walk for its own
+# purposes must not break how its result is reported.
+_dumps, _loads, _walk = json.dumps, json.loads, os.walk
 _WORKDIR = None
 
 def setup(workdir, filename, args_json, env_json):
@@ -16,8 +19,8 @@ def setup(workdir, filename, args_json, env_json):
     os.chdir(workdir)
     # Only what the request passed: Pyodide's defaults include host-derived values.
     os.environ.clear()
-    os.environ.update(json.loads(env_json))
-    sys.argv = [filename, *json.loads(args_json)]
+    os.environ.update(_loads(env_json))
+    sys.argv = [filename, *_loads(args_json)]
     # Unbuffered text streams straight onto fds 1 and 2: the host sees every write at
     # once and in the order it happened, so interleaved output is exact.
     sys.stdout = io.TextIOWrapper(io.FileIO(1, "w", closefd=False), encoding="utf-8",
@@ -65,15 +68,15 @@ def _value(v, limit):
     if v is None:
         return None
     try:
-        s = json.dumps(v, allow_nan=False, ensure_ascii=False)
+        s = _dumps(v, allow_nan=False, ensure_ascii=False)
     except BaseException:
         try:
             r = repr(v)
         except BaseException:
             r = "<unrepresentable " + type(v).__name__ + ">"
-        s = json.dumps(r[:limit], ensure_ascii=False)
+        s = _dumps(r[:limit], ensure_ascii=False)
     if len(s) > limit:
-        s = json.dumps(s[:limit], ensure_ascii=False)
+        s = _dumps(s[:limit], ensure_ascii=False)
     return s
 
 def _flush():
@@ -105,7 +108,7 @@ async def run(code, filename, value_limit):
         # A syntax error in the user's file raised before any of its frames ran: it never started.
         if isinstance(exc, SyntaxError) and exc.filename == filename and not _has_frame(exc, filename):
             sys.stderr.write(err["traceback"])
-            return json.dumps({"status": "compile_error", "error": err, "exitCode": 1, "value": None})
+            return _dumps({"status": "compile_error", "error": err, "exitCode": 1, "value": None})
         try:
             sys.stderr.write(err["traceback"])
         except BaseException:
@@ -115,18 +118,18 @@ async def run(code, filename, value_limit):
         outcome["exitCode"] = 1
     finally:
         _flush()
-    return json.dumps(outcome)
+    return _dumps(outcome)
 
 async def warm_up():
     await eval_code_async("None", {}, filename="<wasmbox-warmup>", return_mode="last_expr")
-    json.dumps({"a": [1, 2.5, None]})
+    _dumps({"a": [1, 2.5, None]})
 
 def list_files():
     out = []
-    for root, dirs, files in os.walk(_WORKDIR):
+    for root, dirs, files in _walk(_WORKDIR):
         for name in files:
             full = os.path.join(root, name)
             if os.path.isfile(full) and not os.path.islink(full):
                 out.append(os.path.relpath(full, _WORKDIR))
-    return json.dumps(out)
+    return _dumps(out)
 `;

@@ -27,20 +27,46 @@ export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"]):
 
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
 export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
-  const pyodide = await loadPyodide({
-    indexURL: options.assets.pyodideIndexURL,
-    env: {},
-    // Until a run installs its own handlers, anything printed while booting is dropped.
-    stdout: () => {},
-    stderr: () => {},
-    ...(options.pythonSnapshot ? { _loadSnapshot: options.pythonSnapshot } : {}),
-  });
+  const restore = options.pythonWasm ? useCompiledModule(options.pythonWasm) : () => {};
+  let pyodide: PyodideAPI;
+  try {
+    pyodide = await loadPyodide({
+      indexURL: options.assets.pyodideIndexURL,
+      env: {},
+      // Until a run installs its own handlers, anything printed while booting is dropped.
+      stdout: () => {},
+      stderr: () => {},
+      ...(options.pythonSnapshot ? { _loadSnapshot: options.pythonSnapshot } : {}),
+    });
+  } finally {
+    restore();
+  }
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
   // Pay first-call costs (wasm tier-up, the eval path's imports) before any request exists.
   await (driver.get("warm_up") as unknown as () => Promise<unknown>)();
   return new PythonRuntime(pyodide, driver);
+}
+
+/**
+ * While Pyodide boots, answer its `WebAssembly.instantiate(bytes of pyodide.asm.wasm)` with
+ * an instance of the already-compiled module: no per-thread compile, and the optimised
+ * code is shared by every guest thread of the sandbox.
+ * @returns undo
+ */
+function useCompiledModule(compiled: { module: WebAssembly.Module; byteLength: number }): () => void {
+  const wasm = WebAssembly as unknown as { instantiate: (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown> };
+  const original = wasm.instantiate;
+  wasm.instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
+    const bytes = source instanceof ArrayBuffer || ArrayBuffer.isView(source) ? (source as ArrayBufferLike | ArrayBufferView).byteLength : -1;
+    if (bytes !== compiled.byteLength) return original.call(WebAssembly, source, imports);
+    const instance = await WebAssembly.instantiate(compiled.module, imports);
+    return { instance, module: compiled.module };
+  };
+  return () => {
+    wasm.instantiate = original;
+  };
 }
 
 class PythonRuntime implements LoadedRuntime {
@@ -78,14 +104,17 @@ class PythonRuntime implements LoadedRuntime {
     } finally {
       releaseCap();
     }
-    const outcome = JSON.parse(raw) as Omit<GuestOutcome, "files" | "value"> & { value: string | null };
-    return {
-      status: outcome.status,
-      error: outcome.error,
-      exitCode: outcome.exitCode,
-      value: outcome.value === null ? null : JSON.parse(outcome.value),
-      files: this.#changedFiles(before),
-    };
+    let outcome: Omit<GuestOutcome, "files" | "value"> & { value: string | null };
+    let value: GuestOutcome["value"];
+    try {
+      outcome = JSON.parse(raw) as typeof outcome;
+      value = outcome.value === null ? null : (JSON.parse(outcome.value) as GuestOutcome["value"]);
+    } catch {
+      // The program replaced what the driver reports with (the JSON encoder's internals).
+      const message = "the program changed Python's JSON encoder, so wasmbox could not read how it ended";
+      return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
+    }
+    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files: this.#changedFiles(before) };
   }
 
   #installStreams(io: GuestIO, stdin: string): void {
