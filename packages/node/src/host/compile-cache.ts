@@ -5,7 +5,7 @@
  * matches its record; a bad or missing entry is a miss, never an error.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest } from "@wasmbox/core";
 
@@ -46,8 +46,11 @@ export function compileKey(request: ExecuteRequest, filename: string, compilerVe
 export interface CompileCacheOptions {
   /** Directory for on-disk entries; null keeps the cache in memory only. */
   dir: string | null;
+  /** In memory: entries and bytes kept (least recently used go first). */
   maxEntries?: number;
   maxBytes?: number;
+  /** On disk: modules kept; the oldest are removed beyond it. Default 1000. */
+  maxDiskEntries?: number;
 }
 
 export class CompileCache {
@@ -56,6 +59,8 @@ export class CompileCache {
   readonly #dir: string | null;
   readonly #maxEntries: number;
   readonly #maxBytes: number;
+  readonly #maxDiskEntries: number;
+  #writes = 0;
   hits = 0;
   misses = 0;
 
@@ -63,6 +68,7 @@ export class CompileCache {
     this.#dir = options.dir === null ? null : join(options.dir, "modules");
     this.#maxEntries = options.maxEntries ?? 256;
     this.#maxBytes = options.maxBytes ?? 256 * 1024 * 1024;
+    this.#maxDiskEntries = options.maxDiskEntries ?? 1000;
   }
 
   get(key: string): CompiledModule | undefined {
@@ -108,6 +114,19 @@ export class CompileCache {
     }
   }
 
+  /** Keep the directory bounded: drop the oldest modules (and their records) beyond the cap. */
+  #prune(): void {
+    const dir = this.#dir!;
+    const modules = readdirSync(dir)
+      .filter((f) => f.endsWith(".wasm") && !f.startsWith("."))
+      .map((f) => ({ f, mtime: statSync(join(dir, f)).mtimeMs }))
+      .sort((a, b) => b.mtime - a.mtime);
+    for (const { f } of modules.slice(this.#maxDiskEntries)) {
+      rmSync(join(dir, f.replace(/\.wasm$/, ".json")), { force: true });
+      rmSync(join(dir, f), { force: true });
+    }
+  }
+
   #writeDisk(key: string, entry: CompiledModule): void {
     if (!this.#dir) return;
     try {
@@ -122,6 +141,7 @@ export class CompileCache {
         writeFileSync(tmp, data);
         renameSync(tmp, join(this.#dir, name));
       }
+      if (++this.#writes % 32 === 1) this.#prune();
     } catch {
       // A read-only or full disk only costs a recompile next time.
       try {
