@@ -3,8 +3,8 @@
  * numbers as a guest sees them, WAT → binary with wabt, the host-measured run time of a
  * result, and the native toolchain (gcc/g++) the C and C++ programs are compared against.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import wabtInit from "wabt";
@@ -79,35 +79,51 @@ export interface NativeOptions {
 
 const NATIVE_COMPILERS = { c: ["gcc", "-std=c17"], cpp: ["g++", "-std=c++17", "-fno-exceptions"] } as const;
 
+/** Run a command to completion (asynchronously: the engine's watchdogs share this event loop). */
+function exec(command: string, args: string[], options: { cwd?: string; input?: string; env?: NodeJS.ProcessEnv } = {}): Promise<{ stdout: string; stderr: string; status: number | null }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? process.env, stdio: ["pipe", "pipe", "pipe"] });
+    const stdout: Buffer[] = [];
+    const stderr: Buffer[] = [];
+    child.stdout.on("data", (b: Buffer) => stdout.push(b));
+    child.stderr.on("data", (b: Buffer) => stderr.push(b));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"), status }));
+    child.stdin.on("error", () => {}); // a program that exits without reading its stdin
+    child.stdin.end(options.input ?? "");
+  });
+}
+
 /**
  * Build `source` with the machine's gcc/g++ and run it. The reference the wasm build must
  * match. Throws (fails the test, never skips it) when the compiler is missing.
  */
-export function runNative(language: "c" | "cpp", source: string, options: NativeOptions = {}): NativeRun {
+export async function runNative(language: "c" | "cpp", source: string, options: NativeOptions = {}): Promise<NativeRun> {
   const [compiler, ...std] = NATIVE_COMPILERS[language];
-  const dir = mkdtempSync(join(tmpdir(), "wasmbox-native-"));
+  const dir = await mkdtemp(join(tmpdir(), "wasmbox-native-"));
   try {
     const src = join(dir, language === "c" ? "main.c" : "main.cpp");
     const bin = join(dir, "main");
-    writeFileSync(src, source);
-    const build = spawnSync(compiler, [...std, "-O2", "-o", bin, src, "-lm"], { encoding: "utf8" });
-    if (build.error && (build.error as NodeJS.ErrnoException).code === "ENOENT") {
-      throw new Error(`${compiler} is not installed: the ${language} conformance tests compare wasmbox against a native build and need ${compiler} on PATH`);
-    }
+    await writeFile(src, source);
+    const build = await exec(compiler, [...std, "-O2", "-o", bin, src, "-lm"]).catch((e: NodeJS.ErrnoException) => {
+      if (e.code === "ENOENT") {
+        throw new Error(`${compiler} is not installed: the ${language} conformance tests compare wasmbox against a native build and need ${compiler} on PATH`);
+      }
+      throw e;
+    });
     if (build.status !== 0) throw new Error(`${compiler} failed to build the reference program:\n${build.stderr}`);
     const work = join(dir, "work");
-    mkdirSync(work);
+    await mkdir(work);
     for (const [path, content] of Object.entries(options.files ?? {})) {
-      mkdirSync(dirname(join(work, path)), { recursive: true });
-      writeFileSync(join(work, path), content);
+      await mkdir(dirname(join(work, path)), { recursive: true });
+      await writeFile(join(work, path), content);
     }
-    const run = spawnSync(bin, options.args ?? [], { cwd: work, input: options.stdin ?? "", encoding: "utf8", env: {} });
-    if (run.error) throw run.error;
+    const run = await exec(bin, options.args ?? [], { cwd: work, input: options.stdin ?? "", env: {} });
     const files = new Map<string, string>();
-    for (const path of options.collect ?? []) files.set(path, readFileSync(join(work, path), "utf8"));
+    for (const path of options.collect ?? []) files.set(path, await readFile(join(work, path), "utf8"));
     return { stdout: run.stdout, stderr: run.stderr, exitCode: run.status, files };
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

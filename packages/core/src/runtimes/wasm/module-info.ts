@@ -334,3 +334,71 @@ export function describeSignature(name: string, sig: FuncSignature | undefined):
   const results = sig.results.length ? ` -> ${sig.results.join(", ")}` : "";
   return `${name}(${sig.params.join(", ")})${results}`;
 }
+
+/**
+ * Turn the module's only defined memory into an import `wasmbox.memory` with the same limits
+ * (its maximum capped at `maxPages`), so the host owns the memory from before instantiation:
+ * a start function can already print, and the memory can be inspected even if it is not
+ * exported. Returns null when the module defines no memory or several, or already imports one.
+ */
+export function importDefinedMemory(bytes: Uint8Array, maxPages: number): { bytes: Uint8Array; limits: Limits } | null {
+  const all = sections(bytes);
+  const memory = all.find((s) => s.id === 5);
+  if (!memory) return null;
+  const r = new Reader(bytes, memory.contentStart, memory.end);
+  if (r.u() !== 1) return null;
+  const l = limits(r);
+  if (l.is64) throw new WasmModuleError("the module uses a 64-bit memory (memory64), which is not supported");
+  const imports = all.find((s) => s.id === 2);
+  let importCount = 0;
+  let importBodyStart = 0;
+  if (imports) {
+    const ir = new Reader(bytes, imports.contentStart, imports.end);
+    importCount = ir.u();
+    importBodyStart = ir.pos;
+    for (let i = 0; i < importCount; i++) {
+      ir.name();
+      ir.name();
+      const kind = ir.byte();
+      if (kind === 0x02) return null; // it imports a memory already
+      if (kind === 0x00) ir.u();
+      else if (kind === 0x01) {
+        valueType(ir);
+        limits(ir);
+      } else if (kind === 0x03) {
+        valueType(ir);
+        ir.byte();
+      } else {
+        ir.byte();
+        ir.u();
+      }
+    }
+  }
+  const max = Math.max(l.min, Math.min(l.max ?? maxPages, maxPages));
+  const name = (s: string) => [...encodeU(s.length), ...new TextEncoder().encode(s)];
+  const entry = [...name("wasmbox"), ...name("memory"), 0x02, 0x01 | (l.shared ? 0x02 : 0), ...encodeU(l.min), ...encodeU(max)];
+  const importBody = imports ? [...encodeU(importCount + 1), ...bytes.subarray(importBodyStart, imports.end), ...entry] : [...encodeU(1), ...entry];
+  const importSection = [2, ...encodeU(importBody.length), ...importBody];
+  // Where the import section goes: in place of the old one, or right after the type section.
+  const type = all.find((s) => s.id === 1);
+  const insertAt = imports ? imports.start : type ? type.end : (all.find((s) => s.id !== 0)?.start ?? bytes.length);
+  const parts: Uint8Array[] = [];
+  let pos = 0;
+  const copyUntil = (end: number) => {
+    if (end > pos) parts.push(bytes.subarray(pos, end));
+    pos = Math.max(pos, end);
+  };
+  copyUntil(insertAt);
+  parts.push(Uint8Array.from(importSection));
+  if (imports) pos = imports.end;
+  copyUntil(memory.start);
+  pos = memory.end; // the memory section goes away
+  copyUntil(bytes.length);
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return { bytes: out, limits: { ...l, max } };
+}

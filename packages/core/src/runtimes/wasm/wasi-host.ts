@@ -139,6 +139,24 @@ export class WasiHost {
     return ERRNO.SUCCESS;
   }
 
+  /** `len` bytes at `ptr` lie inside the guest's memory. */
+  #inBounds(ptr: number, len: number): boolean {
+    const size = this.#memory?.buffer.byteLength ?? 0;
+    const start = ptr >>> 0;
+    return start + (len >>> 0) <= size;
+  }
+
+  /** The iovec array and every buffer it names lie inside the guest's memory. */
+  #iovecsInBounds(iovs: number, count: number): boolean {
+    if (!this.#inBounds(iovs, (count >>> 0) * 8)) return false;
+    const view = new DataView(this.#memory!.buffer);
+    for (let i = 0; i < count >>> 0; i++) {
+      const base = (iovs >>> 0) + i * 8;
+      if (!this.#inBounds(view.getUint32(base, true), view.getUint32(base + 4, true))) return false;
+    }
+    return true;
+  }
+
   #iovecBytes(iovs: number, count: number): bigint {
     const view = new DataView(this.#memory!.buffer);
     let total = 0n;
@@ -149,51 +167,71 @@ export class WasiHost {
   #harden(raw: Record<string, (...args: never[]) => unknown>): Record<string, (...args: never[]) => unknown> {
     const maxOpen = this.options.maxOpenFiles ?? 1024;
     const guarded: Record<string, (...args: never[]) => unknown> = {};
-    const overrides: Record<string, (...args: never[]) => unknown> = {
+    type Fn = (...args: never[]) => unknown;
+    const call = (name: string, ...args: unknown[]) => (raw[name] as (...a: unknown[]) => unknown)(...args);
+    // WASI sizes and offsets are u64; JS hands them over as signed BigInts.
+    const u64 = (v: bigint | number) => BigInt.asUintN(64, BigInt(v));
+    const overrides: Record<string, Fn> = {
       path_open: ((...args: never[]) => {
         if (this.#wasi.fds.filter((f) => f !== undefined).length >= maxOpen) return ERRNO.MFILE;
         return raw.path_open!(...args);
-      }) as (...args: never[]) => unknown,
+      }) as Fn,
       fd_write: ((fd: number, iovs: number, count: number, nwritten: number) => {
+        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nwritten, 4)) return ERRNO.FAULT;
         const file = this.#openFileAt(fd);
         if (file) {
           const errno = this.#growthErrno(file, file.file_pos + this.#iovecBytes(iovs, count));
           if (errno) return errno;
         }
-        return (raw.fd_write as (...a: number[]) => unknown)(fd, iovs, count, nwritten);
-      }) as (...args: never[]) => unknown,
+        return call("fd_write", fd, iovs, count, nwritten);
+      }) as Fn,
       fd_pwrite: ((fd: number, iovs: number, count: number, offset: bigint, nwritten: number) => {
+        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nwritten, 4)) return ERRNO.FAULT;
         const file = this.#openFileAt(fd);
         if (file) {
-          const errno = this.#growthErrno(file, BigInt(offset) + this.#iovecBytes(iovs, count));
+          const errno = this.#growthErrno(file, u64(offset) + this.#iovecBytes(iovs, count));
           if (errno) return errno;
         }
-        return (raw.fd_pwrite as (...a: unknown[]) => unknown)(fd, iovs, count, offset, nwritten);
-      }) as (...args: never[]) => unknown,
+        return call("fd_pwrite", fd, iovs, count, u64(offset), nwritten);
+      }) as Fn,
+      fd_read: ((fd: number, iovs: number, count: number, nread: number) => {
+        // Checked before anything is consumed: a bad buffer must not eat the guest's stdin.
+        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nread, 4)) return ERRNO.FAULT;
+        return call("fd_read", fd, iovs, count, nread);
+      }) as Fn,
+      fd_pread: ((fd: number, iovs: number, count: number, offset: bigint, nread: number) => {
+        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nread, 4)) return ERRNO.FAULT;
+        const at = u64(offset);
+        if (at > BigInt(Number.MAX_SAFE_INTEGER)) return ERRNO.INVAL;
+        return call("fd_pread", fd, iovs, count, at, nread);
+      }) as Fn,
       fd_filestat_set_size: ((fd: number, size: bigint) => {
         const file = this.#openFileAt(fd);
         if (file) {
-          const errno = this.#growthErrno(file, BigInt(size));
+          const errno = this.#growthErrno(file, u64(size));
           if (errno) return errno;
         }
-        return (raw.fd_filestat_set_size as (...a: unknown[]) => unknown)(fd, size);
-      }) as (...args: never[]) => unknown,
+        return call("fd_filestat_set_size", fd, u64(size));
+      }) as Fn,
       fd_allocate: ((fd: number, offset: bigint, len: bigint) => {
         const file = this.#openFileAt(fd);
         if (file) {
-          const errno = this.#growthErrno(file, BigInt(offset) + BigInt(len));
+          const errno = this.#growthErrno(file, u64(offset) + u64(len));
           if (errno) return errno;
         }
-        return (raw.fd_allocate as (...a: unknown[]) => unknown)(fd, offset, len);
-      }) as (...args: never[]) => unknown,
-      poll_oneoff: ((subs: number, events: number, count: number, neventsPtr: number) => this.#pollOneoff(subs, events, count, neventsPtr)) as (
-        ...args: never[]
-      ) => unknown,
-      proc_raise: (() => ERRNO.NOSYS) as (...args: never[]) => unknown,
-      sock_accept: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
-      sock_recv: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
-      sock_send: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
-      sock_shutdown: (() => ERRNO.NOTSUP) as (...args: never[]) => unknown,
+        return call("fd_allocate", fd, u64(offset), u64(len));
+      }) as Fn,
+      // Only preopened directories have a prestat; wasi-libc scans fds upward until EBADF,
+      // so any other descriptor must answer EBADF (not ENOTSUP, which libc treats as fatal).
+      fd_prestat_get: ((fd: number, buf: number) => (this.#wasi.fds[fd] instanceof PreopenDirectory ? call("fd_prestat_get", fd, buf) : ERRNO.BADF)) as Fn,
+      fd_prestat_dir_name: ((fd: number, path: number, len: number) =>
+        this.#wasi.fds[fd] instanceof PreopenDirectory ? (this.#inBounds(path, len) ? call("fd_prestat_dir_name", fd, path, len) : ERRNO.FAULT) : ERRNO.BADF) as Fn,
+      poll_oneoff: ((subs: number, events: number, count: number, neventsPtr: number) => this.#pollOneoff(subs, events, count, neventsPtr)) as Fn,
+      proc_raise: (() => ERRNO.NOSYS) as Fn,
+      sock_accept: (() => ERRNO.NOTSUP) as Fn,
+      sock_recv: (() => ERRNO.NOTSUP) as Fn,
+      sock_send: (() => ERRNO.NOTSUP) as Fn,
+      sock_shutdown: (() => ERRNO.NOTSUP) as Fn,
     };
     for (const [name, fn] of Object.entries({ ...raw, ...overrides })) {
       guarded[name] = (...args: never[]) => {

@@ -8,7 +8,7 @@ import { type GuestError, type JsonValue } from "../../contract.js";
 import { decodeRequestFiles } from "../../guest/files.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime, RuntimeLoadOptions } from "../../runtime.js";
 import { ASSEMBLYSCRIPT_IMPORTS, GuestAbort, HOST_FUNCTIONS, type HostCallContext } from "./host-imports.js";
-import { capDefinedMemories, describeSignature, looksLikeWasm, readModuleInfo, WASM_PAGE_BYTES, WasmModuleError, type FuncSignature, type ModuleInfo } from "./module-info.js";
+import { capDefinedMemories, describeSignature, importDefinedMemory, looksLikeWasm, readModuleInfo, WASM_PAGE_BYTES, WasmModuleError, type FuncSignature, type ModuleInfo } from "./module-info.js";
 import { WasiHost, WasmInterrupted } from "./wasi-host.js";
 
 /** Tables larger than this (elements) are refused before instantiation. */
@@ -56,12 +56,15 @@ class WasmRuntime implements LoadedRuntime {
     const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE_BYTES);
     checkDeclaredSizes(info, capPages, limits.memoryLimitBytes);
 
+    // The host owns the module's memory (imported in place of the defined one), capped at the limit.
+    const linked = importDefinedMemory(bytes, capPages)?.bytes ?? capDefinedMemories(bytes, capPages);
     let module: WebAssembly.Module;
     try {
-      module = await WebAssembly.compile(capDefinedMemories(bytes, capPages) as BufferSource);
+      module = await WebAssembly.compile(linked as BufferSource);
     } catch (e) {
       throw end("compile_error", { name: "CompileError", message: `the module is not valid WebAssembly: ${messageOf(e)}`, traceback: "", line: null });
     }
+    const linkedInfo = linked === bytes ? info : readOrFail(linked);
 
     const files = decodeRequestFiles(request.files);
     const wasi = new WasiHost({
@@ -83,8 +86,10 @@ class WasmRuntime implements LoadedRuntime {
       memory: () => memory,
     };
     const granted = new Set<string>([...(request.wasm?.imports ?? []), ...(request.language === "assemblyscript" ? ASSEMBLYSCRIPT_IMPORTS : [])]);
-    const { imports, importedMemory } = buildImports(info, granted, wasi, ctx, capPages);
+    const { imports, importedMemory } = buildImports(linkedInfo, granted, wasi, ctx, capPages);
     memory = importedMemory;
+    // Bound before instantiation: a start function may already make WASI calls.
+    if (memory) wasi.bind(memory);
 
     const outcome: GuestOutcome = { status: "ok", error: null, exitCode: 0, value: null, files: new Map() };
     let instantiated = false;

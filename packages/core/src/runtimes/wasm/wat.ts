@@ -24,7 +24,8 @@ const FEATURES = {
 /** @throws Error with wabt's message (`file:line:col: error: …`) when the text is invalid. */
 export async function watToWasm(text: string, filename: string): Promise<Uint8Array> {
   const w = await (wabt ??= wabtInit());
-  const module = w.parseWat(filename.replace(/\.wasm$/, ".wat"), text, FEATURES);
+  // As UTF-8 bytes: given a JS string, wabt would store one byte per UTF-16 unit.
+  const module = w.parseWat(filename.replace(/\.wasm$/, ".wat"), new TextEncoder().encode(text), FEATURES);
   try {
     module.resolveNames();
     module.validate();
