@@ -242,7 +242,7 @@ export class Engine implements AsyncDisposable {
   #giveBack(sandbox: SandboxProcess): void {
     this.#live.delete(sandbox);
     if (REUSABLE_KINDS.has(sandbox.kind) && sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
-      this.#pool.release(sandbox, this.#maxConcurrentRuns);
+      this.#pool.release(sandbox, Math.min(this.#maxConcurrentRuns, SPARE_IDLE[sandbox.kind]));
     } else void sandbox.dispose();
   }
 
@@ -461,6 +461,13 @@ export class Session implements AsyncDisposable {
     await this.dispose();
   }
 }
+
+/**
+ * Used sandboxes kept idle beyond a kind's pool target (also capped by maxConcurrentRuns):
+ * light ones (QuickJS, wasm: tens of MiB) for every slot, heavy ones fewer (an idle Python
+ * sandbox holds ~250 MiB, clang ~300 MiB, the AssemblyScript compiler ~200 MiB).
+ */
+const SPARE_IDLE: Readonly<Record<SandboxKind, number>> = { quickjs: Infinity, wasm: Infinity, python: 2, clang: 1, asc: 1 };
 
 /** A reusable sandbox process is retired after this many runs (bounds any slow leak). */
 const MAX_RUNS_PER_SANDBOX = 1000;
