@@ -127,7 +127,9 @@ export class SandboxProcess implements AsyncDisposable {
     const [cmd, ...args] = [...isolation.wrapper, process.execPath, ...nodeArgs];
     const child = spawn(cmd!, args, {
       cwd: this.#cwd,
-      env: {},
+      // Nothing from the host's environment. One malloc arena: a sandbox that boots a fresh
+      // guest thread per run otherwise keeps ~100 MiB more resident in per-thread arenas.
+      env: { MALLOC_ARENA_MAX: "1" },
       stdio: ["ignore", "ignore", "pipe", "ipc"],
       serialization: "advanced",
     });
