@@ -1,5 +1,5 @@
-import type { z } from "zod";
-import { ExecuteRequestSchema, type ExecuteRequest } from "./contract.js";
+import { z } from "zod";
+import { ExecuteRequestSchema, LanguageSchema, LimitsSchema, WASM_LANGUAGES, type ExecuteRequest, type Language, type Limits } from "./contract.js";
 import { WasmboxError } from "./errors.js";
 
 /** One validation problem, with the dotted path of the field it concerns. */
@@ -32,7 +32,31 @@ export function formatIssues(error: z.ZodError): ValidationIssue[] {
  * const request = parseExecuteRequest(JSON.parse(body));
  */
 export function parseExecuteRequest(input: unknown): ExecuteRequest {
-  const parsed = ExecuteRequestSchema.safeParse(input, { reportInput: true });
+  return parseOrThrow(ExecuteRequestSchema, input);
+}
+
+/** What opening a session takes: a language that sessions support, and default limits. */
+const SessionOptionsSchema = z
+  .object({
+    language: LanguageSchema.superRefine((language, ctx) => {
+      if ((WASM_LANGUAGES as readonly string[]).includes(language)) {
+        ctx.addIssue({ code: "custom", message: `sessions run python, javascript or typescript; ${language} programs run one request at a time (use execute)` });
+      }
+    }),
+    limits: LimitsSchema.optional(),
+  })
+  .strict();
+
+/**
+ * Validate the options of a new session.
+ * @throws WasmboxError `INVALID_REQUEST` naming each offending field.
+ */
+export function parseSessionOptions(input: unknown): { language: Language; limits?: Limits } {
+  return parseOrThrow(SessionOptionsSchema, input);
+}
+
+function parseOrThrow<T>(schema: z.ZodType<T>, input: unknown): T {
+  const parsed = schema.safeParse(input, { reportInput: true });
   if (parsed.success) return parsed.data;
   const issues = formatIssues(parsed.error);
   throw new WasmboxError(

@@ -8,6 +8,7 @@ import {
   describeOutputFiles,
   LIMIT_BOUNDS,
   parseExecuteRequest,
+  parseSessionOptions,
   resolveLimits,
   sandboxKindFor,
   WasmboxError,
@@ -79,19 +80,15 @@ export interface RuntimeInfo {
   extensions: string[];
 }
 
-/**
- * Kinds whose sandboxes serve many runs, each on a fresh interpreter: a new runtime instance
- * (QuickJS, wasm, compilers), or for Python a new guest thread booted after every run.
- */
-const REUSABLE_KINDS: ReadonlySet<SandboxKind> = new Set<SandboxKind>(["python", "quickjs", "wasm", "clang", "asc"]);
 const ALL_KINDS: readonly SandboxKind[] = ["python", "quickjs", "wasm", "clang", "asc"];
 const DEFAULT_COMPILE_LIMITS = { timeoutMs: 60_000, memoryLimitBytes: 2048 * 1024 * 1024, maxOutputBytes: 1024 * 1024 };
 
 type Timing = { t0: number; queuedMs: number; startMs: number };
 
 /**
- * The Node engine: validates requests, queues them, and runs each in a fresh, locked-down
- * sandbox process taken from a pre-warmed pool.
+ * The Node engine: validates requests, queues them, and runs each on a fresh interpreter in
+ * a locked-down sandbox process taken from a pre-warmed pool (compiling C, C++ and
+ * AssemblyScript first, in a compiler sandbox, unless the build is cached).
  * @example
  * await using engine = createEngine();
  * const result = await engine.execute({ language: "python", code: "print(1+1)" });
@@ -231,8 +228,9 @@ export class Engine implements AsyncDisposable {
     try {
       const tStart = performance.now();
       sandbox = await this.#readySandbox(kind);
-      // Sandbox processes serve many runs, each on a fresh interpreter (see REUSABLE_KINDS).
-      if (REUSABLE_KINDS.has(kind)) sandbox.keepForReuse();
+      // Sandbox processes serve many runs, each on a fresh interpreter: a new runtime instance
+      // (QuickJS, wasm, compilers), or for Python a new guest thread booted after every run.
+      sandbox.keepForReuse();
       return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module);
     } finally {
       if (sandbox) this.#giveBack(sandbox);
@@ -241,7 +239,7 @@ export class Engine implements AsyncDisposable {
 
   #giveBack(sandbox: SandboxProcess): void {
     this.#live.delete(sandbox);
-    if (REUSABLE_KINDS.has(sandbox.kind) && sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
+    if (sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
       this.#pool.release(sandbox, Math.min(this.#maxConcurrentRuns, SPARE_IDLE[sandbox.kind]));
     } else void sandbox.dispose();
   }
@@ -336,13 +334,7 @@ export class Engine implements AsyncDisposable {
    */
   async openSession(options: { language: Language; limits?: Limits }): Promise<Session> {
     this.#assertOpen();
-    const probe = parseExecuteRequest({ language: options.language, code: options.language === "wasm" ? "(module)" : "", ...(options.limits ? { limits: options.limits } : {}) });
-    if (sandboxKindFor(probe.language) === "wasm") {
-      throw new WasmboxError(
-        "INVALID_REQUEST",
-        `invalid request: language: sessions run python, javascript or typescript; ${probe.language} programs run one request at a time (use execute)`,
-      );
-    }
+    const probe = parseSessionOptions(options);
     const sandbox = await this.#readySandbox(sandboxKindFor(probe.language));
     sandbox.keepForSession();
     return new Session(this, sandbox, probe.language, probe.limits ?? {}, {

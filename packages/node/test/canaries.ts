@@ -15,6 +15,7 @@ import { chmodSync, lstatSync, mkdtempSync, rmSync, writeFileSync } from "node:f
 import { createServer, type Server, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { expect } from "vitest";
 import type { Execution } from "@wasmbox/node";
 
 export const CANARY_ENV_NAME = "WASMBOX_CANARY_SECRET";
@@ -154,4 +155,15 @@ export async function plantCanaries(): Promise<Canaries> {
       if (process.env[CANARY_ENV_NAME] === envSecret) delete process.env[CANARY_ENV_NAME];
     },
   };
+}
+
+/**
+ * The check every escape suite runs after each test: no host secret in any of the runs'
+ * results, and no effect on the host. Empties `results` for the next test.
+ */
+export function expectContained(c: Canaries, results: Execution[]): void {
+  const leaks = results.splice(0).flatMap((r) => c.leaksIn(r));
+  const effects = c.takeHostEffects();
+  expect(leaks, "host secrets reached the guest").toEqual([]);
+  expect(effects, "the guest acted on the host").toEqual([]);
 }

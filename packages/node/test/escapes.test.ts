@@ -20,12 +20,12 @@ import { spawnSync } from "node:child_process";
 import { deflateSync } from "node:zlib";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine, type ExecuteOptions, type Execution } from "@wasmbox/node";
-import { plantCanaries, type Canaries } from "./canaries.js";
+import { expectContained, plantCanaries, type Canaries } from "./canaries.js";
 
 let engine: Engine;
 let c: Canaries;
 /** Every result of the current test, checked against the canaries in afterEach. */
-let results: Execution[] = [];
+const results: Execution[] = [];
 
 const MiB = 1024 * 1024;
 /** Small limits so resource attacks end fast. */
@@ -41,13 +41,7 @@ afterAll(async () => {
   await c?.dispose();
 });
 
-afterEach(() => {
-  const leaks = results.flatMap((r) => c.leaksIn(r));
-  const effects = c.takeHostEffects();
-  results = [];
-  expect(leaks, "host secrets reached the guest").toEqual([]);
-  expect(effects, "the guest acted on the host").toEqual([]);
-});
+afterEach(() => expectContained(c, results));
 
 /** A string literal valid in both Python and JavaScript (for the ASCII paths used here). */
 const lit = (s: string) => JSON.stringify(s);

@@ -16,13 +16,13 @@
  */
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, isWasmboxError, type Engine, type Execution } from "@wasmbox/node";
-import { plantCanaries, type Canaries } from "./canaries.js";
+import { expectContained, plantCanaries, type Canaries } from "./canaries.js";
 import { ERRNO, MiB, lines, runMs, watToBase64 } from "./wasm-helpers.js";
 
 let engine: Engine;
 let c: Canaries;
 /** Every result of the current test, checked against the canaries in afterEach. */
-let results: Execution[] = [];
+const results: Execution[] = [];
 
 /** Small limits so resource attacks end fast (2 s: the kill latency is small next to the 1.5x bound). */
 const SMALL = { timeoutMs: 2000, memoryLimitBytes: 64 * MiB, maxOutputBytes: 100_000 } as const;
@@ -41,13 +41,7 @@ afterAll(async () => {
   await c?.dispose();
 });
 
-afterEach(() => {
-  const leaks = results.flatMap((r) => c.leaksIn(r));
-  const effects = c.takeHostEffects();
-  results = [];
-  expect(leaks, "host secrets reached the guest").toEqual([]);
-  expect(effects, "the guest acted on the host").toEqual([]);
-});
+afterEach(() => expectContained(c, results));
 
 async function run(request: Record<string, unknown>): Promise<Execution> {
   const r = await engine.execute(request);

@@ -12,6 +12,8 @@
  * out-of-bounds iovecs, unexported memories, fd_prestat_get, UTF-8 in WAT); all fixed since.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine, type Execution } from "@wasmbox/node";
 import { MiB, lines, nonce, runMs, runNative, watToBase64 } from "./wasm-helpers.js";
@@ -30,6 +32,8 @@ function run(request: Record<string, unknown>): Promise<Execution> {
   return engine.execute(request);
 }
 
+/** A file of the repository's examples/ directory. */
+const example = (name: string) => readFileSync(fileURLToPath(new URL(`../../../examples/${name}`, import.meta.url)), "utf8");
 const text = (bytes: Uint8Array | undefined) => (bytes ? Buffer.from(bytes).toString("utf8") : undefined);
 
 /** Limits small enough that resource abuse ends fast. */
@@ -438,22 +442,9 @@ describe.concurrent("C and C++ print exactly what a native build prints", () => 
 
 // ---------------------------------------------------------------------------------------------
 
-const ADD_AND_LOG_WAT = `(module
-  (import "env" "log_i32" (func $log_i32 (param i32)))
-  (func (export "add_and_log") (param $a i32) (param $b i32) (result i32)
-    (local $sum i32)
-    (local.set $sum (i32.add (local.get $a) (local.get $b)))
-    (call $log_i32 (local.get $sum))
-    (local.get $sum)))`;
-
-const ADD_AND_LOG_C = `__attribute__((import_module("env"), import_name("log_i32"))) void log_i32(int value);
-
-__attribute__((export_name("add_and_log"))) int add_and_log(int a, int b) {
-  int sum = a + b;
-  log_i32(sum);
-  return sum;
-}
-`;
+// The seeds' demos, as shipped in examples/.
+const ADD_AND_LOG_WAT = example("add_and_log.wat");
+const ADD_AND_LOG_C = example("add_and_log.c");
 
 describe("C programs", () => {
   it("add_and_log: WAT and C (a library module, no main) call the granted env.log_i32 and return the sum", async () => {
@@ -475,18 +466,7 @@ describe("C programs", () => {
   });
 
   it("hello_stdio: printf, stderr and a line read from stdin", async () => {
-    const source = String.raw`#include <stdio.h>
-#include <string.h>
-
-int main(void) {
-  char name[128] = "stranger";
-  printf("Hello from C compiled to WebAssembly!\n");
-  if (fgets(name, sizeof name, stdin)) name[strcspn(name, "\n")] = '\0';
-  printf("Nice to meet you, %s.\n", name);
-  fprintf(stderr, "(this line went to stderr)\n");
-  return 0;
-}
-`;
+    const source = example("hello_stdio.c");
     const [r, noStdin] = await Promise.all([run({ language: "c", code: source, stdin: "World\n" }), run({ language: "c", code: source })]);
     expect(r.status, r.stderr).toBe("ok");
     expect(r.stdout).toBe("Hello from C compiled to WebAssembly!\nNice to meet you, World.\n");
@@ -496,44 +476,8 @@ int main(void) {
   });
 
   it("reads a CSV from the request's files and writes report.txt (same bytes as a native run)", async () => {
-    const source = String.raw`#include <stdio.h>
-#include <string.h>
-
-struct region { char name[64]; int orders; double revenue; };
-
-int main(void) {
-  FILE *in = fopen("data/sales.csv", "r");
-  if (!in) { perror("data/sales.csv"); return 2; }
-  struct region regions[32];
-  int count = 0;
-  char line[256];
-  fgets(line, sizeof line, in);
-  while (fgets(line, sizeof line, in)) {
-    char region[64], product[64];
-    int quantity;
-    double price;
-    if (sscanf(line, "%63[^,],%63[^,],%d,%lf", region, product, &quantity, &price) != 4) continue;
-    int i = 0;
-    while (i < count && strcmp(regions[i].name, region) != 0) i++;
-    if (i == count) { strcpy(regions[count].name, region); regions[count].orders = 0; regions[count].revenue = 0; count++; }
-    regions[i].orders++;
-    regions[i].revenue += quantity * price;
-  }
-  fclose(in);
-  FILE *out = fopen("report.txt", "w");
-  double total = 0;
-  fprintf(out, "%-10s %6s %12s\n", "region", "orders", "revenue");
-  for (int i = 0; i < count; i++) {
-    fprintf(out, "%-10s %6d %12.2f\n", regions[i].name, regions[i].orders, regions[i].revenue);
-    total += regions[i].revenue;
-  }
-  fprintf(out, "%-10s %6s %12.2f\n", "total", "", total);
-  fclose(out);
-  printf("wrote report.txt: %d regions, total revenue %.2f\n", count, total);
-  return 0;
-}
-`;
-    const csv = lines("region,product,quantity,unit_price", "north,widget,10,2.50", "south,widget,4,2.50", "north,gadget,3,19.99", "east,gizmo,7,5.25", "south,gadget,1,19.99");
+    const source = example("csv_report.c");
+    const csv = example("sales.csv");
     const r = await run({ language: "c", code: source, files: { "data/sales.csv": csv } });
     expect(r.status, r.stderr).toBe("ok");
     const report = lines(

@@ -1,5 +1,5 @@
 import { randomUUID } from "node:crypto";
-import { parseExecuteRequest, type Engine, type Limits, type Session, type SessionInfo } from "@wasmbox/node";
+import { parseSessionOptions, type Engine,type Session, type SessionInfo } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
 import { HttpError, notFound } from "./http-error.js";
 
@@ -48,8 +48,8 @@ export class SessionService {
     const b = (typeof body === "object" && body !== null ? body : {}) as { language?: unknown; limits?: unknown };
     const unknown = Object.keys(b).filter((k) => k !== "language" && k !== "limits");
     if (unknown.length) throw new HttpError(400, "INVALID_REQUEST", `invalid request: (request): unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}`);
-    // Validate language and limits with the one request schema.
-    const probe = parseExecuteRequest({ language: b.language, code: b.language === "wasm" ? "(module)" : "", ...(b.limits === undefined ? {} : { limits: b.limits }) });
+    // Validate language and limits with the contract's schemas.
+    const probe = parseSessionOptions({ language: b.language, ...(b.limits === undefined ? {} : { limits: b.limits }) });
     const mine = [...this.#sessions.values()].filter((e) => e.keyId === keyId).length + (this.#opening.get(keyId) ?? 0);
     if (mine >= this.config.maxSessionsPerKey) {
       throw new HttpError(
@@ -62,7 +62,7 @@ export class SessionService {
     this.#opening.set(keyId, (this.#opening.get(keyId) ?? 0) + 1);
     let session: Session;
     try {
-      session = await this.engine.openSession({ language: probe.language, ...(probe.limits ? { limits: probe.limits as Limits } : {}) });
+      session = await this.engine.openSession({ language: probe.language, ...(probe.limits ? { limits: probe.limits } : {}) });
     } finally {
       const n = (this.#opening.get(keyId) ?? 1) - 1;
       if (n > 0) this.#opening.set(keyId, n);

@@ -3,9 +3,9 @@ import type { SandboxProcess } from "./sandbox-process.js";
 
 /**
  * Ready sandboxes per kind, started ahead of the requests that will use them. A run
- * takes one (it is never returned: sandboxes are single-use) and the pool starts a
- * replacement in the background, one at a time per kind so refills do not crowd out
- * live runs on a small machine.
+ * takes one and the pool starts a replacement in the background, one at a time per kind
+ * so refills do not crowd out live runs on a small machine; a sandbox that can serve
+ * again comes back through `release`.
  */
 export class SandboxPool {
   readonly #idle = new Map<SandboxKind, SandboxProcess[]>();

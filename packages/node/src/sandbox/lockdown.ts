@@ -32,14 +32,6 @@ function replaceAll(target: Record<string, unknown>, names: readonly string[], l
   }
 }
 
-function safeError(thrower: () => never): unknown {
-  try {
-    thrower();
-  } catch (e) {
-    return e;
-  }
-}
-
 export function lockDownRealm(): void {
   const net = require("node:net") as Record<string, unknown> & { Socket: { prototype: object }; Server: { prototype: object } };
   replaceAll(net, ["connect", "createConnection", "createServer"], "net");
@@ -78,7 +70,7 @@ export function lockDownRealm(): void {
   Object.defineProperty(g, "fetch", {
     value: (input: unknown, init?: unknown) => {
       const url = typeof input === "string" ? input : input instanceof URL ? input.href : "";
-      return url.startsWith("data:") ? realFetch(url, init) : Promise.reject(safeError(refuseFetch));
+      return url.startsWith("data:") ? realFetch(url, init) : Promise.resolve().then(refuseFetch);
     },
     writable: false,
     configurable: false,

@@ -18,23 +18,12 @@ import {
   PreopenDirectory,
   WASI,
   WASIProcExit,
+  wasi,
   type Fd,
   type Inode,
 } from "@bjorn3/browser_wasi_shim";
 import { OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
 import { GUEST_WORKDIR, type GuestStream } from "../../runtime.js";
-
-const ERRNO = {
-  SUCCESS: 0,
-  BADF: 8,
-  FAULT: 21,
-  FBIG: 22,
-  INVAL: 28,
-  MFILE: 33,
-  NOSPC: 51,
-  NOSYS: 52,
-  NOTSUP: 58,
-} as const;
 
 /** Thrown inside the guest's call stack when the host asked the run to stop. */
 export class WasmInterrupted extends Error {
@@ -132,11 +121,11 @@ export class WasiHost {
   /** Whether a file may grow from its current size to `end` bytes. */
   #growthErrno(file: OpenFile, end: bigint): number {
     const current = BigInt(file.file.data.byteLength);
-    if (end <= current) return ERRNO.SUCCESS;
+    if (end <= current) return wasi.ERRNO_SUCCESS;
     const cap = BigInt(this.options.maxFsBytes);
-    if (end > cap) return ERRNO.FBIG;
-    if (BigInt(this.#fsBytes()) + (end - current) > cap) return ERRNO.NOSPC;
-    return ERRNO.SUCCESS;
+    if (end > cap) return wasi.ERRNO_FBIG;
+    if (BigInt(this.#fsBytes()) + (end - current) > cap) return wasi.ERRNO_NOSPC;
+    return wasi.ERRNO_SUCCESS;
   }
 
   /** `len` bytes at `ptr` lie inside the guest's memory. */
@@ -146,22 +135,21 @@ export class WasiHost {
     return start + (len >>> 0) <= size;
   }
 
-  /** The iovec array and every buffer it names lie inside the guest's memory. */
-  #iovecsInBounds(iovs: number, count: number): boolean {
-    if (!this.#inBounds(iovs, (count >>> 0) * 8)) return false;
+  /**
+   * The bytes an iovec array names in all, or null when the array or any buffer it names
+   * lies outside the guest's memory.
+   */
+  #iovecTotal(iovs: number, count: number): bigint | null {
+    if (!this.#inBounds(iovs, (count >>> 0) * 8)) return null;
     const view = new DataView(this.#memory!.buffer);
+    let total = 0;
     for (let i = 0; i < count >>> 0; i++) {
       const base = (iovs >>> 0) + i * 8;
-      if (!this.#inBounds(view.getUint32(base, true), view.getUint32(base + 4, true))) return false;
+      const len = view.getUint32(base + 4, true);
+      if (!this.#inBounds(view.getUint32(base, true), len)) return null;
+      total += len;
     }
-    return true;
-  }
-
-  #iovecBytes(iovs: number, count: number): bigint {
-    const view = new DataView(this.#memory!.buffer);
-    let total = 0n;
-    for (let i = 0; i < count; i++) total += BigInt(view.getUint32(iovs + i * 8 + 4, true));
-    return total;
+    return BigInt(total);
   }
 
   #harden(raw: Record<string, (...args: never[]) => unknown>): Record<string, (...args: never[]) => unknown> {
@@ -173,36 +161,38 @@ export class WasiHost {
     const u64 = (v: bigint | number) => BigInt.asUintN(64, BigInt(v));
     const overrides: Record<string, Fn> = {
       path_open: ((...args: never[]) => {
-        if (this.#wasi.fds.filter((f) => f !== undefined).length >= maxOpen) return ERRNO.MFILE;
+        if (this.#wasi.fds.filter((f) => f !== undefined).length >= maxOpen) return wasi.ERRNO_MFILE;
         return raw.path_open!(...args);
       }) as Fn,
       fd_write: ((fd: number, iovs: number, count: number, nwritten: number) => {
-        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nwritten, 4)) return ERRNO.FAULT;
+        const total = this.#iovecTotal(iovs, count);
+        if (total === null || !this.#inBounds(nwritten, 4)) return wasi.ERRNO_FAULT;
         const file = this.#openFileAt(fd);
         if (file) {
-          const errno = this.#growthErrno(file, file.file_pos + this.#iovecBytes(iovs, count));
+          const errno = this.#growthErrno(file, file.file_pos + total);
           if (errno) return errno;
         }
         return call("fd_write", fd, iovs, count, nwritten);
       }) as Fn,
       fd_pwrite: ((fd: number, iovs: number, count: number, offset: bigint, nwritten: number) => {
-        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nwritten, 4)) return ERRNO.FAULT;
+        const total = this.#iovecTotal(iovs, count);
+        if (total === null || !this.#inBounds(nwritten, 4)) return wasi.ERRNO_FAULT;
         const file = this.#openFileAt(fd);
         if (file) {
-          const errno = this.#growthErrno(file, u64(offset) + this.#iovecBytes(iovs, count));
+          const errno = this.#growthErrno(file, u64(offset) + total);
           if (errno) return errno;
         }
         return call("fd_pwrite", fd, iovs, count, u64(offset), nwritten);
       }) as Fn,
       fd_read: ((fd: number, iovs: number, count: number, nread: number) => {
         // Checked before anything is consumed: a bad buffer must not eat the guest's stdin.
-        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nread, 4)) return ERRNO.FAULT;
+        if (this.#iovecTotal(iovs, count) === null || !this.#inBounds(nread, 4)) return wasi.ERRNO_FAULT;
         return call("fd_read", fd, iovs, count, nread);
       }) as Fn,
       fd_pread: ((fd: number, iovs: number, count: number, offset: bigint, nread: number) => {
-        if (!this.#iovecsInBounds(iovs, count) || !this.#inBounds(nread, 4)) return ERRNO.FAULT;
+        if (this.#iovecTotal(iovs, count) === null || !this.#inBounds(nread, 4)) return wasi.ERRNO_FAULT;
         const at = u64(offset);
-        if (at > BigInt(Number.MAX_SAFE_INTEGER)) return ERRNO.INVAL;
+        if (at > BigInt(Number.MAX_SAFE_INTEGER)) return wasi.ERRNO_INVAL;
         return call("fd_pread", fd, iovs, count, at, nread);
       }) as Fn,
       fd_filestat_set_size: ((fd: number, size: bigint) => {
@@ -223,27 +213,27 @@ export class WasiHost {
       }) as Fn,
       // Only preopened directories have a prestat; wasi-libc scans fds upward until EBADF,
       // so any other descriptor must answer EBADF (not ENOTSUP, which libc treats as fatal).
-      fd_prestat_get: ((fd: number, buf: number) => (this.#wasi.fds[fd] instanceof PreopenDirectory ? call("fd_prestat_get", fd, buf) : ERRNO.BADF)) as Fn,
+      fd_prestat_get: ((fd: number, buf: number) => (this.#wasi.fds[fd] instanceof PreopenDirectory ? call("fd_prestat_get", fd, buf) : wasi.ERRNO_BADF)) as Fn,
       fd_prestat_dir_name: ((fd: number, path: number, len: number) =>
-        this.#wasi.fds[fd] instanceof PreopenDirectory ? (this.#inBounds(path, len) ? call("fd_prestat_dir_name", fd, path, len) : ERRNO.FAULT) : ERRNO.BADF) as Fn,
+        this.#wasi.fds[fd] instanceof PreopenDirectory ? (this.#inBounds(path, len) ? call("fd_prestat_dir_name", fd, path, len) : wasi.ERRNO_FAULT) : wasi.ERRNO_BADF) as Fn,
       poll_oneoff: ((subs: number, events: number, count: number, neventsPtr: number) => this.#pollOneoff(subs, events, count, neventsPtr)) as Fn,
-      proc_raise: (() => ERRNO.NOSYS) as Fn,
-      sock_accept: (() => ERRNO.NOTSUP) as Fn,
-      sock_recv: (() => ERRNO.NOTSUP) as Fn,
-      sock_send: (() => ERRNO.NOTSUP) as Fn,
-      sock_shutdown: (() => ERRNO.NOTSUP) as Fn,
+      proc_raise: (() => wasi.ERRNO_NOSYS) as Fn,
+      sock_accept: (() => wasi.ERRNO_NOTSUP) as Fn,
+      sock_recv: (() => wasi.ERRNO_NOTSUP) as Fn,
+      sock_send: (() => wasi.ERRNO_NOTSUP) as Fn,
+      sock_shutdown: (() => wasi.ERRNO_NOTSUP) as Fn,
     };
     for (const [name, fn] of Object.entries({ ...raw, ...overrides })) {
       guarded[name] = (...args: never[]) => {
         if (Atomics.load(this.options.interrupt, 0) !== 0) throw new WasmInterrupted("the run was stopped");
         try {
           const ret = fn(...args);
-          return ret === undefined && name !== "proc_exit" ? ERRNO.SUCCESS : ret;
+          return ret === undefined && name !== "proc_exit" ? wasi.ERRNO_SUCCESS : ret;
         } catch (e) {
           if (e instanceof WASIProcExit || e instanceof WasmInterrupted) throw e;
           // A pointer or length outside the guest's memory, or any other host fault the
           // guest provoked: report it as the guest's error, never the host's.
-          if (e instanceof RangeError || e instanceof TypeError) return ERRNO.FAULT;
+          if (e instanceof RangeError || e instanceof TypeError) return wasi.ERRNO_FAULT;
           throw e;
         }
       };
@@ -256,7 +246,7 @@ export class WasiHost {
    * fd subscriptions are always ready (stdin is a file, stdout never blocks).
    */
   #pollOneoff(subs: number, events: number, count: number, neventsPtr: number): number {
-    if (count === 0) return ERRNO.INVAL;
+    if (count === 0) return wasi.ERRNO_INVAL;
     const view = new DataView(this.#memory!.buffer);
     const now = () => BigInt(Math.round(performance.now() * 1e6));
     const realNow = () => BigInt(Date.now()) * 1_000_000n;
@@ -293,7 +283,7 @@ export class WasiHost {
       if (e.type !== 0) view.setBigUint64(base + 16, 0n, true);
     });
     view.setUint32(neventsPtr, ready.length, true);
-    return ERRNO.SUCCESS;
+    return wasi.ERRNO_SUCCESS;
   }
 }
 

@@ -57,14 +57,18 @@ class WasmRuntime implements LoadedRuntime {
     checkDeclaredSizes(info, capPages, limits.memoryLimitBytes);
 
     // The host owns the module's memory (imported in place of the defined one), capped at the limit.
-    const linked = importDefinedMemory(bytes, capPages)?.bytes ?? capDefinedMemories(bytes, capPages);
+    const moved = importDefinedMemory(bytes, capPages);
+    const linked = moved?.bytes ?? capDefinedMemories(bytes, capPages);
     let module: WebAssembly.Module;
     try {
       module = await WebAssembly.compile(linked as BufferSource);
     } catch (e) {
       throw end("compile_error", { name: "CompileError", message: `the module is not valid WebAssembly: ${messageOf(e)}`, traceback: "", line: null });
     }
-    const linkedInfo = linked === bytes ? info : readOrFail(linked);
+    // What the rewrite changed, without reading the module again: the memory is an import now.
+    const linkedInfo: ModuleInfo = moved
+      ? { ...info, memories: [], imports: [...info.imports, { module: "wasmbox", name: "memory", kind: "memory", limits: moved.limits }] }
+      : info;
 
     const files = decodeRequestFiles(request.files);
     const wasi = new WasiHost({
