@@ -153,9 +153,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       else {
         for (const r of runtimes) io.stdout.write(`${r.language.padEnd(15)} ${r.version.padEnd(36)} ${r.runtime.padEnd(56)} ${r.extensions.join(" ")}\n`);
         const iso = engine.isolation;
-        io.stdout.write(
-          `\nisolation: node permission model (${iso.permissionFlag}), network namespace: ${iso.networkNamespace}, uid: ${iso.uid ?? "unchanged"}\n`,
-        );
+        io.stdout.write(`\nwalls (sandboxes run on Node ${iso.sandboxNode}${iso.weak ? "; WEAK ISOLATION: no OS sandbox" : ""}):\n`);
+        for (const w of iso.walls) io.stdout.write(`  ${w.inForce ? "[in force]" : "[missing] "} ${w.name.padEnd(16)} ${w.detail}\n`);
       }
       exitCode = 0;
     });
@@ -281,6 +280,9 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
 
   // One-shot: no pre-warmed pool, one sandbox for this run, and Ctrl-C ends it cleanly.
   await using engine = createEngine({ pool: ONE_SHOT_POOL });
+  if (engine.isolation.weak) {
+    io.stderr.write("wasmbox: warning: weak isolation: no OS sandbox on this machine (install bubblewrap; it needs user namespaces). See 'wasmbox runtimes'.\n");
+  }
   const abort = new AbortController();
   const onSignal = () => abort.abort();
   process.once("SIGINT", onSignal);

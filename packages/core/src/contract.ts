@@ -4,7 +4,7 @@
  * OpenAPI are all derived from them.
  */
 import { z } from "zod";
-import { checkCompileFlag, type CompiledLanguage } from "./runtimes/compilers/flags.js";
+import { checkCompileFlag, commandLineNameProblem, type CompiledLanguage } from "./runtimes/compilers/flags.js";
 
 /** Languages the engine knows. `wasmbox runtimes` lists which are installed. */
 export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"] as const;
@@ -63,7 +63,7 @@ export const LimitsSchema = z
 export type Limits = z.infer<typeof LimitsSchema>;
 export type ResolvedLimits = { [K in keyof typeof DEFAULT_LIMITS]: number };
 
-/** A guest path: relative, no `..`, no NUL, at most 512 characters. */
+/** A guest path: relative, no `..`, no NUL, no segment `__proto__`/`constructor`/`prototype`, at most 512 characters. */
 export const GuestPathSchema = z
   .string()
   .min(1, "file path must not be empty")
@@ -73,6 +73,12 @@ export const GuestPathSchema = z
   .refine(
     (p) => p.startsWith("/") || p.split(/[\\/]/).every((seg) => seg !== ".." && seg !== ""),
     "file path must not contain '..' or empty segments",
+  )
+  // Runtimes build directory trees from these names: a segment must never be able to reach
+  // an object's prototype (`a/__proto__/b`), in any runtime or host.
+  .refine(
+    (p) => p.split(/[\\/]/).every((seg) => seg !== "__proto__" && seg !== "constructor" && seg !== "prototype"),
+    "file path must not contain a segment named __proto__, constructor or prototype",
   );
 
 /** A request file: UTF-8 text, or bytes as base64. */
@@ -192,6 +198,17 @@ export const ExecuteRequestSchema = ExecuteRequestObjectSchema.superRefine((requ
         const problem = checkCompileFlag(request.language as CompiledLanguage, flag);
         if (problem) ctx.addIssue({ code: "custom", path: ["compile", "flags", i], message: problem });
       });
+      // Names that reach a compiler's command line are data, never options: the main file, and
+      // for AssemblyScript every top-level .ts file (headers in `files` never reach clang's).
+      const nameProblem = request.filename === undefined ? null : commandLineNameProblem(request.filename);
+      if (nameProblem) ctx.addIssue({ code: "custom", path: ["filename"], message: nameProblem });
+      if (request.language === "assemblyscript") {
+        for (const path of Object.keys(request.files ?? {})) {
+          const top = path.split(/[\\/]/).find((seg) => seg !== "" && seg !== ".") ?? "";
+          const problem = /\.ts$/i.test(path) ? commandLineNameProblem(top) : null;
+          if (problem) ctx.addIssue({ code: "custom", path: ["files", path], message: problem });
+        }
+      }
     }
     if (request.language === "wasm" && request.code.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["code"], message: "code must hold the module: base64 of a .wasm binary, or WebAssembly text (WAT)" });

@@ -24,9 +24,16 @@ import {
   type SandboxKind,
 } from "@wasmbox/core";
 import { locateAssets, type NodeAssets } from "./host/assets.js";
-import { planIsolation, type IsolationOptions, type IsolationPlan } from "./host/isolation.js";
+import { planIsolation, type IsolationOptions, type IsolationPlan, type Wall } from "./host/isolation.js";
 import { defaultCacheDir, loadOrBuildPythonSnapshot, type PythonSnapshot } from "./host/snapshot-cache.js";
-import { CompileCache, compileKey, type CompiledModule } from "./host/compile-cache.js";
+import {
+  CompileCache,
+  compileKey,
+  crashSummary,
+  scrubCompilerOutput,
+  wasmExportNames,
+  type CompiledModule,
+} from "./host/compile-cache.js";
 import { SandboxPool } from "./host/pool.js";
 import { SandboxProcess, type SandboxRunResult } from "./host/sandbox-process.js";
 import { Semaphore } from "./host/semaphore.js";
@@ -53,7 +60,13 @@ export interface EngineOptions {
    * Compiled C/C++/AssemblyScript modules are cached here too (in memory only with `false`).
    */
   cacheDir?: string | false;
-  /** Limits for compiling C, C++ and AssemblyScript (separate from the run's limits). */
+  /**
+   * The most compiling C, C++ or AssemblyScript may take. A compile runs under the request's
+   * own `limits.timeoutMs` and `limits.memoryLimitBytes` when it sets them (the same budget
+   * its program then gets to run), capped by these; under these when it leaves them out
+   * (compiling C++ headers takes far more than a small program needs to run). Default
+   * 60000 ms and 2 GiB.
+   */
   compileLimits?: { timeoutMs?: number; memoryLimitBytes?: number };
 }
 
@@ -66,11 +79,27 @@ export interface ExecuteOptions {
   signal?: AbortSignal;
   /** Called when the run leaves the queue and its sandbox starts executing it. */
   onStart?: () => void;
+  /**
+   * Who the run is for (the server passes the API key's id). A sandbox process that served
+   * one tenant never serves another, and compile-cache hits are private to a tenant.
+   * Default: one shared tenant (library and CLI use).
+   */
+  tenant?: string;
 }
 
 /** The result contract plus the bytes of the files the guest produced (not part of the JSON). */
 export interface Execution extends ExecuteResult {
   readonly fileContents: ReadonlyMap<string, Uint8Array>;
+}
+
+/** What `Engine.isolation` tells: the walls in force, for `wasmbox runtimes` and `/v1/runtimes`. */
+export interface IsolationSummary {
+  mode: IsolationPlan["mode"];
+  /** The OS sandbox is not in force: the server refuses to serve beyond loopback or more than one key. */
+  weak: boolean;
+  /** The Node version sandboxes run on. */
+  sandboxNode: string;
+  walls: Wall[];
 }
 
 export interface RuntimeInfo {
@@ -81,6 +110,7 @@ export interface RuntimeInfo {
 }
 
 const ALL_KINDS: readonly SandboxKind[] = ["python", "quickjs", "wasm", "clang", "asc"];
+/** Caps on a compile's limits (which come from the request); maxOutputBytes bounds the compiler's diagnostics. */
 const DEFAULT_COMPILE_LIMITS = { timeoutMs: 60_000, memoryLimitBytes: 2048 * 1024 * 1024, maxOutputBytes: 1024 * 1024 };
 
 type Timing = { t0: number; queuedMs: number; startMs: number };
@@ -133,15 +163,19 @@ export class Engine implements AsyncDisposable {
       clang: options.pool?.clang ?? 0,
       asc: options.pool?.asc ?? 0,
     });
-    this.#compileCache = new CompileCache({ dir: options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir(this.#assets)) });
+    this.#compileCache = new CompileCache({ dir: options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir()) });
     this.#compileLimits = { ...DEFAULT_COMPILE_LIMITS, ...options.compileLimits };
     this.#maxConcurrentRuns = options.maxConcurrentRuns ?? availableParallelism();
     this.#slots = new Semaphore(this.#maxConcurrentRuns, options.maxQueuedRuns ?? 256);
   }
 
-  /** How sandboxes are isolated on this machine. */
-  get isolation(): Readonly<IsolationPlan> {
-    return this.#isolation;
+  /**
+   * The walls around sandboxes on this machine and whether each is in force (no host
+   * paths: this is shown to API users). `weak`: the OS sandbox is not in force.
+   */
+  get isolation(): IsolationSummary {
+    const plan = this.#isolation;
+    return { mode: plan.mode, weak: plan.mode !== "bubblewrap", sandboxNode: plan.nodeVersion, walls: plan.walls.map((w) => ({ ...w })) };
   }
 
   /** Runs waiting for a slot / executing now / sandboxes ready per kind. */
@@ -196,14 +230,20 @@ export class Engine implements AsyncDisposable {
       this.#assertOpen();
       const compilerKind = compilerKindFor(parsed.language);
       if (!compilerKind) return await this.#runIn(sandboxKindFor(parsed.language), parsed, options, t0, queuedMs);
+      const filename = parsed.filename ?? defaultFilename(parsed.language);
       // The run has started once it compiles; the streams see the compiler's output on failure.
       options.onStart?.();
       const { onStart: _started, ...runOptions } = options;
       const tCompile = performance.now();
-      const filename = parsed.filename ?? defaultFilename(parsed.language);
-      const key = compileKey(parsed, filename, this.#compilerName(compilerKind));
+      // Per tenant: a hit never comes from (and so never reveals) another tenant's build.
+      const key = compileKey(parsed, filename, this.#compilerName(compilerKind), tenantOf(options));
       const cached = this.#compileCache.get(key);
-      const built = cached ?? (await this.#compileOnce(key, compilerKind, parsed, filename, options.signal, { t0, queuedMs }));
+      const t = { t0, queuedMs, tenant: tenantOf(options) };
+      let built = cached ?? (await this.#compileOnce(key, compilerKind, parsed, filename, options.signal, t));
+      // Joined an identical compile whose own caller cancelled it: this request was not cancelled.
+      if (!("module" in built) && built.status === "killed" && !options.signal?.aborted) {
+        built = await this.#compile(key, compilerKind, parsed, filename, options.signal, t);
+      }
       if (!("module" in built)) {
         if (built.stderr) options.onStderr?.(built.stderr);
         return built;
@@ -227,9 +267,9 @@ export class Engine implements AsyncDisposable {
     let sandbox: SandboxProcess | undefined;
     try {
       const tStart = performance.now();
-      sandbox = await this.#readySandbox(kind);
-      // Sandbox processes serve many runs, each on a fresh interpreter: a new runtime instance
-      // (QuickJS, wasm, compilers), or for Python a new guest thread booted after every run.
+      sandbox = await this.#readySandbox(kind, tenantOf(options));
+      // QuickJS, wasm and compiler sandboxes serve many runs of one tenant, each on a fresh
+      // runtime instance; a Python sandbox serves one run.
       sandbox.keepForReuse();
       return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module);
     } finally {
@@ -239,30 +279,54 @@ export class Engine implements AsyncDisposable {
 
   #giveBack(sandbox: SandboxProcess): void {
     this.#live.delete(sandbox);
-    if (sandbox.healthy && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
+    if (sandbox.reusable && sandbox.runCount < MAX_RUNS_PER_SANDBOX && !this.#disposed) {
       this.#pool.release(sandbox, Math.min(this.#maxConcurrentRuns, SPARE_IDLE[sandbox.kind]));
     } else void sandbox.dispose();
   }
 
-  /** Compile once per key even when identical requests arrive together. */
+  /**
+   * Compile once per key even when identical requests arrive together (and ask for the same
+   * limits: a request never waits on a compile allowed more time or memory than its own).
+   */
   #compileOnce(
     key: string,
     kind: "clang" | "asc",
     request: ExecuteRequest,
     filename: string,
     signal: AbortSignal | undefined,
-    t: { t0: number; queuedMs: number },
+    t: { t0: number; queuedMs: number; tenant: string },
   ): Promise<CompiledModule | Execution> {
-    const pending = this.#compiling.get(key);
+    const limits = this.#compileLimitsFor(request);
+    const flight = `${key}:${limits.timeoutMs}:${limits.memoryLimitBytes}`;
+    const pending = this.#compiling.get(flight);
     if (pending) return pending;
-    const work = this.#compile(key, kind, request, filename, signal, t).finally(() => this.#compiling.delete(key));
-    this.#compiling.set(key, work);
+    const work = this.#compile(key, kind, request, filename, signal, t).finally(() => this.#compiling.delete(flight));
+    this.#compiling.set(flight, work);
     return work;
   }
 
   /**
-   * Compile in a compiler sandbox (as locked down as a guest's), under the compile limits.
-   * Returns the module, or the finished result of a failed build (`compile_error`).
+   * A compile's limits: the time the request set, and the memory it set but at least
+   * {@link COMPILE_MEMORY_FLOOR_BYTES} (a program's memory limit is for the program: a tiny
+   * one must not make its compile impossible), both capped by the engine's compile limits
+   * (which also apply to what the request left out).
+   */
+  #compileLimitsFor(request: ExecuteRequest): ResolvedLimits {
+    const max = this.#compileLimits;
+    const memory = request.limits?.memoryLimitBytes;
+    return {
+      timeoutMs: Math.min(request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
+      memoryLimitBytes: Math.min(memory === undefined ? max.memoryLimitBytes : Math.max(memory, COMPILE_MEMORY_FLOOR_BYTES), max.memoryLimitBytes),
+      maxOutputBytes: max.maxOutputBytes,
+    };
+  }
+
+  /**
+   * Compile in a compiler sandbox (as locked down as a guest's), under the request's limits
+   * (capped by the engine's compile limits). Returns the module, or the finished result of a
+   * build that did not finish ok (`compile_error`, `timeout`, `memory_limit`, `killed`).
+   * Only a build that finished ok, and whose module is what was asked for, is cached; a
+   * compiler sandbox that was stopped, crashed or produced something else is not reused.
    */
   async #compile(
     key: string,
@@ -270,21 +334,30 @@ export class Engine implements AsyncDisposable {
     request: ExecuteRequest,
     filename: string,
     signal: AbortSignal | undefined,
-    t: { t0: number; queuedMs: number },
+    t: { t0: number; queuedMs: number; tenant: string },
   ): Promise<CompiledModule | Execution> {
     const tStart = performance.now();
+    const limits = this.#compileLimitsFor(request);
+    // Whether the request's own limit stopped the compile, or the engine's cap did.
+    const own = { timeoutMs: request.limits?.timeoutMs === limits.timeoutMs, memoryLimitBytes: request.limits?.memoryLimitBytes === limits.memoryLimitBytes };
     let sandbox: SandboxProcess | undefined;
     let run: SandboxRunResult;
+    let unexpected: string | null = null;
     try {
-      sandbox = await this.#readySandbox(kind);
+      sandbox = await this.#readySandbox(kind, t.tenant);
       sandbox.keepForReuse();
-      run = await sandbox.run({ request, filename, limits: this.#compileLimits }, signal ? { signal } : {});
+      run = await sandbox.run({ request, filename, limits }, signal ? { signal } : {});
+      const produced = run.outcome?.status === "ok" && !run.stoppedBy ? run.outcome.files.get("main.wasm") : undefined;
+      if (produced) unexpected = unexpectedModule(kind, request, produced);
+      // Gone before it is handed back, so the pool never sees it alive.
+      if (run.stoppedBy || run.crash !== null || unexpected || run.outcome?.error?.name === "CompilerCrash") await sandbox.dispose();
     } finally {
       if (sandbox) this.#giveBack(sandbox);
     }
-    const output = run.stderr;
+    const hostPaths = this.#assets.readPaths;
+    const output = scrubCompilerOutput(run.stderr, hostPaths);
     const diagnostics = kind === "clang" ? parseClangDiagnostics(output) : parseAscDiagnostics(output);
-    const module = run.outcome?.status === "ok" && !run.stoppedBy ? run.outcome.files.get("main.wasm") : undefined;
+    const module = run.outcome?.status === "ok" && !run.stoppedBy && !unexpected ? run.outcome.files.get("main.wasm") : undefined;
     if (module) {
       const built = { module, diagnostics, output };
       this.#compileCache.set(key, built);
@@ -293,20 +366,32 @@ export class Engine implements AsyncDisposable {
     const compile: CompileInfo = { compiler: this.#compilerName(kind), cached: false, timeMs: round(performance.now() - tStart), diagnostics, output };
     let error: GuestError;
     let status: ExecuteResult["status"] = "compile_error";
+    const compiler = kind === "asc" ? "the AssemblyScript compiler" : request.language === "cpp" ? "the C++ compiler" : "the C compiler";
     if (run.stoppedBy === "killed") {
       status = "killed";
       error = { name: "Killed", message: "the run was cancelled while it compiled", traceback: "", line: null };
-    } else if (run.stoppedBy) {
-      const what = {
-        timeout: `compiling took longer than ${this.#compileLimits.timeoutMs} ms (the engine's compileLimits.timeoutMs)`,
-        memory_limit: `the compiler used more than ${this.#compileLimits.memoryLimitBytes} bytes (the engine's compileLimits.memoryLimitBytes)`,
-        output_limit: `the compiler wrote more than ${this.#compileLimits.maxOutputBytes} bytes of diagnostics`,
-      }[run.stoppedBy];
-      error = { name: "CompileError", message: what, traceback: output, line: null };
+    } else if (run.stoppedBy === "timeout") {
+      status = "timeout";
+      const message = own.timeoutMs
+        ? `compiling took longer than timeoutMs (${limits.timeoutMs} ms); nothing ran. Raise limits.timeoutMs (compiles may take at most ${this.#compileLimits.timeoutMs} ms here) or simplify the program`
+        : `compiling took longer than this engine allows any compile (${limits.timeoutMs} ms, its compileLimits.timeoutMs; limits.timeoutMs cannot raise it); nothing ran. Simplify the program`;
+      error = { name: "TimeoutError", message, traceback: output, line: null };
+    } else if (run.stoppedBy === "memory_limit") {
+      status = "memory_limit";
+      const message = own.memoryLimitBytes
+        ? `${compiler} used more memory than memoryLimitBytes (${limits.memoryLimitBytes} bytes); nothing ran. Raise limits.memoryLimitBytes (compiles may use at most ${this.#compileLimits.memoryLimitBytes} bytes here) or simplify the program`
+        : `${compiler} used more memory than this engine allows any compile (${limits.memoryLimitBytes} bytes, its compileLimits.memoryLimitBytes; limits.memoryLimitBytes cannot raise it); nothing ran. Simplify the program`;
+      error = { name: "MemoryLimitError", message, traceback: output, line: null };
+    } else if (run.stoppedBy === "output_limit") {
+      error = { name: "CompileError", message: `${compiler} wrote more than ${limits.maxOutputBytes} bytes of diagnostics (the rest was dropped); fix the first errors`, traceback: output, line: null };
+    } else if (unexpected) {
+      error = { name: "CompilerCrash", message: `${unexpected}; nothing ran and nothing was cached. Try again`, traceback: output, line: null };
     } else if (run.outcome?.error) {
-      error = run.outcome.error;
+      const reported = run.outcome.error;
+      error = { name: reported.name, message: scrubCompilerOutput(reported.message, hostPaths), traceback: scrubCompilerOutput(reported.traceback, hostPaths), line: reported.line };
     } else {
-      error = { name: "CompileError", message: firstError(diagnostics, run.crash ?? "the compiler stopped without a result").message, traceback: output, line: null };
+      const fallback = run.crash === null ? `${compiler} stopped without a result` : `${compiler} crashed (${crashSummary(run.crash, hostPaths)}); nothing ran`;
+      error = { name: run.crash === null ? "CompileError" : "CompilerCrash", message: firstError(diagnostics, fallback).message, traceback: output, line: null };
     }
     return {
       status,
@@ -314,7 +399,7 @@ export class Engine implements AsyncDisposable {
       stderr: output,
       output,
       error,
-      exitCode: status === "killed" ? null : 1,
+      exitCode: status === "compile_error" ? 1 : null,
       value: null,
       files: [],
       timings: { queuedMs: round(t.queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(performance.now() - t.t0) },
@@ -332,10 +417,11 @@ export class Engine implements AsyncDisposable {
    * await session.execute({ code: "x = 41" });
    * (await session.execute({ code: "x + 1" })).value; // 42
    */
-  async openSession(options: { language: Language; limits?: Limits }): Promise<Session> {
+  async openSession(options: { language: Language; limits?: Limits; tenant?: string }): Promise<Session> {
     this.#assertOpen();
-    const probe = parseSessionOptions(options);
-    const sandbox = await this.#readySandbox(sandboxKindFor(probe.language));
+    const { tenant, ...sessionOptions } = options;
+    const probe = parseSessionOptions(sessionOptions);
+    const sandbox = await this.#readySandbox(sandboxKindFor(probe.language), tenant ?? DEFAULT_TENANT);
     sandbox.keepForSession();
     return new Session(this, sandbox, probe.language, probe.limits ?? {}, {
       slots: this.#slots,
@@ -349,14 +435,15 @@ export class Engine implements AsyncDisposable {
   }
 
   /** A ready sandbox: from the pool if one is there; one fresh retry if a pooled one failed to boot. */
-  async #readySandbox(kind: SandboxKind): Promise<SandboxProcess> {
-    let sandbox = this.#pool.acquire(kind);
+  async #readySandbox(kind: SandboxKind, tenant: string): Promise<SandboxProcess> {
+    let sandbox = this.#pool.acquire(kind, tenant);
     this.#live.add(sandbox);
     try {
       await sandbox.readyForRun();
     } catch {
       this.#live.delete(sandbox);
       sandbox = this.#start(kind);
+      sandbox.bindTenant(tenant);
       this.#live.add(sandbox);
       try {
         await sandbox.ready;
@@ -461,6 +548,16 @@ export class Session implements AsyncDisposable {
  */
 const SPARE_IDLE: Readonly<Record<SandboxKind, number>> = { quickjs: Infinity, wasm: Infinity, python: 2, clang: 1, asc: 1 };
 
+/** A compile may always use this much memory, whatever the program's own limit (see #compileLimitsFor). */
+const COMPILE_MEMORY_FLOOR_BYTES = 512 * 1024 * 1024;
+
+/** The tenant of runs that name none (library and CLI use); no API key id can look like it. */
+const DEFAULT_TENANT = "\u0000local";
+
+function tenantOf(options: ExecuteOptions): string {
+  return options.tenant ?? DEFAULT_TENANT;
+}
+
 /** A reusable sandbox process is retired after this many runs (bounds any slow leak). */
 const MAX_RUNS_PER_SANDBOX = 1000;
 
@@ -478,7 +575,17 @@ async function assembleResult(
   let status: ExecuteResult["status"];
   let error: GuestError | null;
   let exitCode: number | null;
-  if (stoppedBy) {
+  if (run.protocolViolation) {
+    // The sandbox wrote out of protocol (guest code writing to the channel): it was killed.
+    status = "killed";
+    exitCode = null;
+    error = { name: "SandboxCrash", message: run.protocolViolation, traceback: "", line: null };
+  } else if (run.violations.length) {
+    // The outcome was out of shape (forged, or a tampered runtime): what failed was dropped.
+    status = "error";
+    exitCode = outcome?.exitCode ?? null;
+    error = { name: "SandboxProtocolError", message: `the sandbox reported a result the host refused: ${run.violations.slice(0, 5).join("; ")}`, traceback: "", line: null };
+  } else if (stoppedBy) {
     status = stoppedBy;
     exitCode = null;
     error = limitError(stoppedBy, limits, outcome?.error ?? null);
@@ -493,7 +600,7 @@ async function assembleResult(
     exitCode = null;
     error = { name: "SandboxCrash", message: run.crash ?? "the sandbox stopped without a result", traceback: "", line: null };
   }
-  const files = outcome && !stoppedBy ? outcome.files : new Map<string, Uint8Array>();
+  const files = outcome && !stoppedBy && !run.protocolViolation ? outcome.files : new Map<string, Uint8Array>();
   return {
     status,
     stdout: run.stdout,
@@ -557,4 +664,23 @@ function limitError(reason: Exclude<ExecuteResult["status"], "ok" | "error" | "c
 
 function round(ms: number): number {
   return Math.round(ms * 100) / 100;
+}
+
+/**
+ * Why a module a C/C++ compile produced is not what its request asked for, or null: a WASI
+ * command must export `_start`, a reactor (`wasm.invoke`, `-mexec-model=reactor`) `_initialize`.
+ * A mismatch means the compiler was not building what the cache key says, so it is neither
+ * run nor cached.
+ */
+function unexpectedModule(kind: "clang" | "asc", request: ExecuteRequest, module: Uint8Array): string | null {
+  const exports = wasmExportNames(module);
+  if (exports === null) return `the ${kind === "asc" ? "AssemblyScript" : request.language === "cpp" ? "C++" : "C"} compiler produced bytes that are not a WebAssembly module`;
+  if (kind === "asc") return null;
+  let reactor = request.wasm?.invoke !== undefined;
+  for (const flag of request.compile?.flags ?? []) {
+    if (flag === "-mexec-model=reactor") reactor = true;
+    else if (flag === "-mexec-model=command") reactor = false;
+  }
+  const wanted = reactor ? "_initialize" : "_start";
+  return exports.includes(wanted) ? null : `the ${request.language === "cpp" ? "C++" : "C"} compiler built a module without ${wanted}, although a ${reactor ? "reactor" : "command"} was asked for`;
 }

@@ -364,7 +364,7 @@ await attempt_async("net.connect from a child node", child_connect, timeout=10)
     // The in-realm stubs are defence in depth; the wall is the network namespace. Where
     // this machine can make one, the engine must be using it.
     if (spawnSync("unshare", ["--net", "true"], { stdio: "ignore" }).status === 0) {
-      expect(engine.isolation.networkNamespace).not.toBe("none");
+      expect(engine.isolation.walls.find((w) => w.name === "network")?.inForce).toBe(true);
     }
   });
 

@@ -13,6 +13,7 @@ export {
 } from "./output-ring.js";
 export { truncateUtf8, utf8Length } from "./utf8.js";
 export { capWasmMemory } from "./memory-cap.js";
+export { OUTPUT_FILE_CAPS } from "./files.js";
 export type {
   GuestIO,
   GuestOutcome,

@@ -10,8 +10,13 @@ import type { RuntimeAssets } from "@wasmbox/core";
 
 export interface NodeAssets {
   assets: RuntimeAssets;
-  /** Package directories the sandbox may read: @wasmbox/node, @wasmbox/core and core's dependencies. */
+  /**
+   * What a sandbox may read: @wasmbox/node's dist/ and package.json (not the rest of the
+   * package), @wasmbox/core and core's dependencies.
+   */
   readPaths: string[];
+  /** @wasmbox/node's own directory. */
+  nodePackageDir: string;
   /** Entry script of a sandbox process. */
   sandboxEntry: string;
   versions: { pyodide: string; python: string; quickjs: string; sucrase: string; clang: string; assemblyscript: string; wabt: string; wasiShim: string };
@@ -40,7 +45,14 @@ export function locateAssets(): NodeAssets {
       quickjsWasmURL: join(deps.get("@jitl/quickjs-ng-wasmfile-release-sync") ?? "", "dist", "emscripten-module.wasm"),
     },
     // Both the linked and the real location of each package: module resolution stats both.
-    readPaths: [...new Set([nodePkg, coreLink, ...deps.values()].flatMap((p) => [p, realpathSync(p)]))],
+    readPaths: [
+      ...new Set([
+        join(nodePkg, "dist"),
+        join(nodePkg, "package.json"),
+        ...[coreLink, ...deps.values()].flatMap((p) => [p, realpathSync(p)]),
+      ]),
+    ],
+    nodePackageDir: nodePkg,
     sandboxEntry: join(nodePkg, "dist", "sandbox", "sandbox-main.js"),
     versions: {
       pyodide: version("pyodide"),

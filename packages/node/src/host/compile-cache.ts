@@ -1,12 +1,17 @@
 /**
- * Compiled modules, keyed by sha256(language + compiler version + options + source +
+ * Compiled modules, keyed by sha256(tenant + language + compiler version + options + source +
  * the request's headers). Kept in memory (LRU, bounded by count and bytes) and on disk
  * next to the Python snapshot. A disk entry is trusted only if the module's own sha256
  * matches its record; a bad or missing entry is a miss, never an error.
+ *
+ * The tenant is part of every key: a hit (`compile.cached`, or a faster answer) only ever
+ * comes from the same tenant's earlier build, so one tenant cannot learn whether another
+ * compiled a given source.
  */
 import { createHash, randomUUID } from "node:crypto";
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest } from "@wasmbox/core";
 
 export interface CompiledModule {
@@ -21,15 +26,26 @@ interface DiskRecord {
   output: string;
 }
 
-const FORMAT = 1;
+/**
+ * Bumped whenever what a build depends on changes beyond the key's fields (how wasmbox
+ * builds the compiler's command line or source tree): older entries are never read again.
+ * 2: inputs by normalised path, per-tenant keys.
+ */
+const FORMAT = 2;
 
-/** The cache key of a request's build. */
-export function compileKey(request: ExecuteRequest, filename: string, compilerVersion: string): string {
+/**
+ * The cache key of a request's build: everything that changes the module. `inputs` are the
+ * build's files exactly as the compiler sees them (normalised paths, collisions resolved),
+ * so two requests with one key give the compiler the same tree.
+ * @param tenant whose cache this is (undefined: the shared tenant of library and CLI use)
+ */
+export function compileKey(request: ExecuteRequest, filename: string, compilerVersion: string, tenant?: string): string {
   const inputs = buildInputs(request.files, request.language === "assemblyscript" ? ASC_SOURCE_FILES : C_SOURCE_FILES);
   return createHash("sha256")
     .update(
       JSON.stringify({
         format: FORMAT,
+        tenant: tenant ?? null,
         language: request.language,
         compiler: compilerVersion,
         optimize: request.compile?.optimize ?? "2",
@@ -151,4 +167,90 @@ export class CompileCache {
       }
     }
   }
+}
+
+/**
+ * The names a wasm module exports, read from its export section; null if the bytes are not
+ * a well-formed module header/section layout. Used to check a build before it is cached.
+ */
+export function wasmExportNames(bytes: Uint8Array): string[] | null {
+  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return null;
+  let at = 8;
+  const leb = (): number => {
+    let result = 0;
+    let shift = 0;
+    for (;;) {
+      if (at >= bytes.byteLength || shift > 28) throw new RangeError("bad LEB128");
+      const b = bytes[at++]!;
+      result |= (b & 0x7f) << shift;
+      if ((b & 0x80) === 0) return result >>> 0;
+      shift += 7;
+    }
+  };
+  try {
+    while (at < bytes.byteLength) {
+      const id = bytes[at++]!;
+      const size = leb();
+      const end = at + size;
+      if (end > bytes.byteLength) return null;
+      if (id === 7) {
+        const names: string[] = [];
+        const count = leb();
+        const decoder = new TextDecoder();
+        for (let i = 0; i < count; i++) {
+          const length = leb();
+          if (at + length > end) return null;
+          names.push(decoder.decode(bytes.subarray(at, at + length)));
+          at += length;
+          at++; // export kind
+          leb(); // index
+        }
+        return names;
+      }
+      at = end;
+    }
+    return [];
+  } catch {
+    return null;
+  }
+}
+
+const STACK_FRAME = /^\s*at\s.*(?:\(.*\)|:\d+(?::\d+)?|wasm-function\[\d+\]\S*|<anonymous>|native)\s*$/;
+
+/**
+ * Compiler output without host details: stack frames of the compiler's own code, and the
+ * host's own locations (the packages a sandbox reads, the Node binary, the sandbox's
+ * working directory, `file://` URLs). The program's diagnostics are left as they are.
+ */
+export function scrubCompilerOutput(text: string, hostPaths: readonly string[]): string {
+  if (!text) return text;
+  let out = text
+    .split("\n")
+    .filter((line) => !STACK_FRAME.test(line))
+    .join("\n")
+    .replace(/\bfile:\/\/[^\s'"()<>]*/g, "…");
+  // A marker no compiler output contains, so only what a host location began is cut after it.
+  const marker = "\u{10FFFF}host\u{10FFFF}";
+  for (const root of hostLocations(hostPaths)) out = out.split(root).join(marker);
+  return out.replace(/\u{10FFFF}host\u{10FFFF}[^\s'"()<>:,]*(?::\d+)*/gu, "…");
+}
+
+/** A compiler's crash as a short reason: the first line of what it said, without any path. */
+export function crashSummary(crash: string, hostPaths: readonly string[]): string {
+  const text = scrubCompilerOutput(crash.replace(/^the sandbox crashed: /, ""), hostPaths);
+  const first = text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
+  const reason = first.replace(/(?:file:\/\/)?(?:\/[^\s'"():]+)+(?::\d+)*/g, "…").slice(0, 200);
+  return reason || "no reason given";
+}
+
+let locations: string[] | undefined;
+function hostLocations(hostPaths: readonly string[]): string[] {
+  locations ??= [
+    ...new Set(
+      [...hostPaths, dirname(process.execPath), process.execPath, process.cwd(), join(tmpdir(), "wasmbox-")]
+        // Never a short root like "/" or "/tmp" alone: those also appear in programs' own text.
+        .filter((p) => p.split("/").filter(Boolean).length >= 2),
+    ),
+  ].sort((a, b) => b.length - a.length);
+  return locations;
 }

@@ -6,6 +6,10 @@ import type { SandboxProcess } from "./sandbox-process.js";
  * takes one and the pool starts a replacement in the background, one at a time per kind
  * so refills do not crowd out live runs on a small machine; a sandbox that can serve
  * again comes back through `release`.
+ *
+ * The reuse rule: a sandbox process that served a tenant serves that tenant only. Fresh
+ * sandboxes (no run yet) go to anyone; used ones only back to the tenant that used them,
+ * so no process-wide state (V8 flags, timers, files in its tmpfs…) crosses tenants.
  */
 export class SandboxPool {
   readonly #idle = new Map<SandboxKind, SandboxProcess[]>();
@@ -19,17 +23,22 @@ export class SandboxPool {
     for (const kind of Object.keys(targets) as SandboxKind[]) this.#refill(kind);
   }
 
-  /** A sandbox for `kind`: a pre-started one if there is one, else a new one. */
-  acquire(kind: SandboxKind): SandboxProcess {
+  /** A sandbox of `kind` for `tenant`: a pre-started one if there is one, else a new one. */
+  acquire(kind: SandboxKind, tenant: string): SandboxProcess {
     const idle = this.#idle.get(kind) ?? [];
-    // Prefer a sandbox that is already ready over one still booting; skip any that died.
+    // Skip any that died; never hand over one another tenant used.
     for (let i = idle.length - 1; i >= 0; i--) if (!idle[i]!.alive) idle.splice(i, 1);
-    const readyAt = idle.findIndex((s) => s.isReady);
-    const sandbox = idle.splice(readyAt >= 0 ? readyAt : 0, 1)[0];
+    const pick = (ok: (s: SandboxProcess) => boolean) => idle.findIndex((s) => ok(s) && (s.tenant === null || s.tenant === tenant));
+    // Prefer the tenant's own ready sandbox, then a fresh ready one, then one still booting.
+    let at = pick((s) => s.isReady && s.tenant === tenant);
+    if (at < 0) at = pick((s) => s.isReady);
+    if (at < 0) at = pick(() => true);
+    const sandbox = at >= 0 ? idle.splice(at, 1)[0]! : this.start(kind);
+    sandbox.bindTenant(tenant);
     // Refill after this turn: spawning blocks for a few ms and must not delay the run that
     // just took a sandbox.
     setImmediate(() => this.#refill(kind));
-    return sandbox ?? this.start(kind);
+    return sandbox;
   }
 
   /**
@@ -57,7 +66,7 @@ export class SandboxPool {
     if (this.#disposed || this.#refilling.has(kind)) return;
     const idle = this.#idle.get(kind) ?? [];
     this.#idle.set(kind, idle);
-    if (idle.length >= (this.targets[kind] ?? 0)) return;
+    if (idle.filter((s) => s.tenant === null).length >= (this.targets[kind] ?? 0)) return;
     this.#refilling.add(kind);
     const sandbox = this.start(kind);
     idle.push(sandbox);

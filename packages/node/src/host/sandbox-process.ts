@@ -1,17 +1,27 @@
 /**
  * The host's handle on one sandbox process. A sandbox is started ahead of the request
- * that will use it (so pools can pre-warm), serves exactly one run, and is then killed.
- * Limits are enforced here, outside the sandbox: a deadline (interrupt, then SIGKILL),
- * a memory watchdog on the process's RSS, and an output cap.
+ * that will use it (so pools can pre-warm), inside the walls of its isolation plan (see
+ * isolation.ts), with its own cgroup where the host has them.
+ *
+ * Everything the sandbox sends is hostile input: frames are parsed with caps (framing.ts),
+ * messages are checked for shape, per-run traffic is capped, and anything out of protocol
+ * kills that sandbox alone — the host keeps serving. Limits are enforced here, outside the
+ * sandbox: a deadline (interrupt, then SIGKILL), a memory watchdog on the whole sandbox
+ * (its cgroup's usage, else the RSS of its process tree) behind the cgroup's hard cap, and
+ * an output cap.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { truncateUtf8, utf8Length, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type SandboxKind } from "@wasmbox/core";
-import type { HostToSandbox, SandboxFailure, SandboxToHost } from "../sandbox/protocol.js";
+import type { Duplex } from "node:stream";
+import { OUTPUT_FILE_CAPS, truncateUtf8, utf8Length, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type SandboxKind } from "@wasmbox/core";
+import { encodeFrame, FrameDecoder, FrameError } from "../sandbox/framing.js";
+import { SNAPSHOT_FD, type HostToSandbox, type SandboxFailure } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
-import { readableByOthers, type IsolationPlan } from "./isolation.js";
+import { SandboxCgroup } from "./cgroup.js";
+import { checkOutcome } from "./outcome-check.js";
+import { sandboxCommand, type IsolationPlan } from "./isolation.js";
 import type { PythonSnapshot } from "./snapshot-cache.js";
 
 export interface SandboxProcessOptions {
@@ -37,12 +47,20 @@ export interface SandboxRunHandlers {
 }
 
 export interface SandboxRunResult {
-  /** The guest's own account of how it ended; null if it was stopped before it could say. */
+  /**
+   * The sandbox's account of how the run ended, after the host's check (outcome-check.ts):
+   * fields out of shape are dropped and listed in `violations`. Null if it was stopped
+   * before it could say.
+   */
   outcome: GuestOutcome | null;
+  /** What the host refused in the outcome as sent (forged or broken runtimes); empty normally. */
+  violations: string[];
   /** Set when a limit or the caller stopped the run. */
   stoppedBy: StopReason | null;
   /** A crash of the sandbox that was no limit (the guest broke its runtime, or the process died). */
   crash: string | null;
+  /** The sandbox broke the host protocol (a malformed or oversized frame): it was killed. */
+  protocolViolation: string | null;
   stdout: string;
   stderr: string;
   output: string;
@@ -66,9 +84,12 @@ export class SandboxProcess implements AsyncDisposable {
   readyRssBytes = 0;
 
   #child: ChildProcess | undefined;
+  #channel: Duplex | undefined;
+  #decoder: FrameDecoder | undefined;
+  readonly #cgroup: SandboxCgroup | null;
   readonly #markGone: () => void;
-  readonly #cwd: string;
   #nonce: string | null = null;
+  #protocolViolation: string | null = null;
   #stderrTail = "";
   #exited = false;
   #used = false;
@@ -79,24 +100,15 @@ export class SandboxProcess implements AsyncDisposable {
   #broken = false;
   /** Runs this sandbox has served. */
   runCount = 0;
-  #onMessage: ((m: SandboxToHost) => void) | null = null;
-  /**
-   * Reused Python sandboxes replace their guest thread after every run; until the new one
-   * says "ready", the sandbox is not ready for the next run.
-   */
-  #threadReady: Promise<void> = Promise.resolve();
-  #threadIsReady = true;
-  #onThreadReady: (() => void) | null = null;
+  #onMessage: ((m: Message) => void) | null = null;
   #onSnapshot: ((bytes: Uint8Array) => void) | null = null;
-  #snapshotPath: string | null = null;
-  #snapshotBytes: Uint8Array | null = null;
   /** In `snapshot` mode: the snapshot the sandbox built. */
   snapshot: Promise<Uint8Array> | undefined;
   readonly #gone: Promise<void>;
 
   private constructor(options: SandboxProcessOptions) {
     this.kind = options.kind;
-    this.#cwd = mkdtempSync(join(tmpdir(), "wasmbox-sandbox-"));
+    this.#cgroup = options.isolation.cgroups ? SandboxCgroup.create(options.isolation.cgroups, options.kind) : null;
     let gone!: () => void;
     this.#gone = new Promise<void>((resolve) => (gone = resolve));
     this.#markGone = () => {
@@ -112,36 +124,77 @@ export class SandboxProcess implements AsyncDisposable {
 
   #spawn(options: SandboxProcessOptions, snapshot: PythonSnapshot | null): ChildProcess {
     const { assets, isolation } = options;
-    // The sandbox reads the snapshot file itself when its uid can: cheaper than sending 30 MB.
-    this.#snapshotPath = snapshot?.path && (isolation.uid === null || readableByOthers([snapshot.path])) ? snapshot.path : null;
-    this.#snapshotBytes = snapshot && !this.#snapshotPath ? snapshot.bytes : null;
+    const python = options.kind === "python";
     const nodeArgs = [
       isolation.permissionFlag,
-      ...[...assets.readPaths, ...(this.#snapshotPath ? [this.#snapshotPath] : [])].map((p) => `--allow-fs-read=${p}`),
-      "--allow-worker",
+      ...assets.readPaths.map((p) => `--allow-fs-read=${p}`),
+      // Python guests reach this process's JS realm: that process gets no worker threads at
+      // all (a worker given its own execArgv would run without the permission model).
+      ...(python ? [] : ["--allow-worker"]),
       "--no-addons",
       "--no-warnings",
-      "--max-old-space-size=64",
+      "--disable-proto=delete",
+      python ? `--max-old-space-size=${options.heapLimitMb ?? 1024}` : "--max-old-space-size=64",
+      ...(python ? ["--stack-size=3800"] : []),
       assets.sandboxEntry,
     ];
-    const [cmd, ...args] = [...isolation.wrapper, process.execPath, ...nodeArgs];
-    const child = spawn(cmd!, args, {
-      cwd: this.#cwd,
-      // Nothing from the host's environment. One malloc arena: a sandbox that boots a fresh
-      // guest thread per run otherwise keeps ~100 MiB more resident in per-thread arenas.
-      env: { MALLOC_ARENA_MAX: "1" },
-      stdio: ["ignore", "ignore", "pipe", "ipc"],
-      serialization: "advanced",
-    });
+    // The snapshot goes in as an open, read-only fd: the sandbox sees that one file, never the cache.
+    let snapshotFd: number | undefined;
+    if (snapshot?.path) {
+      try {
+        snapshotFd = openSync(snapshot.path, "r");
+      } catch {
+        snapshotFd = undefined;
+      }
+    }
+    this.#snapshotInit = snapshotFd !== undefined ? { pythonSnapshotFd: SNAPSHOT_FD } : snapshot ? { pythonSnapshot: snapshot.bytes } : {};
+    const [cmd, ...args] = sandboxCommand(
+      isolation,
+      { readPaths: assets.readPaths, fds: snapshotFd === undefined ? [] : [SNAPSHOT_FD], ...(this.#cgroup ? { cgroupProcs: this.#cgroup.procsFiles } : {}) },
+      [isolation.nodeBinary, ...nodeArgs],
+    );
+    let child: ChildProcess;
+    try {
+      child = spawn(cmd!, args, {
+        // An empty directory of its own: on Node 24.22 a worker thread may read everything
+        // under the process's cwd despite --permission (started in "/", every file; the guest
+        // thread's own check refuses to load then). Inside bubblewrap it is an empty folder
+        // of the sandbox's private /tmp.
+        cwd: this.#cwd(),
+        // Nothing from the host's environment. One malloc arena: fewer idle MiB per sandbox.
+        env: { MALLOC_ARENA_MAX: "1" },
+        stdio: ["ignore", "ignore", "pipe", "pipe", ...(snapshotFd === undefined ? [] : [snapshotFd])],
+      });
+    } finally {
+      if (snapshotFd !== undefined) closeSync(snapshotFd);
+    }
     child.stderr?.setEncoding("utf8");
     child.stderr?.on("data", (d: string) => {
       this.#stderrTail = (this.#stderrTail + d).slice(-4000);
     });
-    child.on("message", (m: SandboxToHost) => this.#receive(m));
+    const channel = child.stdio[3] as Duplex;
+    this.#channel = channel;
+    // A snapshot build sends ~30 MB at once; a serving sandbox's largest frame is a run's files.
+    this.#decoder = new FrameDecoder(
+      options.mode === "snapshot"
+        ? { maxHeaderBytes: 1024 * 1024, maxBodyBytes: 512 * 1024 * 1024 }
+        : { maxHeaderBytes: 8 * 1024 * 1024, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + 16 * 1024 * 1024 },
+    );
+    channel.on("data", (chunk: Buffer) => this.#receiveBytes(chunk));
+    channel.on("error", () => this.kill());
     child.on("exit", this.#markGone);
     child.on("error", this.#markGone);
     return child;
   }
+
+  #cwdDir: string | null = null;
+
+  #cwd(): string {
+    this.#cwdDir ??= mkdtempSync(join(tmpdir(), "wasmbox-sandbox-"));
+    return this.#cwdDir;
+  }
+
+  #snapshotInit: Pick<Extract<HostToSandbox, { t: "init" }>, "pythonSnapshot" | "pythonSnapshotFd"> = {};
 
   /**
    * Start a sandbox: spawn it (once its Python snapshot, if any, is at hand) and load its
@@ -163,14 +216,37 @@ export class SandboxProcess implements AsyncDisposable {
     this.#freshNext = this.runCount > 0;
   }
 
+  /** The tenant this sandbox serves once it served one (see SandboxPool); null while fresh. */
+  get tenant(): string | null {
+    return this.#tenant;
+  }
+
+  /** Bind this sandbox to a tenant; a sandbox bound to another one refuses. */
+  bindTenant(tenant: string): void {
+    if (this.#tenant !== null && this.#tenant !== tenant) throw new WasmboxError("ALREADY_USED", "a sandbox serves one tenant only");
+    this.#tenant = tenant;
+  }
+
+  /** Whether this sandbox can take another request's run (see `keepForReuse`). */
+  get reusable(): boolean {
+    return this.#reusable && this.healthy;
+  }
+
+  #tenant: string | null = null;
+
+  /** Processes in this sandbox now (its cgroup), or undefined without one. */
+  processCount(): number | undefined {
+    return this.#cgroup?.processCount();
+  }
+
   /**
-   * Reuse this sandbox for many runs, each in a fresh interpreter: a new runtime instance
-   * (QuickJS, wasm: guests cannot reach the sandbox's JS realm) or, for Python, whose guests
-   * can, a new guest thread (its own V8 isolate) booted after every run. Like a session, a
-   * time or output limit interrupts first, so a guest that stops leaves the sandbox usable.
+   * Reuse this sandbox for many runs, each in a fresh runtime instance (QuickJS, wasm,
+   * compilers: guests cannot reach the sandbox's JS realm). Like a session, a time or output
+   * limit interrupts first, so a guest that stops leaves the sandbox usable. Python sandboxes
+   * are never reused: their guests reach the process's realm, so each serves one run.
    */
   keepForReuse(): void {
-    this.#reusable = true;
+    if (this.kind !== "python") this.#reusable = true;
   }
 
   /**
@@ -179,7 +255,6 @@ export class SandboxProcess implements AsyncDisposable {
    */
   async readyForRun(): Promise<void> {
     await this.ready;
-    await Promise.race([this.#threadReady, this.#gone]);
   }
 
   /** Alive, and no run broke it: it can take another run (sessions, reusable sandboxes). */
@@ -193,7 +268,7 @@ export class SandboxProcess implements AsyncDisposable {
 
   /** True once the runtime has loaded and the sandbox can take a run at once. */
   get isReady(): boolean {
-    return this.startMs > 0 && !this.#exited && this.#threadIsReady;
+    return this.startMs > 0 && !this.#exited;
   }
 
   get alive(): boolean {
@@ -221,7 +296,7 @@ export class SandboxProcess implements AsyncDisposable {
       if (options.mode === "snapshot") this.snapshot = new Promise((r) => (this.#onSnapshot = r));
       void this.#gone.then(() => fail("the sandbox process exited during start-up"));
       this.#onMessage = (m) => {
-        if (m.t === "snapshot" && !settled) {
+        if (m.t === "snapshot" && !settled && m.bytes instanceof Uint8Array && options.mode === "snapshot") {
           settled = true;
           clearTimeout(timer);
           this.#onMessage = null;
@@ -234,10 +309,10 @@ export class SandboxProcess implements AsyncDisposable {
           clearTimeout(timer);
           this.#onMessage = null;
           this.startMs = performance.now() - this.startedAt;
-          this.loadMs = m.loadMs;
-          this.readyRssBytes = readRssBytes(this.pid) ?? 0;
+          this.loadMs = typeof m.loadMs === "number" ? m.loadMs : 0;
+          this.readyRssBytes = this.#memoryBytes() ?? 0;
           resolve();
-        } else if (m.t === "fail") fail(m.message);
+        } else if (m.t === "fail") fail(text(m.message, 2000));
       };
       this.#send({
         t: "init",
@@ -245,31 +320,60 @@ export class SandboxProcess implements AsyncDisposable {
         assets: options.assets.assets,
         heapLimitMb: options.heapLimitMb ?? 1024,
         mode: options.mode ?? "serve",
-        ...(this.#snapshotPath ? { pythonSnapshotPath: this.#snapshotPath } : {}),
-        ...(this.#snapshotBytes ? { pythonSnapshot: this.#snapshotBytes } : {}),
+        ...this.#snapshotInit,
       });
     });
   }
 
-  #receive(m: SandboxToHost): void {
-    if (typeof m !== "object" || m === null || typeof m.nonce !== "string") return;
+  /** Bytes from the channel: frames, parsed with caps. Anything malformed kills this sandbox. */
+  #receiveBytes(chunk: Buffer): void {
+    if (this.#exited || this.#protocolViolation) return;
+    let messages: unknown[];
+    try {
+      messages = this.#decoder!.push(chunk);
+    } catch (e) {
+      this.#breach(e instanceof FrameError ? e.message : "an unreadable frame");
+      return;
+    }
+    if (this.#running && this.#decoder!.received - this.#runStartBytes > this.#runByteCap) {
+      this.#breach(`it sent more than ${this.#runByteCap} bytes during one run`);
+      return;
+    }
+    for (const m of messages) {
+      if (this.#exited || this.#protocolViolation) return;
+      this.#receive(m);
+    }
+  }
+
+  /** The sandbox broke the protocol: kill it, and say so in its run. */
+  #breach(why: string): void {
+    this.#protocolViolation ??= `the sandbox broke the host protocol (${why}) and was stopped`;
+    this.kill();
+  }
+
+  #runStartBytes = 0;
+  #runByteCap = Infinity;
+
+  #receive(raw: unknown): void {
+    const m = asMessage(raw);
+    if (!m) return this.#breach("a message out of shape");
     if (this.#nonce === null) {
       // The first message comes before any guest code exists: it fixes the nonce.
-      if (m.t === "hello") this.#nonce = m.nonce;
+      if (m.t === "hello" && typeof m.nonce === "string") this.#nonce = m.nonce;
+      else this.#breach("no hello");
       return;
     }
     if (m.nonce !== this.#nonce) return; // out of protocol: ignored
-    if (m.t === "ready" && this.startMs > 0) {
-      // A recycled guest thread is up.
-      this.#threadIsReady = true;
-      this.#onThreadReady?.();
-      return;
-    }
     this.#onMessage?.(m);
   }
 
   #send(m: HostToSandbox): void {
-    if (!this.#exited && this.#child?.connected) this.#child.send(m);
+    if (!this.#exited && this.#channel?.writable) this.#channel.write(encodeFrame(m));
+  }
+
+  /** Memory charged to the whole sandbox: its cgroup, else the RSS of its process tree. */
+  #memoryBytes(): number | undefined {
+    return this.#cgroup?.usageBytes() ?? treeRssBytes(this.pid);
   }
 
   /**
@@ -295,7 +399,7 @@ export class SandboxProcess implements AsyncDisposable {
   async #runOnce(input: GuestRunInput, handlers: SandboxRunHandlers): Promise<SandboxRunResult> {
     await this.readyForRun();
     if (this.#exited) {
-      return { outcome: null, stoppedBy: null, crash: "the sandbox has already stopped", stdout: "", stderr: "", output: "", executionTimeMs: 0, peakRssBytes: 0 };
+      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: this.#protocolViolation, stdout: "", stderr: "", output: "", executionTimeMs: 0, peakRssBytes: 0 };
     }
     const { timeoutMs, memoryLimitBytes, maxOutputBytes } = input.limits;
     const stdout: string[] = [];
@@ -304,13 +408,16 @@ export class SandboxProcess implements AsyncDisposable {
     let outputBytes = 0;
     let stoppedBy: StopReason | null = null;
     // The memory limit applies to this run's growth: measure from where the process is now.
-    const baselineRss = this.runCount > 1 ? (readRssBytes(this.pid) ?? this.readyRssBytes) : this.readyRssBytes;
+    const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
     let peakRssBytes = baselineRss;
     const t0 = performance.now();
 
-    const result = await new Promise<Pick<SandboxRunResult, "outcome" | "crash"> & { executionTimeMs?: number }>((resolve) => {
+    // What a run may send: its output (twice, for framing) and files, plus room for the rest.
+    this.#runStartBytes = this.#decoder?.received ?? 0;
+    this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * 1024 * 1024;
+    const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
       let settled = false;
-      const finish = (r: Pick<SandboxRunResult, "outcome" | "crash"> & { executionTimeMs?: number }) => {
+      const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
         if (settled) return;
         settled = true;
         clearTimeout(deadline);
@@ -349,8 +456,10 @@ export class SandboxProcess implements AsyncDisposable {
       let killTimer: ReturnType<typeof setTimeout> | undefined;
       const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
       const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
+      // The kernel's cap stands behind the watchdog, for growth faster than a poll.
+      this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
       const memoryWatch = setInterval(() => {
-        const rss = readRssBytes(this.pid);
+        const rss = this.#memoryBytes();
         if (rss === undefined) return;
         peakRssBytes = Math.max(peakRssBytes, rss);
         if (rss > memoryCap) stop("memory_limit");
@@ -359,39 +468,54 @@ export class SandboxProcess implements AsyncDisposable {
       if (handlers.signal?.aborted) onAbort();
       handlers.signal?.addEventListener("abort", onAbort, { once: true });
 
-      void this.#gone.then(() => finish({ outcome: null, crash: stoppedBy ? null : `the sandbox process exited unexpectedly${this.#stderrTail ? `: ${this.#stderrTail.trim().slice(-500)}` : ""}` }));
+      void this.#gone.then(() => {
+        // Killed by the kernel at the cgroup's cap: that is the memory limit.
+        if (!stoppedBy && !this.#protocolViolation && this.#cgroup?.oomKilled()) stoppedBy = "memory_limit";
+        finish({ outcome: null, crash: stoppedBy || this.#protocolViolation ? null : "the sandbox process exited unexpectedly" });
+      });
       this.#onMessage = (m) => {
         switch (m.t) {
-          case "out":
-            for (const [stream, text] of m.chunks) if (stream === "stdout" || stream === "stderr") append(stream, String(text));
+          case "out": {
+            if (!Array.isArray(m.chunks)) return this.#breach("output out of shape");
+            for (const chunk of m.chunks as unknown[]) {
+              if (!Array.isArray(chunk) || (chunk[0] !== "stdout" && chunk[0] !== "stderr") || typeof chunk[1] !== "string") return this.#breach("output out of shape");
+              append(chunk[0], chunk[1]);
+            }
             break;
+          }
           case "done":
-            finish({ outcome: m.outcome, crash: null, executionTimeMs: m.executionTimeMs });
+            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof m.executionTimeMs === "number" && m.executionTimeMs >= 0 ? m.executionTimeMs : performance.now() - t0 });
             break;
-          case "fail":
-            if (m.reason === "output_limit") (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
-            else if (m.reason === "memory_limit") {
+          case "fail": {
+            const reason = m.reason as SandboxFailure;
+            if (reason === "output_limit") (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
+            else if (reason === "memory_limit") {
               stop("memory_limit");
               finish({ outcome: null, crash: null });
             } else {
-              finish({ outcome: null, crash: failureMessage(m.reason, m.message) });
+              this.#broken = true;
+              finish({ outcome: null, crash: failureMessage(reason, text(m.message, 2000)) });
             }
             break;
+          }
         }
       };
       const fresh = this.#reusable || this.#freshNext;
       this.#freshNext = false;
-      const recycle = this.#reusable && this.kind === "python";
-      if (recycle) {
-        this.#threadIsReady = false;
-        this.#threadReady = new Promise<void>((resolve) => (this.#onThreadReady = resolve));
-      }
-      this.#send({ t: "run", input, fresh, recycle });
+      this.#send({ t: "run", input, fresh });
     });
+    this.#runByteCap = Infinity;
+    const compiler = this.kind === "clang" || this.kind === "asc";
+    const checked = result.outcome !== null && result.outcome !== undefined && !this.#protocolViolation ? checkOutcome(result.outcome, input.limits, compiler) : null;
+    if (checked?.valueOverLimit) stoppedBy ??= "output_limit";
+    // A runtime that reports out of shape was tampered with: it serves nothing more.
+    if (checked?.violations.length) this.#broken = true;
     return {
-      outcome: result.outcome,
-      stoppedBy,
+      outcome: checked?.outcome ?? null,
+      violations: checked?.violations ?? [],
+      stoppedBy: this.#protocolViolation ? null : stoppedBy,
       crash: result.crash,
+      protocolViolation: this.#protocolViolation,
       stdout: stdout.join(""),
       stderr: stderr.join(""),
       output: output.join(""),
@@ -402,9 +526,14 @@ export class SandboxProcess implements AsyncDisposable {
 
   /** Kill the process now (idempotent). */
   kill(): void {
+    // Retired at once: a sandbox being killed is never handed out again, even before it exits.
+    this.#broken = true;
     if (this.#exited) return;
-    if (this.#child) this.#child.kill("SIGKILL");
-    else this.#markGone(); // not spawned yet: it never will be
+    if (this.#child) {
+      this.#child.kill("SIGKILL");
+      // Every process of the sandbox goes with it, whatever it started.
+      this.#cgroup?.killAll();
+    } else this.#markGone(); // not spawned yet: it never will be
   }
 
   /** Kill the process and wait until it is gone. */
@@ -418,11 +547,9 @@ export class SandboxProcess implements AsyncDisposable {
   }
 
   #cleanup(): void {
-    try {
-      rmSync(this.#cwd, { recursive: true, force: true });
-    } catch {
-      // best effort: an empty temp dir
-    }
+    this.#channel?.destroy();
+    this.#cgroup?.remove();
+    if (this.#cwdDir) rmSync(this.#cwdDir, { recursive: true, force: true });
   }
 }
 
@@ -433,6 +560,49 @@ export function graceMs(timeoutMs: number): number {
 
 function failureMessage(reason: SandboxFailure, message: string): string {
   return reason === "crash" ? `the sandbox crashed: ${message}` : message;
+}
+
+/** A message from a sandbox, before its fields are checked. */
+interface Message {
+  t: string;
+  nonce?: unknown;
+  [field: string]: unknown;
+}
+
+function asMessage(raw: unknown): Message | null {
+  return raw !== null && typeof raw === "object" && typeof (raw as { t?: unknown }).t === "string" ? (raw as Message) : null;
+}
+
+/** A string field of a hostile message, cut to `max` characters. */
+function text(v: unknown, max: number): string {
+  return typeof v === "string" ? v.slice(0, max) : "";
+}
+
+/** Resident memory of a process and all its descendants (Linux /proc). */
+export function treeRssBytes(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  let total = 0;
+  const seen = new Set<number>();
+  const queue = [pid];
+  while (queue.length && seen.size < 256) {
+    const p = queue.shift()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    const rss = readRssBytes(p);
+    if (rss === undefined) {
+      if (p === pid) return undefined;
+      continue;
+    }
+    total += rss;
+    try {
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return total;
 }
 
 /** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */

@@ -5,7 +5,7 @@
  * failure falls back to booting without a snapshot — never a crash.
  */
 import { createHash } from "node:crypto";
-import { accessSync, constants, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { SNAPSHOT_RECIPE } from "@wasmbox/core";
@@ -18,7 +18,7 @@ const FORMAT = 1;
 export interface SnapshotCacheOptions {
   assets: NodeAssets;
   isolation: IsolationPlan;
-  /** Where snapshots are kept. Default: WASMBOX_CACHE_DIR, else ~/.cache/wasmbox, else the temp dir. */
+  /** Where snapshots are kept. Default: see {@link defaultCacheDir}. */
   cacheDir?: string | undefined;
   /** Told about rebuilds and fallbacks (default: silent). */
   log?: (message: string) => void;
@@ -33,25 +33,21 @@ interface Meta {
 }
 
 /**
- * WASMBOX_CACHE_DIR, else `node_modules/.cache/wasmbox` inside the @wasmbox/node package
- * (so an unprivileged sandbox uid can read it), else ~/.cache/wasmbox, else the temp dir.
+ * WASMBOX_CACHE_DIR, else the user's cache directory ($XDG_CACHE_HOME/wasmbox, else
+ * ~/.cache/wasmbox), else a per-uid folder in the temp dir. Never inside the installed
+ * package, never readable by a sandbox: sandboxes get the one snapshot file as an open fd.
  */
-export function defaultCacheDir(assets?: NodeAssets): string {
+export function defaultCacheDir(): string {
   if (process.env.WASMBOX_CACHE_DIR) return process.env.WASMBOX_CACHE_DIR;
-  // readPaths[0] is @wasmbox/node's own directory (see locateAssets).
-  const nodePackage = assets?.readPaths[0];
-  const inProject = nodePackage ? join(nodePackage, "node_modules", ".cache", "wasmbox") : undefined;
-  if (inProject) {
-    try {
-      mkdirSync(inProject, { recursive: true });
-      accessSync(inProject, constants.W_OK);
-      return inProject;
-    } catch {
-      // read-only install: fall through
-    }
-  }
+  if (process.env.XDG_CACHE_HOME?.startsWith("/")) return join(process.env.XDG_CACHE_HOME, "wasmbox");
   const home = homedir();
-  return home ? join(home, ".cache", "wasmbox") : join(tmpdir(), "wasmbox-cache");
+  return home ? join(home, ".cache", "wasmbox") : join(tmpdir(), `wasmbox-cache-${process.getuid?.() ?? "user"}`);
+}
+
+/** Create a cache directory only its owner can enter (0700). */
+export function makePrivateDir(dir: string): void {
+  mkdirSync(dir, { recursive: true, mode: 0o700 });
+  chmodSync(dir, 0o700);
 }
 
 /** A verified snapshot: its bytes, and the file they came from (so sandboxes can read it themselves). */
@@ -71,7 +67,7 @@ export function snapshotKey(assets: NodeAssets): string {
 export async function loadOrBuildPythonSnapshot(options: SnapshotCacheOptions): Promise<PythonSnapshot | null> {
   const log = options.log ?? (() => {});
   try {
-    const dir = options.cacheDir ?? defaultCacheDir(options.assets);
+    const dir = options.cacheDir ?? defaultCacheDir();
     const key = snapshotKey(options.assets);
     const file = join(dir, `python-${key}.snapshot`);
     const cached = readVerified(file, key);
@@ -116,7 +112,7 @@ function readVerified(file: string, key: string): Uint8Array | null {
 }
 
 function write(file: string, key: string, bytes: Uint8Array): void {
-  mkdirSync(dirname(file), { recursive: true });
+  makePrivateDir(dirname(file));
   const meta: Meta = {
     format: FORMAT,
     key,
@@ -126,8 +122,8 @@ function write(file: string, key: string, bytes: Uint8Array): void {
   };
   // Write both, then rename: a concurrent reader sees the old pair or the new one, never half.
   const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, bytes);
-  writeFileSync(`${tmp}.json`, JSON.stringify(meta));
+  writeFileSync(tmp, bytes, { mode: 0o600 });
+  writeFileSync(`${tmp}.json`, JSON.stringify(meta), { mode: 0o600 });
   renameSync(tmp, file);
   renameSync(`${tmp}.json`, `${file}.json`);
 }

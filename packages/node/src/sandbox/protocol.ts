@@ -1,13 +1,18 @@
 /**
- * The small message protocol between the host and a sandbox process (Node IPC with
- * structured-clone serialization). Every sandbox→host message carries the nonce the
- * sandbox sent in `hello`, before any guest code existed; the host drops anything else,
- * so guest code that writes to the IPC channel cannot forge a result.
+ * The messages between the host and a sandbox process, carried as frames (framing.ts) on
+ * fd 3. Every sandbox→host message carries the nonce the sandbox sent in `hello`, before
+ * any guest code existed. The host still treats each one as hostile input: guest code can
+ * write frames of its own, so every outcome is checked against the contract on the host.
  */
 import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
 
+/** The sandbox's end of the host channel. */
+export const CHANNEL_FD = 3;
+/** An inherited, read-only fd of the verified Python snapshot file, when the host passes one. */
+export const SNAPSHOT_FD = 4;
+
 export type HostToSandbox =
-  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotPath?: string; mode?: "serve" | "snapshot" }
+  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotFd?: number; mode?: "serve" | "snapshot" }
   | { t: "run"; input: GuestRunInput; fresh?: boolean; recycle?: boolean }
   | { t: "interrupt" };
 
@@ -15,7 +20,7 @@ export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";
 
 export type SandboxToHost =
   | { t: "hello"; nonce: string }
-  /** The runtime is loaded; sent again whenever a recycled guest thread is ready. */
+  /** The runtime is loaded. */
   | { t: "ready"; nonce: string; loadMs: number }
   | { t: "snapshot"; nonce: string; bytes: Uint8Array }
   | { t: "out"; nonce: string; chunks: OutputChunk[] }

@@ -1,191 +1,279 @@
 /**
- * Entry point of a sandbox process: the supervisor. It runs no guest code itself. It
- * says hello with a fresh nonce (before any guest code exists), starts the guest worker,
- * relays the worker's messages to the host, and sets the shared interrupt flag when the
- * host asks. It serves one run, a session's runs, or — reused — many runs: each on a fresh
- * runtime instance (QuickJS, wasm) or, when the host asks, on a fresh guest thread (Python).
+ * Entry point of a sandbox process. It talks to the host only through length-prefixed
+ * frames on fd 3 (see framing.ts) and says hello with a fresh nonce before any guest code
+ * exists.
+ *
+ * - Python (whose guests reach the JS realm that runs them): Pyodide runs on this, the
+ *   process's only thread. The process is started without `--allow-worker`, so no worker,
+ *   module-hooks thread or other realm can be created from it, and it serves one run or
+ *   one session, then dies.
+ * - QuickJS, wasm and the compilers (whose guests cannot reach a JS realm): this thread is
+ *   a supervisor that runs no guest code; the runtime lives in a worker thread, and the
+ *   supervisor sets its interrupt flag and drains its output ring while it runs. These
+ *   sandboxes serve many runs, each on a fresh runtime instance.
  */
 import { randomUUID } from "node:crypto";
-import { readFile } from "node:fs/promises";
-import { MessageChannel, Worker, type MessagePort } from "node:worker_threads";
-import { createOutputRingBuffer, OutputRingReader, type RuntimeLoadOptions } from "@wasmbox/core/guest";
-import type { HostToSandbox, SandboxToHost, WorkerToSupervisor } from "./protocol.js";
+import { Socket } from "node:net";
+import type { MessagePort, Worker } from "node:worker_threads";
+import { createOutputRingBuffer, OutputRingReader, truncateUtf8, utf8Length, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
+import { encodeFrame, FrameDecoder } from "./framing.js";
+import { bootGuest, type GuestInit, type RunHandler } from "./guest-runner.js";
+import { CHANNEL_FD, type HostToSandbox, type SandboxToHost, type WorkerToSupervisor } from "./protocol.js";
+import { writeAllSync } from "./write-all.js";
 
 type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
 
-const ipcSend = process.send?.bind(process);
-if (!ipcSend) throw new Error("sandbox-main must be started by the wasmbox host with an IPC channel");
 const nonce = randomUUID();
-let pendingSends = 0;
-let exiting = false;
-const send = (m: Unnonced<SandboxToHost>) => {
-  pendingSends++;
-  ipcSend({ ...m, nonce } as SandboxToHost, undefined, undefined, () => {
-    pendingSends--;
-    if (exiting && pendingSends === 0) process.exit(1);
-  });
-};
-/** End the sandbox once every message already sent has left (a 30 MB snapshot takes a while). */
-const exitWhenFlushed = () => {
-  exiting = true;
-  if (pendingSends === 0) process.exit(1);
-};
+const send = (m: Unnonced<SandboxToHost>) => writeAllSync(CHANNEL_FD, encodeFrame({ ...m, nonce }));
 
+const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: false });
 // If the host goes away, so does the sandbox: no orphans.
-process.on("disconnect", () => process.exit(0));
+channel.on("end", () => process.exit(0));
+channel.on("error", () => process.exit(0));
+const fromHost = new FrameDecoder({ maxHeaderBytes: 512 * 1024 * 1024, maxBodyBytes: 512 * 1024 * 1024 });
+channel.on("data", (chunk: Buffer) => {
+  let messages: unknown[];
+  try {
+    messages = fromHost.push(chunk);
+  } catch {
+    process.exit(70);
+  }
+  for (const m of messages) onHostMessage(m as HostToSandbox);
+});
 send({ t: "hello" });
 
-/** How often guest output is moved from the ring to the host while a run is live. */
+/** How often guest output is moved to the host while a run is live. */
 const DRAIN_MS = 4;
-let drainTimer: ReturnType<typeof setInterval> | undefined;
 let init: Extract<HostToSandbox, { t: "init" }> | undefined;
-/**
- * The guest thread serving runs now. Each has its own interrupt flag and output ring, so a
- * retired thread shares no memory with its successor.
- */
-let current: GuestThread | undefined;
-/** Python: pyodide.asm.wasm compiled once, shared by every guest thread this process boots. */
-let pythonWasm: RuntimeLoadOptions["pythonWasm"];
 /** The process has given up (its guest thread died unexpectedly): nothing more is relayed. */
 let finished = false;
+let host: GuestHost | undefined;
+
+/** Where guest code runs in this process, seen from the channel. */
+interface GuestHost {
+  run(input: GuestRunInput, fresh: boolean, recycle: boolean): void;
+  interrupt(): void;
+}
+
+function onHostMessage(msg: HostToSandbox): void {
+  switch (msg?.t) {
+    case "init":
+      if (init) return;
+      init = msg;
+      host = msg.kind === "python" ? inThread(msg) : startSupervisor(msg);
+      break;
+    case "run":
+      host?.run(msg.input, msg.fresh === true, msg.recycle === true);
+      break;
+    case "interrupt":
+      host?.interrupt();
+      break;
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// Python: on this thread.
+
+function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
+  // Guest code sees this process's environment: it holds nothing it did not ask for.
+  for (const name of Object.keys(process.env)) delete process.env[name];
+  const interrupt = new Int32Array(1);
+  const out = new OutputBatcher((chunks) => send({ t: "out", chunks }));
+  let run: RunHandler | null = null;
+  let pending: [GuestRunInput, boolean] | null = null;
+  /** A run is in progress and has not reported how it ended. */
+  let open = false;
+  const post = (m: WorkerToSupervisor) => {
+    out.flush();
+    if (finished) return;
+    if (m.t === "done" || m.t === "fail") open = m.t === "fail" && m.reason === "output_limit" ? open : false;
+    if (m.t === "snapshot" || (m.t === "fail" && m.reason !== "output_limit")) finished = true;
+    send(m);
+  };
+  // A runtime that dies (Pyodide's fatal errors throw from a timer) still says why.
+  process.on("uncaughtException", (e) => {
+    post({ t: "fail", reason: "crash", message: e instanceof Error ? e.message : String(e) });
+    process.exit(70);
+  });
+  process.on("exit", (code) => {
+    if (open) post({ t: "fail", reason: "crash", message: `the Python runtime stopped (exit code ${code})` });
+  });
+  const guestInit: GuestInit = {
+    kind: config.kind,
+    assets: config.assets,
+    mode: config.mode ?? "serve",
+    interrupt,
+    ...(config.pythonSnapshot ? { pythonSnapshot: config.pythonSnapshot } : {}),
+    ...(config.pythonSnapshotFd !== undefined ? { pythonSnapshotFd: config.pythonSnapshotFd } : {}),
+  };
+  void bootGuest(guestInit, {
+    post,
+    output: (limits, onLimit) => {
+      let written = 0;
+      let over = false;
+      return (stream, text) => {
+        if (over) return;
+        const room = limits.maxOutputBytes - written;
+        const bytes = utf8Length(text);
+        if (bytes > room) {
+          over = true;
+          if (room > 0) out.push(stream, truncateUtf8(text, room));
+          onLimit();
+          return;
+        }
+        written += bytes;
+        out.push(stream, text);
+      };
+    },
+  }).then((handler) => {
+    run = handler;
+    if (pending && run) void run(...pending);
+    pending = null;
+  });
+  return {
+    run: (input, fresh) => {
+      open = true;
+      Atomics.store(interrupt, 0, 0);
+      if (run) void run(input, fresh);
+      else pending = [input, fresh];
+    },
+    // Heard only while the guest yields (an await); a busy loop gets the host's kill.
+    interrupt: () => Atomics.store(interrupt, 0, 2),
+  };
+}
+
+/**
+ * Output written on this thread goes out at once after a quiet spell, and in batches while
+ * the guest writes fast (one frame per line would cost a syscall each).
+ */
+class OutputBatcher {
+  #chunks: OutputChunk[] = [];
+  #bytes = 0;
+  #lastFlush = 0;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(private readonly sink: (chunks: OutputChunk[]) => void) {}
+
+  push(stream: GuestStream, text: string): void {
+    this.#chunks.push([stream, text]);
+    this.#bytes += text.length;
+    const now = performance.now();
+    if (this.#bytes >= 64 * 1024 || now - this.#lastFlush >= DRAIN_MS) this.flush();
+    else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
+  }
+
+  flush(): void {
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    this.#lastFlush = performance.now();
+    if (!this.#chunks.length) return;
+    const chunks = this.#chunks;
+    this.#chunks = [];
+    this.#bytes = 0;
+    this.sink(chunks);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// QuickJS, wasm, compilers: a supervisor and a guest worker thread.
 
 interface GuestThread {
   worker: Worker;
   port: MessagePort;
   interrupt: Int32Array;
   ring: OutputRingReader;
-  /** Replace this thread with a fresh one once its run is done (reused Python sandboxes). */
-  recycleAfterRun: boolean;
   retired: boolean;
 }
 
-process.on("message", (msg: HostToSandbox) => {
-  switch (msg.t) {
-    case "init":
-      if (init) return;
-      init = msg;
-      void compilePythonWasm(msg).then((compiled) => {
-        pythonWasm = compiled;
-        current = spawnGuest();
+function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
+  let current: GuestThread | undefined;
+  let queued: [GuestRunInput, boolean] | null = null;
+  let drainTimer: ReturnType<typeof setInterval> | undefined;
+  const drain = () => {
+    const chunks = current?.ring.drain() ?? [];
+    if (chunks.length) send({ t: "out", chunks });
+  };
+  void import("node:worker_threads").then(({ MessageChannel, Worker }) => {
+    const spawnGuest = (): GuestThread => {
+      const ports = new MessageChannel();
+      const interrupt = new Int32Array(new SharedArrayBuffer(4));
+      const ringBuffer = createOutputRingBuffer();
+      const worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
+        env: {},
+        argv: [],
+        // No execArgv: a worker given its own execArgv does not inherit the process's
+        // permission-model flags, and would run unrestricted.
+        stdin: false,
+        stdout: true,
+        stderr: true,
+        resourceLimits: { maxOldGenerationSizeMb: config.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
       });
-      break;
-    case "run":
-      if (!current) return;
-      drainTimer ??= setInterval(drain, DRAIN_MS);
-      current.recycleAfterRun = msg.recycle === true;
-      Atomics.store(current.interrupt, 0, 0); // a session's next run starts uninterrupted
-      current.port.postMessage({ t: "run", input: msg.input, fresh: msg.fresh === true });
-      break;
-    case "interrupt":
-      if (!current) return;
-      Atomics.store(current.interrupt, 0, 2); // SIGINT: Pyodide raises KeyboardInterrupt, QuickJS's handler stops.
-      Atomics.notify(current.interrupt, 0); // wakes a guest sleeping on the flag (WASI poll_oneoff)
-      break;
-  }
-});
-
-/** Forward whatever the guest wrote since the last drain. */
-function drain(): void {
-  const chunks = current?.ring.drain() ?? [];
-  if (chunks.length) send({ t: "out", chunks });
-}
-
-/**
- * Retire the thread that just served a run and boot a fresh one (a new V8 isolate and a new
- * runtime instance): the next run finds nothing of this one. The host hears "ready" again.
- */
-function recycle(old: GuestThread): void {
-  old.retired = true;
-  current = spawnGuest();
-  void old.worker.terminate();
-}
-
-/**
- * Compile Pyodide's wasm here, in the supervisor (which runs no guest code), so guest threads
- * only instantiate it. Any failure just leaves each thread to compile it itself.
- */
-async function compilePythonWasm(config: Extract<HostToSandbox, { t: "init" }>): Promise<typeof pythonWasm> {
-  if (config.kind !== "python" || config.mode === "snapshot") return undefined;
-  try {
-    const bytes = await readFile(`${config.assets.pyodideIndexURL}pyodide.asm.wasm`);
-    const wasm = (globalThis as unknown as { WebAssembly: { compile(b: Uint8Array): Promise<NonNullable<typeof pythonWasm>["module"]> } }).WebAssembly;
-    return { module: await wasm.compile(bytes), byteLength: bytes.byteLength };
-  } catch {
-    return undefined;
-  }
-}
-
-function spawnGuest(): GuestThread {
-  const config = init!;
-  const channel = new MessageChannel();
-  const interrupt = new Int32Array(new SharedArrayBuffer(4));
-  const ringBuffer = createOutputRingBuffer();
-  const worker = new Worker(new URL("./guest-worker.js", import.meta.url), {
-    env: {},
-    argv: [],
-    // No execArgv: a worker given its own execArgv does not inherit the process's
-    // permission-model flags on Node 20, and would run guest code unrestricted.
-    stdin: false,
-    stdout: true,
-    stderr: true,
-    resourceLimits: { maxOldGenerationSizeMb: config.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
-  });
-  const thread: GuestThread = { worker, port: channel.port1, interrupt, ring: new OutputRingReader(ringBuffer), recycleAfterRun: false, retired: false };
-  // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.
-  worker.stdout.resume();
-  worker.stderr.resume();
-  // 'error' (an uncaught exception, the heap limit) always comes before 'exit'.
-  let failure: Unnonced<SandboxToHost> | null = null;
-  worker.on("error", (e: Error & { code?: string }) => {
-    if (finished || thread.retired) return;
-    const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
-    failure = { t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message };
-  });
-  worker.on("exit", (code) => {
-    if (thread.retired) return; // replaced on purpose
-    // Without its guest thread the sandbox is useless: say why (if nobody was told yet), then
-    // end the process so the host sees it gone rather than sending it runs nobody will serve.
-    const message = finished ? null : (failure ?? { t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
-    finished = true;
-    drain();
-    if (message) send(message);
-    exitWhenFlushed();
-  });
-  thread.port.on("message", (m: WorkerToSupervisor) => {
-    if (finished || thread.retired || typeof m !== "object" || m === null) return;
-    drain(); // output written before this message goes first
-    switch (m.t) {
-      case "ready":
-        send({ t: "ready", loadMs: Number(m.loadMs) });
-        break;
-      case "snapshot":
+      const thread: GuestThread = { worker, port: ports.port1, interrupt, ring: new OutputRingReader(ringBuffer), retired: false };
+      // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.
+      worker.stdout.resume();
+      worker.stderr.resume();
+      // 'error' (an uncaught exception, the heap limit) always comes before 'exit'.
+      let failure: Unnonced<SandboxToHost> | null = null;
+      worker.on("error", (e: Error & { code?: string }) => {
+        if (finished || thread.retired) return;
+        const oom = e.code === "ERR_WORKER_OUT_OF_MEMORY";
+        failure = { t: "fail", reason: oom ? "memory_limit" : "crash", message: e.message };
+      });
+      worker.on("exit", (code) => {
+        if (thread.retired) return;
+        // Without its guest thread the sandbox is useless: say why, then end the process.
+        const message = finished ? null : (failure ?? { t: "fail", reason: "crash", message: `the guest thread exited with code ${code}` });
         finished = true;
-        send({ t: "snapshot", bytes: m.bytes });
-        break;
-      case "done":
-        send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
-        if (thread.recycleAfterRun) recycle(thread);
-        break;
-      case "fail":
-        if (m.reason !== "output_limit") finished = true;
-        send({ t: "fail", reason: m.reason, message: String(m.message) });
-        break;
-    }
+        drain();
+        if (message) send(message);
+        process.exit(1);
+      });
+      thread.port.on("message", (m: WorkerToSupervisor) => {
+        if (finished || thread.retired || typeof m !== "object" || m === null) return;
+        drain(); // output written before this message goes first
+        switch (m.t) {
+          case "ready":
+            send({ t: "ready", loadMs: Number(m.loadMs) });
+            break;
+          case "done":
+            send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
+            break;
+          case "fail":
+            if (m.reason !== "output_limit") finished = true;
+            send({ t: "fail", reason: m.reason, message: String(m.message) });
+            break;
+          case "snapshot":
+            break; // never built here
+        }
+      });
+      const guestInit: Omit<GuestInit, "interrupt"> & { t: "init"; port: unknown; interrupt: SharedArrayBuffer; output: SharedArrayBuffer } = {
+        t: "init",
+        port: ports.port2,
+        interrupt: interrupt.buffer as SharedArrayBuffer,
+        output: ringBuffer,
+        kind: config.kind,
+        assets: config.assets,
+        mode: "serve",
+      };
+      worker.postMessage(guestInit, [ports.port2]);
+      return thread;
+    };
+    current = spawnGuest();
+    if (queued) startRun(...queued);
+    queued = null;
   });
-  worker.postMessage(
-    {
-      t: "init",
-      port: channel.port2,
-      interrupt: interrupt.buffer,
-      output: ringBuffer,
-      kind: config.kind,
-      assets: config.assets,
-      mode: config.mode ?? "serve",
-      pythonSnapshot: config.pythonSnapshot,
-      pythonSnapshotPath: config.pythonSnapshotPath,
-      pythonWasm,
+  const startRun = (input: GuestRunInput, fresh: boolean) => {
+    if (!current) return void (queued = [input, fresh]);
+    drainTimer ??= setInterval(drain, DRAIN_MS);
+    Atomics.store(current.interrupt, 0, 0); // a session's next run starts uninterrupted
+    current.port.postMessage({ t: "run", input, fresh });
+  };
+  return {
+    run: (input, fresh) => startRun(input, fresh),
+    interrupt: () => {
+      if (!current) return;
+      Atomics.store(current.interrupt, 0, 2); // SIGINT: QuickJS's interrupt handler stops.
+      Atomics.notify(current.interrupt, 0); // wakes a guest sleeping on the flag (WASI poll_oneoff)
     },
-    [channel.port2],
-  );
-  return thread;
+  };
 }

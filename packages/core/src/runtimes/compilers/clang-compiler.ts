@@ -6,8 +6,9 @@
  */
 import type { GuestError } from "../../contract.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
-import { firstError, parseClangDiagnostics } from "./diagnostics.js";
-import { C_SOURCE_FILES, sourceTree, type Tree } from "./source-tree.js";
+import { crashReason, firstError, parseClangDiagnostics } from "./diagnostics.js";
+import { checkCompileFlag } from "./flags.js";
+import { C_SOURCE_FILES, commandLineNameProblem, emptyTree, own, sourceTree, type Tree } from "./source-tree.js";
 
 type RunClang = (args: string[], files: Tree, options: Record<string, unknown>) => Promise<Tree | undefined>;
 
@@ -30,19 +31,32 @@ class ClangCompiler implements LoadedRuntime {
   constructor(private readonly runClang: RunClang) {}
 
   async warmUp(): Promise<void> {
-    await this.runClang(["clang", "-O2", "-x", "c", "w.c", "-o", "w.wasm"], { "w.c": "int main(void) { return 0; }\n" }, quiet(() => {}));
+    const tree = emptyTree();
+    tree["w.c"] = "int main(void) { return 0; }\n";
+    await this.runClang(["clang", "-O2", "-x", "c", "w.c", "-o", "w.wasm"], tree, quiet(() => {}));
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
     const { request, filename } = input;
-    const cxx = request.language === "cpp";
+    // Only the request's own fields count (never anything inherited), and every input that
+    // reaches clang's command line is checked here again: names are data, flags are allowlisted.
+    const cxx = own(request, "language") === "cpp";
+    const compile = own(request, "compile");
+    const flags = own(compile, "flags") ?? [];
+    const invoke = own(own(request, "wasm"), "invoke");
+    const problem = commandLineNameProblem(filename);
+    if (problem) return refused(`filename ${problem}`);
+    for (const flag of flags) {
+      const refusedFlag = checkCompileFlag(cxx ? "cpp" : "c", flag);
+      if (refusedFlag) return refused(refusedFlag);
+    }
     const args = [
       cxx ? "clang++" : "clang",
-      `-O${request.compile?.optimize ?? "2"}`,
+      `-O${own(compile, "optimize") ?? "2"}`,
       ...(cxx ? ["-fno-exceptions"] : []),
       // Calling an export (wasm.invoke) needs no main(): build a WASI reactor (`_initialize`).
-      ...(request.wasm?.invoke ? ["-mexec-model=reactor"] : []),
-      ...(request.compile?.flags ?? []),
+      ...(invoke !== undefined ? ["-mexec-model=reactor"] : []),
+      ...flags,
       "-x",
       cxx ? "c++" : "c",
       filename,
@@ -57,17 +71,18 @@ class ClangCompiler implements LoadedRuntime {
       output += text;
       io.write("stderr", text);
     };
-    const tree = sourceTree(filename, request.code, request.files, C_SOURCE_FILES);
+    const tree = sourceTree(filename, own(request, "code") ?? "", own(request, "files"), C_SOURCE_FILES);
     try {
       const files = await this.runClang(args, tree, quiet(write));
       write(null);
-      const wasm = files?.["main.wasm"];
+      const wasm = own(files, "main.wasm");
       if (!(wasm instanceof Uint8Array)) return failed(output, "clang produced no module");
       return { status: "ok", error: null, exitCode: 0, value: null, files: new Map([["main.wasm", wasm]]) };
     } catch (e) {
       write(null);
       if (e instanceof Error && "code" in e && "files" in e) return failed(output, `clang exited with code ${String((e as { code: unknown }).code)}`);
-      throw e;
+      // A trap or exception inside clang itself (not a compile error): a short reason, no host stack.
+      return crashed(cxx ? "C++" : "C", e, output);
     }
   }
 
@@ -87,6 +102,21 @@ function failed(output: string, fallback: string): GuestOutcome {
     message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : message,
     traceback: output,
     line,
+  };
+  return { status: "compile_error", error, exitCode: 1, value: null, files: new Map() };
+}
+
+/** A request this compiler will not run: nothing reached clang. */
+function refused(message: string): GuestOutcome {
+  return { status: "compile_error", error: { name: "CompileError", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
+}
+
+function crashed(language: "C" | "C++", e: unknown, output: string): GuestOutcome {
+  const error: GuestError = {
+    name: "CompilerCrash",
+    message: `the ${language} compiler crashed (${crashReason(e)}); nothing ran. This is a fault of the compiler on this code, not an error in it: try changing the code near where it stopped, or the flags`,
+    traceback: output,
+    line: null,
   };
   return { status: "compile_error", error, exitCode: 1, value: null, files: new Map() };
 }

@@ -55,3 +55,35 @@ export function firstError(diagnostics: readonly Diagnostic[], fallback: string)
   const where = d.file ? `${d.file}${d.line !== null ? `:${d.line}:${d.column ?? 0}` : ""}: ` : "";
   return { message: `${where}${d.message}`, line: d.line };
 }
+
+/** A line of a JavaScript or wasm stack trace (`    at f (file:///…:1:2)`, `    at wasm://…`). */
+const STACK_FRAME = /^\s*at\s.*(?:\(.*\)|:\d+(?::\d+)?|wasm-function\[\d+\]\S*|<anonymous>|native)\s*$/;
+/** Locations on the machine that runs the compiler: `file://` URLs, paths into node_modules. */
+const HOST_LOCATION = /\bfile:\/\/[^\s'"()<>]*|(?:[A-Za-z]:)?[\\/][^\s'"()<>:]*node_modules[^\s'"()<>]*/g;
+
+/**
+ * Compiler output or an error text without what only describes the host: stack frames of
+ * the compiler's own JavaScript/wasm, and paths of the machine it runs on. Diagnostics about
+ * the program (which name the request's own files) are kept as they are.
+ */
+export function scrubHostDetails(text: string): string {
+  if (!text) return text;
+  return text
+    .split("\n")
+    .filter((line) => !STACK_FRAME.test(line))
+    .join("\n")
+    .replace(HOST_LOCATION, "…");
+}
+
+/**
+ * A crash of a compiler (a trap in clang's wasm, an exception in the AssemblyScript
+ * compiler), as a short reason a user can quote: the error's name and the first line of its
+ * message, without host paths. E.g. `RuntimeError: unreachable`.
+ */
+export function crashReason(e: unknown): string {
+  const name = e instanceof Error ? e.name : "Error";
+  const raw = e instanceof Error ? e.message : typeof e === "string" ? e : "unknown failure";
+  const first = scrubHostDetails(String(raw)).split("\n").find((l) => l.trim() !== "") ?? "";
+  const reason = first.trim().slice(0, 200);
+  return reason ? (reason.startsWith(`${name}:`) ? reason : `${name}: ${reason}`) : name;
+}

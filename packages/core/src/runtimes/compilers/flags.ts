@@ -91,3 +91,15 @@ export function checkCompileFlag(language: CompiledLanguage, flag: string): stri
   }
   return `flag ${JSON.stringify(flag)} is not allowed; allowed: -std=…, -D…, -U…, -I<relative dir>, -W…, -w, -pedantic, -O0…-O3/-Os/-Oz, -g, -f(no-)fast-math/wrapv/rtti/…, -m(no-)simd128/bulk-memory/…, -lm`;
 }
+
+/**
+ * Why a name given to a compiler on its command line would not be plain data, or null. A
+ * name starting with `-` is an option and one starting with `@` a response file (clang
+ * reads options from it, even after `--`), so neither is accepted.
+ */
+export function commandLineNameProblem(name: string): string | null {
+  if (name.startsWith("-") || name.startsWith("@")) {
+    return `${JSON.stringify(name)} starts with ${JSON.stringify(name[0])}, which the compiler would read as ${name[0] === "-" ? "an option" : "a response file of options"}; rename it (compiler options go in compile.flags)`;
+  }
+  return null;
+}

@@ -7,13 +7,28 @@
  * It is a function expression called once with the host bindings; it returns the
  * internals the host keeps (and the guest never sees): fireTimer, serialize, describeError.
  * Written without template literals because it is embedded in one.
+ *
+ * Guest code runs in this realm after the prelude and may replace any built-in. What the
+ * host relies on — path normalisation (every fs path the host sees comes from it), the
+ * module table, the internals the host keeps — uses only built-ins captured here, before
+ * guest code exists, called in a way no later change can redirect (uncurried, never looked
+ * up on a receiver), and plain string operations (indexing, concatenation) on primitives.
  */
 export const PRELUDE_SOURCE = String.raw`(function (host) {
 "use strict";
+var uncurry = Function.prototype.bind.bind(Function.prototype.call);
 var stringify = JSON.stringify;
+var parseJson = JSON.parse;
 var objectKeys = Object.keys;
 var getProto = Object.getPrototypeOf;
+var createObject = Object.create;
 var isArray = Array.isArray;
+var toStr = String;
+var hasOwn = uncurry(Object.prototype.hasOwnProperty);
+var strSlice = uncurry(String.prototype.slice);
+var strIndexOf = uncurry(String.prototype.indexOf);
+var arrConcat = uncurry(Array.prototype.concat);
+var URLClass = typeof URL === "undefined" ? undefined : URL;
 var WORKDIR = host.workdir;
 
 // ---------- inspect / format (a compact util.inspect) ----------
@@ -131,7 +146,7 @@ function emit(fd, args) {
   if (groupIndent) text = groupIndent + text.replace(/\n/g, "\n" + groupIndent);
   host.write(fd, text + "\n");
 }
-var counts = {}, timersByLabel = {};
+var counts = createObject(null), timersByLabel = createObject(null);
 var console = {
   log: function () { emit(1, arguments); },
   info: function () { emit(1, arguments); },
@@ -195,36 +210,89 @@ if (typeof globalThis.TextEncoder === "undefined") {
 }
 
 // ---------- path ----------
+// Captured built-ins and primitive string operations only (see the note at the top): the
+// fs functions below hand the host exactly what these return.
 function normalize(p) {
-  var abs = p.charAt(0) === "/";
-  var out = [];
-  p.split("/").forEach(function (seg) {
-    if (seg === "" || seg === ".") return;
-    if (seg === "..") { if (out.length && out[out.length - 1] !== "..") out.pop(); else if (!abs) out.push(".."); return; }
-    out.push(seg);
-  });
-  var s = (abs ? "/" : "") + out.join("/");
-  return s || (abs ? "/" : ".");
+  p = typeof p === "string" ? p : toStr(p);
+  var isAbs = p.length > 0 && p[0] === "/";
+  var segs = createObject(null), n = 0, seg = "", i, c;
+  for (i = 0; i <= p.length; i++) {
+    c = i < p.length ? p[i] : "/";
+    if (c !== "/") { seg += c; continue; }
+    if (seg === "..") {
+      if (n > 0 && segs[n - 1] !== "..") n--;
+      else if (!isAbs) segs[n++] = "..";
+    } else if (seg !== "" && seg !== ".") segs[n++] = seg;
+    seg = "";
+  }
+  var s = isAbs ? "/" : "";
+  for (i = 0; i < n; i++) s += (i > 0 ? "/" : "") + segs[i];
+  return s || ".";
+}
+/** The position of the last "/" in s, or -1. */
+function lastSlash(s) {
+  for (var i = s.length - 1; i >= 0; i--) if (s[i] === "/") return i;
+  return -1;
+}
+function resolvePath(args) {
+  var r = "";
+  for (var i = args.length - 1; i >= 0 && r[0] !== "/"; i--) {
+    var a = toStr(args[i]);
+    if (a !== "") r = a + (r ? "/" + r : "");
+  }
+  if (r[0] !== "/") r = WORKDIR + "/" + r;
+  return normalize(r);
+}
+/** The segments of an absolute normalised path, as a null-prototype list. */
+function segmentsOf(abs) {
+  var out = createObject(null), n = 0, seg = "";
+  for (var i = 1; i <= abs.length; i++) {
+    var c = i < abs.length ? abs[i] : "/";
+    if (c !== "/") { seg += c; continue; }
+    if (seg !== "") out[n++] = seg;
+    seg = "";
+  }
+  out.length = n;
+  return out;
 }
 var path = {
   sep: "/",
   delimiter: ":",
   normalize: normalize,
-  join: function () { return normalize(Array.prototype.filter.call(arguments, function (s) { return s !== ""; }).join("/")); },
-  resolve: function () {
-    var r = "";
-    for (var i = arguments.length - 1; i >= 0 && r.charAt(0) !== "/"; i--) r = arguments[i] + (r ? "/" + r : "");
-    if (r.charAt(0) !== "/") r = WORKDIR + "/" + r;
-    return normalize(r);
+  join: function () {
+    var s = "";
+    for (var i = 0; i < arguments.length; i++) {
+      var a = toStr(arguments[i]);
+      if (a !== "") s = s === "" ? a : s + "/" + a;
+    }
+    return normalize(s);
   },
-  dirname: function (p) { var n = normalize(p); var i = n.lastIndexOf("/"); return i < 0 ? "." : i === 0 ? "/" : n.slice(0, i); },
-  basename: function (p, ext) { var b = normalize(p).split("/").pop() || ""; return ext && b.slice(-ext.length) === ext ? b.slice(0, -ext.length) : b; },
-  extname: function (p) { var b = normalize(p).split("/").pop() || ""; var i = b.lastIndexOf("."); return i <= 0 ? "" : b.slice(i); },
-  isAbsolute: function (p) { return String(p).charAt(0) === "/"; },
+  resolve: function () { return resolvePath(arguments); },
+  dirname: function (p) { var n = normalize(p); var i = lastSlash(n); return i < 0 ? "." : i === 0 ? "/" : strSlice(n, 0, i); },
+  basename: function (p, ext) {
+    var n = normalize(p);
+    var b = strSlice(n, lastSlash(n) + 1);
+    if (ext) {
+      ext = toStr(ext);
+      if (ext.length <= b.length && strSlice(b, b.length - ext.length) === ext) return strSlice(b, 0, b.length - ext.length);
+    }
+    return b;
+  },
+  extname: function (p) {
+    var n = normalize(p);
+    var b = strSlice(n, lastSlash(n) + 1);
+    for (var i = b.length - 1; i > 0; i--) if (b[i] === ".") return strSlice(b, i);
+    return "";
+  },
+  isAbsolute: function (p) { return toStr(p)[0] === "/"; },
   relative: function (from, to) {
-    var a = path.resolve(from).split("/").filter(Boolean), b = path.resolve(to).split("/").filter(Boolean);
-    var i = 0; while (i < a.length && i < b.length && a[i] === b[i]) i++;
-    return a.slice(i).map(function () { return ".."; }).concat(b.slice(i)).join("/");
+    var a = segmentsOf(resolvePath([from])), b = segmentsOf(resolvePath([to]));
+    var i = 0;
+    while (i < a.length && i < b.length && a[i] === b[i]) i++;
+    var s = "";
+    for (var j = i; j < a.length; j++) s += (s ? "/" : "") + "..";
+    for (var k = i; k < b.length; k++) s += (s ? "/" : "") + b[k];
+    return s;
   }
 };
 path.posix = path;
@@ -241,9 +309,9 @@ function toBytes(data, encoding) {
 }
 function encodingOf(options) { return typeof options === "string" ? options : options && options.encoding; }
 function abs(p) {
-  if (typeof URL !== "undefined" && p instanceof URL) p = p.pathname;
+  if (URLClass !== undefined && typeof p === "object" && p !== null && p instanceof URLClass) p = p.pathname;
   if (typeof p !== "string") throw new TypeError("The \"path\" argument must be of type string");
-  return path.resolve(p);
+  return resolvePath([p]);
 }
 function readFileSync(p, options) {
   var enc = encodingOf(options);
@@ -333,11 +401,17 @@ var process = {
   on: function () { return process; }
 };
 globalThis.process = process;
-var BUILTINS = { fs: fs, "fs/promises": fs.promises, path: path, "path/posix": path };
+var BUILTINS = createObject(null);
+BUILTINS.fs = fs;
+BUILTINS["fs/promises"] = fs.promises;
+BUILTINS.path = path;
+BUILTINS["path/posix"] = path;
+var BUILTIN_NAMES = "fs, fs/promises, path, path/posix";
 function requireModule(name) {
-  var bare = String(name).replace(/^node:/, "");
-  if (Object.prototype.hasOwnProperty.call(BUILTINS, bare)) return BUILTINS[bare];
-  throw new Error("Cannot find module '" + name + "': wasmbox's JavaScript sandbox provides " + objectKeys(BUILTINS).join(", ") + " and no npm packages");
+  var bare = toStr(name);
+  if (strSlice(bare, 0, 5) === "node:") bare = strSlice(bare, 5);
+  if (hasOwn(BUILTINS, bare)) return BUILTINS[bare];
+  throw new Error("Cannot find module '" + bare + "': wasmbox's JavaScript sandbox provides " + BUILTIN_NAMES + " and no npm packages");
 }
 globalThis.require = requireModule;
 if (typeof globalThis.performance === "undefined") {
@@ -365,21 +439,31 @@ function serialize(v, limit) {
     s = undefined;
   }
   if (s === undefined) s = stringify(inspect(v, 2, [], 0));
-  if (s.length > limit) s = stringify(s.slice(0, limit));
+  if (typeof s !== "string") s = "null";
+  if (s.length > limit) s = stringify(strSlice(s, 0, limit));
   return s;
 }
 function describeError(e) {
   var isErr = e instanceof Error || (e !== null && typeof e === "object" && "message" in e && "name" in e);
-  var name = isErr ? String(e.name) : "Error";
-  var message = isErr ? String(e.message) : "Uncaught " + inspect(e, 2, [], 0);
-  var stack = isErr && typeof e.stack === "string" ? e.stack : "";
-  stack = stack.split("\n").filter(function (l) { return l.indexOf("wasmbox:") < 0; }).join("\n").replace(/\n+$/, "");
+  var name = isErr ? toStr(e.name) : "Error";
+  var message = isErr ? toStr(e.message) : "Uncaught " + toStr(inspect(e, 2, [], 0));
+  var raw = isErr && typeof e.stack === "string" ? e.stack : "";
+  // Drop the prelude's own frames (line by line, with captured built-ins only).
+  var stack = "", start = 0;
+  while (start <= raw.length) {
+    var end = strIndexOf(raw, "\n", start);
+    if (end < 0) end = raw.length;
+    var line = strSlice(raw, start, end);
+    if (strIndexOf(line, "wasmbox:") < 0) stack += (stack ? "\n" : "") + line;
+    start = end + 1;
+  }
+  while (stack.length && stack[stack.length - 1] === "\n") stack = strSlice(stack, 0, stack.length - 1);
   return stringify({ name: name, message: message, stack: stack });
 }
 // Per run (a session runs several programs in one context): argv, env and exit state.
 function configure(filename, argsJson, envJson) {
-  process.argv = ["wasmbox", WORKDIR + "/" + filename].concat(JSON.parse(argsJson));
-  process.env = JSON.parse(envJson);
+  process.argv = arrConcat(["wasmbox", WORKDIR + "/" + filename], parseJson(argsJson));
+  process.env = parseJson(envJson);
   process.exitCode = undefined;
 }
 return { fireTimer: fireTimer, serialize: serialize, describeError: describeError, configure: configure };

@@ -243,14 +243,15 @@ function buildImports(
   ctx: HostCallContext,
   capPages: number,
 ): { imports: WebAssembly.Imports; importedMemory: WebAssembly.Memory | undefined } {
-  const imports: Record<string, Record<string, WebAssembly.ImportValue>> = {};
+  // Module and field names are the module's data: keep them off Object.prototype.
+  const imports = Object.create(null) as Record<string, Record<string, WebAssembly.ImportValue>>;
   let importedMemory: WebAssembly.Memory | undefined;
   const refuse = (message: string) => {
     throw end("error", { name: "LinkError", message, traceback: "", line: null });
   };
   for (const imp of info.imports) {
     const key = `${imp.module}.${imp.name}`;
-    const slot = (imports[imp.module] ??= {});
+    const slot = (imports[imp.module] ??= Object.create(null) as Record<string, WebAssembly.ImportValue>);
     if (imp.kind === "memory") {
       const l = imp.limits!;
       const maximum = Math.max(l.min, Math.min(l.max ?? capPages, capPages));
@@ -262,11 +263,11 @@ function buildImports(
     } else if (imp.kind !== "function") {
       refuse(`the module imports ${imp.kind} ${key}; wasmbox grants only functions, memories and tables`);
     } else if (WASI_MODULES.has(imp.module)) {
-      const fn = wasi.imports[imp.name];
+      const fn = Object.hasOwn(wasi.imports, imp.name) ? wasi.imports[imp.name] : undefined;
       if (!fn) refuse(`the module imports ${key}, which is not part of WASI preview1`);
       slot[imp.name] = fn as WebAssembly.ImportValue;
     } else {
-      const spec = HOST_FUNCTIONS[key];
+      const spec = Object.hasOwn(HOST_FUNCTIONS, key) ? HOST_FUNCTIONS[key] : undefined;
       if (!spec) {
         refuse(
           `the module imports ${describeSignature(key, imp.signature)}, which is not a host function wasmbox provides; it provides WASI preview1 and ${Object.keys(HOST_FUNCTIONS).join(", ")}`,

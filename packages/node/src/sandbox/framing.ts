@@ -1,0 +1,160 @@
+/**
+ * The byte framing of the host↔sandbox channel (a socket on fd 3 of the sandbox process).
+ *
+ * Guest code can write to any fd of its process (Node's permission model does not cover
+ * fd-based calls), so the host reads this channel as hostile input: every frame announces
+ * its size up front, a frame over the cap is refused before its bytes are buffered, and
+ * anything malformed is an error the host answers by killing that sandbox alone.
+ *
+ * A frame: `u32 headerBytes | u32 bodyBytes | header (JSON, UTF-8) | body`. Binary values
+ * (Uint8Array) travel in the body, referenced from the JSON as `{"$b":[offset,length]}`;
+ * a Map as `{"$m":[[key,value],…]}`.
+ */
+
+const PREFIX_BYTES = 8;
+
+export class FrameError extends Error {
+  override readonly name = "FrameError";
+}
+
+export interface FrameCaps {
+  /** Largest JSON header accepted (bytes). */
+  maxHeaderBytes: number;
+  /** Largest binary body accepted (bytes). */
+  maxBodyBytes: number;
+}
+
+type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
+
+/** Encode one message as a frame. */
+export function encodeFrame(message: unknown): Uint8Array {
+  const blobs: Uint8Array[] = [];
+  let bodyBytes = 0;
+  const walk = (v: unknown): Encoded => {
+    if (v instanceof Uint8Array) {
+      blobs.push(v);
+      const ref = { $b: [bodyBytes, v.byteLength] };
+      bodyBytes += v.byteLength;
+      return ref;
+    }
+    if (v instanceof Map) return { $m: [...v].map(([k, x]) => [walk(k), walk(x)]) };
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") {
+      const out: Record<string, Encoded> = {};
+      for (const [k, x] of Object.entries(v)) if (x !== undefined) out[k] = walk(x);
+      return out;
+    }
+    if (typeof v === "number" && !Number.isFinite(v)) return null;
+    return (v ?? null) as Encoded;
+  };
+  const header = new TextEncoder().encode(JSON.stringify(walk(message)));
+  const frame = new Uint8Array(PREFIX_BYTES + header.byteLength + bodyBytes);
+  const view = new DataView(frame.buffer);
+  view.setUint32(0, header.byteLength);
+  view.setUint32(4, bodyBytes);
+  frame.set(header, PREFIX_BYTES);
+  let at = PREFIX_BYTES + header.byteLength;
+  for (const b of blobs) {
+    frame.set(b, at);
+    at += b.byteLength;
+  }
+  return frame;
+}
+
+/**
+ * Splits a byte stream into messages. `push` returns the complete messages so far and
+ * throws a {@link FrameError} on anything out of shape; after a throw, the decoder (and the
+ * channel) must be abandoned.
+ */
+export class FrameDecoder {
+  #chunks: Uint8Array[] = [];
+  #buffered = 0;
+  #need: { header: number; body: number } | null = null;
+  /** Bytes taken from the stream so far. */
+  received = 0;
+
+  constructor(private readonly caps: FrameCaps) {}
+
+  push(chunk: Uint8Array): unknown[] {
+    this.received += chunk.byteLength;
+    this.#chunks.push(chunk);
+    this.#buffered += chunk.byteLength;
+    const messages: unknown[] = [];
+    for (;;) {
+      if (!this.#need) {
+        if (this.#buffered < PREFIX_BYTES) break;
+        const prefix = this.#take(PREFIX_BYTES);
+        const view = new DataView(prefix.buffer, prefix.byteOffset, PREFIX_BYTES);
+        const header = view.getUint32(0);
+        const body = view.getUint32(4);
+        if (header === 0 || header > this.caps.maxHeaderBytes) throw new FrameError(`a frame announced a ${header}-byte header (cap ${this.caps.maxHeaderBytes})`);
+        if (body > this.caps.maxBodyBytes) throw new FrameError(`a frame announced a ${body}-byte body (cap ${this.caps.maxBodyBytes})`);
+        this.#need = { header, body };
+      }
+      const { header, body } = this.#need;
+      if (this.#buffered < header + body) break;
+      this.#need = null;
+      const headerBytes = this.#take(header);
+      const bodyBytes = body ? this.#take(body) : new Uint8Array(0);
+      messages.push(decodeMessage(headerBytes, bodyBytes));
+    }
+    return messages;
+  }
+
+  #take(n: number): Uint8Array {
+    const out = new Uint8Array(n);
+    let at = 0;
+    while (at < n) {
+      const head = this.#chunks[0]!;
+      const part = Math.min(head.byteLength, n - at);
+      out.set(head.subarray(0, part), at);
+      at += part;
+      if (part === head.byteLength) this.#chunks.shift();
+      else this.#chunks[0] = head.subarray(part);
+    }
+    this.#buffered -= n;
+    return out;
+  }
+}
+
+function decodeMessage(header: Uint8Array, body: Uint8Array): unknown {
+  let json: unknown;
+  try {
+    json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(header));
+  } catch {
+    throw new FrameError("a frame's header is not valid JSON");
+  }
+  let depth = 0;
+  const walk = (v: unknown): unknown => {
+    if (++depth > 64) throw new FrameError("a frame nests deeper than 64 levels");
+    try {
+      if (Array.isArray(v)) return v.map(walk);
+      if (v === null || typeof v !== "object") return v;
+      const o = v as Record<string, unknown>;
+      const keys = Object.keys(o);
+      if (keys.length === 1 && keys[0] === "$b") {
+        const ref = o.$b;
+        if (!Array.isArray(ref) || ref.length !== 2 || !ref.every((n) => Number.isSafeInteger(n) && (n as number) >= 0)) throw new FrameError("a frame has a malformed binary reference");
+        const [offset, length] = ref as [number, number];
+        if (offset + length > body.byteLength) throw new FrameError("a frame's binary reference points past its body");
+        return body.subarray(offset, offset + length);
+      }
+      if (keys.length === 1 && keys[0] === "$m") {
+        if (!Array.isArray(o.$m)) throw new FrameError("a frame has a malformed map");
+        const m = new Map<unknown, unknown>();
+        for (const entry of o.$m) {
+          if (!Array.isArray(entry) || entry.length !== 2) throw new FrameError("a frame has a malformed map entry");
+          m.set(walk(entry[0]), walk(entry[1]));
+        }
+        return m;
+      }
+      // A null-prototype object: keys such as `__proto__` are plain data here.
+      const out = Object.create(null) as Record<string, unknown>;
+      for (const k of keys) out[k] = walk(o[k]);
+      return out;
+    } finally {
+      depth--;
+    }
+  };
+  return walk(json);
+}
