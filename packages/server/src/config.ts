@@ -2,7 +2,42 @@ import { availableParallelism } from "node:os";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
+const GiB = 1024 * MiB;
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+/** A comma-separated list (from the environment) or an array (from code). */
+const list = (item: z.ZodType<string, string>) =>
+  z
+    .union([z.string(), z.array(z.string())])
+    .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((s) => s.trim()).filter(Boolean))
+    .pipe(z.array(item));
+const flag = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
+  .transform((v) => v === true || v === "1" || v === "true" || v === "yes" || v === "on");
+
+/** `api.example.com`, `.example.com` (that name and every subdomain), or `*` (any: needs API keys). */
+const hostName = z
+  .string()
+  .transform((h) => h.toLowerCase().replace(/\.$/, ""))
+  .refine((h) => h === "*" || /^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(h), {
+    error: (i) => `${JSON.stringify(i.input)} is not a host name (write names only, like api.example.com or .example.com for every subdomain; no scheme, port or path)`,
+  });
+
+/** `https://app.example.com` or `http://localhost:5173`: scheme, host and optional port, nothing else. */
+const origin = z
+  .string()
+  .transform((o) => o.replace(/\/$/, ""))
+  .refine(
+    (o) => {
+      try {
+        const u = new URL(o);
+        return (u.protocol === "http:" || u.protocol === "https:") && u.origin === o.toLowerCase();
+      } catch {
+        return false;
+      }
+    },
+    { error: (i) => `${JSON.stringify(i.input)} is not an origin (write scheme, host and optional port, like https://app.example.com; no path)` },
+  )
+  .transform((o) => o.toLowerCase());
 
 /** Every server setting, its default, and the environment variable that sets it. */
 export const ServerConfigSchema = z
@@ -43,10 +78,71 @@ export const ServerConfigSchema = z
     poolCompilers: int(0, 16).default(0),
     /** WASMBOX_SHUTDOWN_GRACE_MS — on SIGTERM, in-flight runs get this long before they are cancelled. */
     shutdownGraceMs: int(0, 600_000).default(10_000),
+    /**
+     * WASMBOX_ALLOWED_HOSTS — host names the server answers for, besides loopback names
+     * (localhost, 127.0.0.1, [::1]), IP addresses and HOST itself. A request naming any
+     * other host in its Host header is refused (403 HOST_NOT_ALLOWED): that is what stops
+     * DNS rebinding. `.example.com` also allows every subdomain; `*` allows any (only with keys).
+     */
+    allowedHosts: list(hostName).default([]),
+    /**
+     * WASMBOX_ALLOWED_ORIGINS — web origins (https://app.example.com) whose pages may call the
+     * API from a browser (CORS). The server's own origin always may; any other is refused
+     * (403 ORIGIN_NOT_ALLOWED).
+     */
+    allowedOrigins: list(origin).default([]),
+    /** WASMBOX_PUBLIC_METRICS — 1 opens /metrics, /readyz and /docs without a key on a keyed server. */
+    publicMetrics: flag.default(false),
+    /**
+     * WASMBOX_ALLOW_WEAK_ISOLATION — 1 lets a server whose sandboxes have no OS sandbox (no
+     * bubblewrap: see `wasmbox runtimes`) listen beyond loopback and serve more than one API key.
+     */
+    allowWeakIsolation: flag.default(false),
+    /** WASMBOX_REQUEST_TIMEOUT_MS — the whole request (headers and body) must arrive within this. */
+    requestTimeoutMs: int(100, 3600_000).default(60_000),
+    /** WASMBOX_HEADERS_TIMEOUT_MS — the request headers must arrive within this (also bounds a connection that sends nothing). */
+    headersTimeoutMs: int(100, 3600_000).default(10_000),
+    /** WASMBOX_KEEP_ALIVE_TIMEOUT_MS — an idle keep-alive connection is closed after this. */
+    keepAliveTimeoutMs: int(100, 3600_000).default(5_000),
+    /**
+     * WASMBOX_IDLE_TIMEOUT_MS — a connection with no traffic either way for this long is closed
+     * (a client that stops reading its answer). A run in progress does not count as idle, and
+     * event streams send a heartbeat well within it.
+     */
+    idleTimeoutMs: int(100, 3600_000).default(60_000),
+    /** WASMBOX_MAX_CONNECTIONS — open connections in all; past it new ones get 503 SERVER_BUSY and are closed. */
+    maxConnections: int(1, 1_000_000).default(512),
+    /** WASMBOX_MAX_CONNECTIONS_PER_CLIENT — open connections per client IP address; past it, 429 TOO_MANY_CONNECTIONS. */
+    maxConnectionsPerClient: int(1, 1_000_000).default(64),
+    /** WASMBOX_MAX_EVENT_STREAMS_PER_KEY — open GET /v1/runs/:id/events streams per key. */
+    maxEventStreamsPerKey: int(1, 100_000).default(16),
+    /**
+     * WASMBOX_MAX_STORED_BYTES — run history (the SQLite file) plus stored output files, in all.
+     * Past it, runs past retention are deleted at once; if that is not enough, output files
+     * are no longer kept and new runs get 507 STORAGE_FULL. 0: no cap.
+     */
+    maxStoredBytes: int(0, Number.MAX_SAFE_INTEGER).default(10 * GiB),
+    /** WASMBOX_MAX_SESSIONS — open sessions in all (each holds a sandbox process). */
+    maxSessions: int(0, 100_000).default(32),
+    /**
+     * WASMBOX_MAX_SLOTS_PER_KEY — execution slots one key may hold at once. Default: all but
+     * one when there are two or more (so another key's run never waits for a key's long runs
+     * to end), all of them on a keyless server. Waiting runs get free slots round-robin by key.
+     */
+    maxSlotsPerKey: int(1, 1024).optional(),
     /** LOG_LEVEL */
     logLevel: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   })
-  .strict();
+  .strict()
+  .superRefine((c, ctx) => {
+    if (c.headersTimeoutMs > c.requestTimeoutMs) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["headersTimeoutMs"],
+        message: `must not be larger than WASMBOX_REQUEST_TIMEOUT_MS (requestTimeoutMs, ${c.requestTimeoutMs}): the headers are part of the request`,
+      });
+    }
+  });
 
 export type ServerConfig = z.infer<typeof ServerConfigSchema>;
 export type ServerConfigInput = z.input<typeof ServerConfigSchema>;
@@ -69,6 +165,20 @@ const ENV: Record<keyof ServerConfig, string> = {
   poolWasm: "WASMBOX_POOL_WASM",
   poolCompilers: "WASMBOX_POOL_COMPILERS",
   shutdownGraceMs: "WASMBOX_SHUTDOWN_GRACE_MS",
+  allowedHosts: "WASMBOX_ALLOWED_HOSTS",
+  allowedOrigins: "WASMBOX_ALLOWED_ORIGINS",
+  publicMetrics: "WASMBOX_PUBLIC_METRICS",
+  allowWeakIsolation: "WASMBOX_ALLOW_WEAK_ISOLATION",
+  requestTimeoutMs: "WASMBOX_REQUEST_TIMEOUT_MS",
+  headersTimeoutMs: "WASMBOX_HEADERS_TIMEOUT_MS",
+  keepAliveTimeoutMs: "WASMBOX_KEEP_ALIVE_TIMEOUT_MS",
+  idleTimeoutMs: "WASMBOX_IDLE_TIMEOUT_MS",
+  maxConnections: "WASMBOX_MAX_CONNECTIONS",
+  maxConnectionsPerClient: "WASMBOX_MAX_CONNECTIONS_PER_CLIENT",
+  maxEventStreamsPerKey: "WASMBOX_MAX_EVENT_STREAMS_PER_KEY",
+  maxStoredBytes: "WASMBOX_MAX_STORED_BYTES",
+  maxSessions: "WASMBOX_MAX_SESSIONS",
+  maxSlotsPerKey: "WASMBOX_MAX_SLOTS_PER_KEY",
   logLevel: "LOG_LEVEL",
 };
 
@@ -100,5 +210,11 @@ function stripUndefined(o: object): object {
 
 /** True for addresses only this machine can reach. */
 export function isLoopback(host: string): boolean {
-  return host === "localhost" || host === "::1" || host === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(host);
+  const h = host.toLowerCase();
+  return h === "localhost" || h.endsWith(".localhost") || h === "::1" || h === "[::1]" || /^127\.\d+\.\d+\.\d+$/.test(h) || /^(\[?)::ffff:127\.\d+\.\d+\.\d+\]?$/.test(h);
+}
+
+/** The environment variable behind a setting, for messages that tell an operator what to change. */
+export function envName(field: keyof ServerConfig): string {
+  return ENV[field];
 }

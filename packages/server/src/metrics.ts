@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from "prom
 import type { Engine } from "@wasmbox/node";
 
 /** Prometheus metrics, one registry per server (so tests can run several). */
-export function createMetrics(engine: Engine, sessionsOpen: () => number) {
+export function createMetrics(engine: Engine, sources: { sessionsOpen: () => number; queued: () => number; connectionsOpen: () => number; storedBytes: () => number }) {
+  const { sessionsOpen } = sources;
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "wasmbox_process_" });
   const stats = () => engine.stats();
@@ -23,7 +24,7 @@ export function createMetrics(engine: Engine, sessionsOpen: () => number) {
       help: "Runs waiting for an execution slot",
       registers: [registry],
       collect() {
-        this.set(stats().queued);
+        this.set(sources.queued());
       },
     }),
     poolReady: new Gauge({
@@ -46,6 +47,28 @@ export function createMetrics(engine: Engine, sessionsOpen: () => number) {
         if (n > reportedStarts) this.inc(n - reportedStarts);
         reportedStarts = n;
       },
+    }),
+    connectionsOpen: new Gauge({
+      name: "wasmbox_connections_open",
+      help: "Open HTTP connections",
+      registers: [registry],
+      collect() {
+        this.set(sources.connectionsOpen());
+      },
+    }),
+    storedBytes: new Gauge({
+      name: "wasmbox_stored_bytes",
+      help: "Bytes of run history and stored output files (capped by WASMBOX_MAX_STORED_BYTES)",
+      registers: [registry],
+      collect() {
+        this.set(sources.storedBytes());
+      },
+    }),
+    refused: new Counter({
+      name: "wasmbox_refused_total",
+      help: "Requests and connections refused by a guard or a cap, by error code",
+      labelNames: ["code"],
+      registers: [registry],
     }),
     sessionsOpen: new Gauge({
       name: "wasmbox_sessions_open",

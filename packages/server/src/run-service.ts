@@ -1,7 +1,8 @@
 /**
- * Where HTTP requests become runs: admission (per-key concurrency, queue capacity),
- * history (every run stored with its request, result and key), live events for SSE,
- * cancellation, and output files into the blob store.
+ * Where HTTP requests become runs: admission (per-key concurrency, queue capacity, stored
+ * bytes), fair sharing of execution slots between keys, history (every run stored with its
+ * request, result and key), live events for SSE, cancellation, and output files into the
+ * blob store.
  */
 import { createHash, randomUUID } from "node:crypto";
 import {
@@ -17,7 +18,9 @@ import {
 import type { ServerConfig } from "./config.js";
 import { HttpError } from "./http-error.js";
 import type { Metrics } from "./metrics.js";
-import type { BlobStore } from "./store/blobs.js";
+import type { FairScheduler } from "./scheduler.js";
+import type { Storage } from "./storage.js";
+import { BlobStore } from "./store/blobs.js";
 import { killedResult, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
 
 export interface LiveEvent {
@@ -38,6 +41,12 @@ interface LiveRun {
 
 export type ApiResult = ExecuteResult & { id: string };
 
+/** The tenant of a keyless server's runs and sessions: the engine never shares a sandbox between tenants. */
+export const ANONYMOUS_TENANT = "anonymous";
+
+/** The engine tenant (sandbox-sharing boundary) of an API key. */
+export const tenantOf = (keyId: string | null): string => keyId ?? ANONYMOUS_TENANT;
+
 export class RunService {
   readonly #live = new Map<string, LiveRun>();
   readonly #perKey = new Map<string | null, number>();
@@ -49,13 +58,14 @@ export class RunService {
     private readonly blobs: BlobStore,
     private readonly metrics: Metrics,
     private readonly config: ServerConfig,
+    private readonly scheduler: FairScheduler,
+    private readonly storage: Storage,
   ) {}
 
   get activeCount(): number {
     return this.#live.size;
   }
 
-  /** POST /v1/execute: run and wait. */
   /** POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run. */
   async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<ApiResult> {
     const request = this.#validate(body);
@@ -83,13 +93,13 @@ export class RunService {
   /** A session's execute: same history and limits, in the session's own sandbox. */
   async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<ApiResult> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HttpError(400, "INVALID_REQUEST", "invalid request: (request): expected a JSON object");
+      throw new HttpError("INVALID_REQUEST", "invalid request: (request): expected a JSON object");
     }
     const request = this.#validate({ language: session.language, ...body });
     // Checked here, not left to the session: its refusal would be recorded as a killed run
     // (stored, under the wrong language) and answered 200 instead of 400.
     if (request.language !== session.language) {
-      throw new HttpError(400, "INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
+      throw new HttpError("INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
     }
     const { id, done } = this.#start(keyId, request, "session", { sessionId, session });
     const result = await done;
@@ -124,7 +134,7 @@ export class RunService {
   }
 
   #validate(body: unknown): ExecuteRequest {
-    if (this.#closing) throw new HttpError(503, "SHUTTING_DOWN", "the server is shutting down; retry on another instance", { "retry-after": "5" });
+    if (this.#closing) throw new HttpError("SHUTTING_DOWN", "the server is shutting down; retry on another instance", { "retry-after": "5" });
     return parseExecuteRequest(body);
   }
 
@@ -132,19 +142,18 @@ export class RunService {
     const active = this.#perKey.get(keyId) ?? 0;
     if (active >= this.config.maxConcurrentRunsPerKey) {
       throw new HttpError(
-        429,
         "TOO_MANY_RUNS",
         `this API key already has ${active} runs in flight (WASMBOX_MAX_CONCURRENT_RUNS_PER_KEY=${this.config.maxConcurrentRunsPerKey}); wait for one to finish`,
         { "retry-after": "1" },
       );
     }
-    // Only a run that would have to wait can overflow the queue: with a free slot it starts
-    // at once (this matters for WASMBOX_MAX_QUEUED_RUNS=0, "never queue", which otherwise
-    // refused every run, even on an idle server).
-    const stats = this.engine.stats();
-    if (stats.active >= this.config.maxConcurrentRuns && stats.queued >= this.config.maxQueuedRuns) {
-      throw new HttpError(503, "QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting); retry shortly`, { "retry-after": "1" });
+    // Only a run that would have to wait can overflow the queue: with a slot free for this
+    // key it starts at once (this matters for WASMBOX_MAX_QUEUED_RUNS=0, "never queue", which
+    // otherwise refused every run, even on an idle server).
+    if (!this.scheduler.canStartNow(tenantOf(keyId)) && this.scheduler.queued >= this.config.maxQueuedRuns) {
+      throw new HttpError("QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting, WASMBOX_MAX_QUEUED_RUNS); retry shortly`, { "retry-after": "1" });
     }
+    this.storage.assertRoom();
   }
 
   #start(
@@ -170,7 +179,9 @@ export class RunService {
     this.#emit(id, live, "status", { status: "queued" });
     this.metrics.runsActive.inc();
 
+    const tenant = tenantOf(keyId);
     const options: ExecuteOptions = {
+      tenant,
       signal: live.abort.signal,
       onStart: () => {
         this.runs.markRunning(id, Date.now());
@@ -179,7 +190,20 @@ export class RunService {
       onStdout: (text) => this.#emit(id, live, "stdout", { text }),
       onStderr: (text) => this.#emit(id, live, "stderr", { text }),
     };
-    const run = session ? session.session.execute(request, options) : this.engine.execute(request, options);
+    const queuedAt = performance.now();
+    const run = (async (): Promise<Execution> => {
+      // The server decides which key's run gets a free slot (round-robin); the engine, with
+      // as many slots, then never queues.
+      const release = await this.scheduler.acquire(tenant, live.abort.signal);
+      const waitedMs = performance.now() - queuedAt;
+      if (!release) return cancelledWhileWaiting(waitedMs);
+      try {
+        const execution = await (session ? session.session.execute(request, options) : this.engine.execute(request, options));
+        return withServerQueueTime(execution, waitedMs);
+      } finally {
+        release();
+      }
+    })();
     const done = run
       .catch((e: unknown) => this.#hostFailure(e))
       .then((execution) => this.#record(id, live, request, execution))
@@ -202,10 +226,11 @@ export class RunService {
     const { fileContents, ...result } = execution;
     const stored = new Set<string>();
     for (const [path, bytes] of fileContents) {
-      if (bytes.byteLength <= this.config.maxStoredFileBytes) {
-        this.blobs.put(bytes);
-        stored.add(path);
-      }
+      if (bytes.byteLength > this.config.maxStoredFileBytes) continue;
+      // Past WASMBOX_MAX_STORED_BYTES a file is listed but not kept (unless the same bytes already are).
+      if (!this.storage.room(bytes.byteLength) && !this.blobs.has(BlobStore.hash(bytes))) continue;
+      this.blobs.put(bytes);
+      stored.add(path);
     }
     this.runs.finish(id, result, stored, Date.now());
     this.metrics.runsTotal.inc({ language: request.language, status: result.status });
@@ -219,6 +244,20 @@ export class RunService {
     if (live.persist) this.runs.appendEvent(id, event.seq, event.type, event.data);
     for (const l of live.listeners) l(event);
   }
+}
+
+/** A run cancelled (DELETE, client gone, shutdown) while it waited for a slot: nothing ran. */
+function cancelledWhileWaiting(waitedMs: number): Execution {
+  const result = killedResult("the run was cancelled while it waited in the queue; nothing ran");
+  const ms = Math.round(waitedMs * 1000) / 1000;
+  return { ...result, timings: { ...result.timings, queuedMs: ms, totalMs: ms }, files: [], fileContents: new Map() };
+}
+
+/** The engine times a run from when it got its slot: add the time it waited in the server's queue. */
+function withServerQueueTime(execution: Execution, waitedMs: number): Execution {
+  const round = (n: number) => Math.round(n * 1000) / 1000;
+  const t = execution.timings;
+  return { ...execution, timings: { ...t, queuedMs: round(t.queuedMs + waitedMs), totalMs: round(t.totalMs + waitedMs) } };
 }
 
 /** What history keeps of a request (see {@link StoredRequest}). */

@@ -3,20 +3,27 @@
  * `close()` shuts it down gracefully (stop accepting, let runs finish or cancel them,
  * close the database).
  */
+import { randomUUID } from "node:crypto";
+import { STATUS_CODES } from "node:http";
 import { join } from "node:path";
+import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import { createEngine, isWasmboxError, type Engine } from "@wasmbox/node";
 import { isLoopback, loadConfig, type ServerConfig, type ServerConfigInput } from "./config.js";
-import { HttpError } from "./http-error.js";
+import { capConnections } from "./connections.js";
+import { errorJson, HttpError, SERVER_ERROR_CODES, type ServerErrorCode } from "./http-error.js";
 import { createMetrics } from "./metrics.js";
+import { createRequestGuard } from "./request-guard.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { RunService } from "./run-service.js";
+import { FairScheduler } from "./scheduler.js";
 import { SessionService } from "./session-service.js";
+import { Storage } from "./storage.js";
 import { BlobStore } from "./store/blobs.js";
 import { openDatabase, type Db } from "./store/database.js";
 import { KeyStore } from "./store/keys.js";
@@ -24,7 +31,7 @@ import { RunStore } from "./store/runs.js";
 
 declare module "fastify" {
   interface FastifyRequest {
-    /** The API key that made the request; null when the server runs without keys (loopback only). */
+    /** The API key that made the request; null on a keyless server (loopback only) and on opened operational endpoints. */
     keyId: string | null;
   }
 }
@@ -35,14 +42,41 @@ export interface WasmboxServer {
   engine: Engine;
   keys: KeyStore;
   runs: RunStore;
+  /** Whether requests need an API key. Once true it stays true for the life of the process. */
+  readonly keyed: boolean;
   /** Listen on `config.host:config.port`; returns the URL. Refuses a non-loopback address without keys. */
   listen(): Promise<string>;
   /** Graceful shutdown: stop accepting, finish or cancel in-flight runs, close sessions and the database. */
   close(): Promise<void>;
 }
 
-/** Paths that need no API key: probes, metrics and docs. */
-const PUBLIC = /^\/(healthz|readyz|metrics|docs)(\/|$|\?)/;
+/** Liveness: open to everyone, on any Host (probes connect by IP), even on a keyed server. */
+const LIVENESS = "/healthz";
+/** Operational endpoints: need a key on a keyed server unless WASMBOX_PUBLIC_METRICS=1. */
+const OPERATIONAL = /^\/(metrics|readyz|docs)(\/|$)/;
+/** A client's own X-Request-Id is logged (as clientRequestId), never used as the server's id. */
+const CLIENT_REQUEST_ID_MAX = 128;
+
+/** Codes counted in wasmbox_refused_total: a guard or a cap said no. */
+const REFUSALS: ReadonlySet<string> = new Set<ServerErrorCode>([
+  "UNAUTHORIZED",
+  "HOST_NOT_ALLOWED",
+  "ORIGIN_NOT_ALLOWED",
+  "RATE_LIMITED",
+  "TOO_MANY_RUNS",
+  "TOO_MANY_SESSIONS",
+  "TOO_MANY_STREAMS",
+  "TOO_MANY_CONNECTIONS",
+  "QUEUE_FULL",
+  "SESSIONS_FULL",
+  "SERVER_BUSY",
+  "STORAGE_FULL",
+  "REQUEST_TIMEOUT",
+  "BODY_TOO_LARGE",
+  "HEADERS_TOO_LARGE",
+]);
+
+const pathOf = (req: { url: string }) => req.url.split("?")[0] ?? "";
 
 export async function buildServer(options: ServerConfigInput & { engine?: Engine } = {}): Promise<WasmboxServer> {
   const { engine: givenEngine, ...overrides } = options;
@@ -51,6 +85,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   const runs = new RunStore(db);
   const keys = new KeyStore(db);
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
+  const storage = new Storage(db, runs, blobs, config);
   const recovered = runs.recoverInterrupted(Date.now());
   const engine =
     givenEngine ??
@@ -59,17 +94,78 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
       maxConcurrentRuns: config.maxConcurrentRuns,
       maxQueuedRuns: config.maxQueuedRuns + 1_000, // the server answers 503 itself, before the engine's own cap
     });
+
+  // Keyless serving is a mode chosen at start, and only on loopback. Once the server has a
+  // key (now or later, created by `wasmbox keys create` on the same data directory) it
+  // needs one for good: revoking the last key refuses every request, it never reopens.
+  let keyed = !isLoopback(config.host) || keys.activeCount() > 0;
+  const isKeyed = () => {
+    if (!keyed && keys.activeCount() > 0) keyed = true;
+    return keyed;
+  };
+
+  const scheduler = new FairScheduler(config.maxConcurrentRuns, () =>
+    Math.min(config.maxConcurrentRuns, config.maxSlotsPerKey ?? (keyed ? Math.max(1, config.maxConcurrentRuns - 1) : config.maxConcurrentRuns)),
+  );
   const sessions = new SessionService(engine, config);
-  const metrics = createMetrics(engine, () => sessions.size);
-  const service = new RunService(engine, runs, blobs, metrics, config);
+  let connections: { open: number } = { open: 0 };
+  const metrics = createMetrics(engine, {
+    sessionsOpen: () => sessions.size,
+    queued: () => scheduler.queued,
+    connectionsOpen: () => connections.open,
+    storedBytes: () => storage.bytes,
+  });
+  const service = new RunService(engine, runs, blobs, metrics, config, scheduler, storage);
+  const guard = createRequestGuard({ config, keyed: isKeyed });
+  const streams = new Map<string, number>();
   let draining = false;
 
   const app = Fastify({
     logger: { level: config.logLevel },
     bodyLimit: config.bodyLimitBytes,
-    requestIdHeader: "x-request-id",
-    genReqId: () => `req_${Math.random().toString(36).slice(2, 12)}`,
+    // Request ids are the server's own; a client's X-Request-Id is only logged, capped.
+    requestIdHeader: false,
+    genReqId: () => `req_${randomUUID().replaceAll("-", "").slice(0, 16)}`,
+    childLoggerFactory(logger, bindings, opts, rawReq) {
+      const header = rawReq.headers["x-request-id"];
+      const clientRequestId = (Array.isArray(header) ? header[0] : header)?.replace(/[^\x21-\x7e]/g, "").slice(0, CLIENT_REQUEST_ID_MAX);
+      return logger.child(clientRequestId ? { ...bindings, clientRequestId } : bindings, opts);
+    },
+    // Slow and idle clients cost nothing: the whole request must arrive within
+    // requestTimeoutMs, its headers within headersTimeoutMs (a connection that sends nothing
+    // is cut then too), a keep-alive connection closes after keepAliveTimeoutMs, and one
+    // silent both ways for idleTimeoutMs is dropped.
+    requestTimeout: config.requestTimeoutMs,
+    connectionTimeout: config.idleTimeoutMs,
+    keepAliveTimeout: config.keepAliveTimeoutMs,
+    http: {
+      headersTimeout: config.headersTimeoutMs,
+      // How often Node checks those timeouts (its default, 30 s, would let them run over by that much).
+      connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
+    },
+    clientErrorHandler(err, socket) {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const [code, message]: [ServerErrorCode, string] =
+        err.code === "ERR_HTTP_REQUEST_TIMEOUT"
+          ? [
+              "REQUEST_TIMEOUT",
+              `the request did not arrive in time: its headers must arrive within ${config.headersTimeoutMs} ms (WASMBOX_HEADERS_TIMEOUT_MS), all of it within ${config.requestTimeoutMs} ms (WASMBOX_REQUEST_TIMEOUT_MS)`,
+            ]
+          : err.code === "HPE_HEADER_OVERFLOW"
+            ? ["HEADERS_TOO_LARGE", "the request headers are too large"]
+            : ["BAD_REQUEST", "the request is not valid HTTP"];
+      if (REFUSALS.has(code)) metrics.refused.inc({ code });
+      const status = SERVER_ERROR_CODES[code].status;
+      const body = errorJson(code, message);
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\ncontent-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
+    },
   });
+  connections = capConnections(app.server, config, (code) => metrics.refused.inc({ code }));
   if (recovered) app.log.warn({ recovered }, "runs left queued or running by a previous process were marked killed");
 
   // Validation happens once, in the handlers, with the engine's zod schemas; the JSON
@@ -81,19 +177,52 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   app.removeContentTypeParser("text/plain");
   app.decorateRequest("keyId", null);
 
+  // 1. Who is asking: the Host must name this server and a browser's Origin must be allowed.
+  app.addHook("onRequest", async (req, reply) => {
+    reply.header("x-request-id", req.id).header("x-content-type-options", "nosniff");
+    if (pathOf(req) === LIVENESS) return;
+    guard.check(req);
+  });
+  // 2. CORS, only for the origins WASMBOX_ALLOWED_ORIGINS names (it answers their preflights
+  //    before authentication, which a preflight never carries). Others get no CORS headers.
+  if (config.allowedOrigins.length) {
+    await app.register(cors, {
+      origin: config.allowedOrigins,
+      methods: ["GET", "HEAD", "POST", "DELETE"],
+      exposedHeaders: ["retry-after", "x-request-id", "content-disposition", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
+      maxAge: 600,
+    });
+  }
+  // 3. Authentication, decided per request: see isKeyed.
   app.addHook("onRequest", async (req: FastifyRequest) => {
-    if (PUBLIC.test(req.url)) return;
-    if (keys.activeCount() === 0) {
+    const path = pathOf(req);
+    if (path === LIVENESS) return;
+    if (!isKeyed()) {
       req.keyId = null;
       return;
     }
+    if (config.publicMetrics && OPERATIONAL.test(path)) return;
     const header = req.headers.authorization ?? "";
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const keyId = match ? keys.verify(match[1]!) : null;
     if (!keyId) {
-      throw new HttpError(401, "UNAUTHORIZED", match ? "the API key is not valid (revoked or mistyped)" : "send an API key: Authorization: Bearer <key> (create one with `wasmbox keys create`)", {
-        "www-authenticate": "Bearer",
-      });
+      const none = keys.activeCount() === 0;
+      throw new HttpError(
+        "UNAUTHORIZED",
+        none
+          ? "this server requires an API key and has no active one (the last was revoked); create one with `wasmbox keys create`"
+          : match
+            ? "the API key is not valid (revoked or mistyped)"
+            : "send an API key: Authorization: Bearer <key> (create one with `wasmbox keys create`)",
+        { "www-authenticate": "Bearer" },
+      );
+    }
+    // Without the OS sandbox, tenants would share a wall that guest code can reach: one key only.
+    if (engine.isolation.weak && !config.allowWeakIsolation && keys.activeCount() > 1) {
+      throw new HttpError(
+        "WEAK_ISOLATION",
+        "this server's sandboxes run without an OS sandbox (install bubblewrap; see `wasmbox runtimes`), so it serves one API key only; revoke the others or set WASMBOX_ALLOW_WEAK_ISOLATION=1",
+      );
     }
     req.keyId = keyId;
   });
@@ -103,16 +232,27 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     max: config.rateLimitPerMinute,
     timeWindow: 60_000,
     keyGenerator: (req) => req.keyId ?? req.ip,
-    allowList: (req) => PUBLIC.test(req.url),
+    allowList: (req) => {
+      const path = pathOf(req);
+      return path === LIVENESS || OPERATIONAL.test(path);
+    },
     errorResponseBuilder: (_req, ctx) =>
-      new HttpError(429, "RATE_LIMITED", `rate limit of ${ctx.max} requests per minute reached; retry in ${ctx.after}`, {
+      new HttpError("RATE_LIMITED", `rate limit of ${ctx.max} requests per minute reached (WASMBOX_RATE_LIMIT_PER_MINUTE); retry in ${ctx.after}`, {
         "retry-after": String(Math.ceil(ctx.ttl / 1000)),
       }),
   });
 
+  // An answer sent before the request's body was read (a refusal, a body too large) closes
+  // the connection: otherwise Node would go on reading, and discarding, what the client sends.
+  app.addHook("onSend", async (req, reply) => {
+    if (!req.raw.complete) reply.header("connection", "close");
+  });
+
   app.setErrorHandler((err: unknown, req, reply) => {
-    const send = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-      reply.code(status).headers(headers).send({ error: { code, message } });
+    const send = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
+      if (REFUSALS.has(code)) metrics.refused.inc({ code });
+      return reply.code(status).headers(headers).send({ error: { code, message } });
+    };
     if (err instanceof HttpError) return send(err.statusCode, err.code, err.message, err.headers);
     if (isWasmboxError(err)) {
       if (err.httpStatus >= 500) req.log.error({ err }, "host error");
@@ -132,7 +272,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message ?? ""))) {
       return send(400, "INVALID_JSON", `the request body is not valid JSON: ${e.message ?? ""}`);
     }
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return send(e.statusCode, e.code ?? "BAD_REQUEST", e.message ?? "bad request");
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return send(e.statusCode, "BAD_REQUEST", e.message ?? "bad request");
     req.log.error({ err }, "unhandled error");
     return send(500, "INTERNAL", `wasmbox hit an internal error; the request id is ${req.id}`);
   });
@@ -149,14 +289,12 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   });
   await app.register(swaggerUi, { routePrefix: "/docs" });
 
-  registerSystemRoutes(app, { engine, metrics, isDraining: () => draining, db });
-  registerRunRoutes(app, { service, runs, blobs });
-  registerSessionRoutes(app, { sessions, service });
+  registerSystemRoutes(app, { engine, metrics, isDraining: () => draining, db, scheduler });
+  registerRunRoutes(app, { service, runs, blobs, config, streams });
+  registerSessionRoutes(app, { sessions, service, config });
 
   const retention = setInterval(() => {
-    if (config.retentionDays <= 0) return;
-    const { deleted, orphanedBlobs } = runs.deleteFinishedBefore(Date.now() - config.retentionDays * 86_400_000);
-    for (const sha of orphanedBlobs) blobs.delete(sha);
+    const deleted = storage.sweep();
     if (deleted) app.log.info({ deleted }, "deleted runs past retention");
   }, 3600_000);
   retention.unref();
@@ -168,14 +306,31 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     engine,
     keys,
     runs,
+    get keyed() {
+      return isKeyed();
+    },
     async listen() {
+      if (engine.isolation.weak && !config.allowWeakIsolation && (!isLoopback(config.host) || keys.activeCount() > 1)) {
+        throw new Error(
+          `refusing to ${isLoopback(config.host) ? "serve more than one API key" : `listen on ${config.host}`} with weak isolation: sandboxes here run without an OS sandbox ` +
+            "(install the 'bubblewrap' package; it needs user namespaces — see `wasmbox runtimes`). Listen on 127.0.0.1 with one key, or set WASMBOX_ALLOW_WEAK_ISOLATION=1 to accept the risk.",
+        );
+      }
       if (!isLoopback(config.host) && keys.activeCount() === 0) {
         throw new Error(
           `refusing to listen on ${config.host} without API keys: anyone who can reach it could run code. ` +
             "Create a key with `wasmbox keys create`, or listen on 127.0.0.1 (HOST=127.0.0.1).",
         );
       }
-      return await app.listen({ host: config.host, port: config.port });
+      if (guard.allowsAnyHost && !isKeyed()) {
+        throw new Error(
+          "refusing WASMBOX_ALLOWED_HOSTS=* without API keys: any web page could then reach this server under a name of its own (DNS rebinding) and run code. " +
+            "Name the hosts instead, or create a key with `wasmbox keys create`.",
+        );
+      }
+      const url = await app.listen({ host: config.host, port: config.port });
+      if (!isKeyed()) app.log.info("no API keys: serving this machine only (loopback), without authentication, until a key is created");
+      return url;
     },
     close() {
       closing ??= (async () => {
@@ -187,7 +342,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
         await sessions.closeAll();
         // app.close() closes the connections that are idle when it starts. One that still had a
         // request in flight (a sync execute, an SSE stream) goes idle only once its run ended,
-        // and would then hold the shutdown until the keep-alive timeout (72 s): close those too.
+        // and would then hold the shutdown until the keep-alive timeout: close those too.
         const idle = setInterval(() => app.server.closeIdleConnections(), 50);
         // Backstop: a connection whose client gave up mid-request is never answered and never
         // goes idle. Every run has ended by now, so nothing useful is left on any connection.

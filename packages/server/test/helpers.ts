@@ -1,9 +1,13 @@
 /**
  * Test helpers for the HTTP server: a real server on a free port over a fresh data
- * directory, a tiny JSON client over real `fetch`, a Server-Sent Events parser reading the
- * fetch body stream, and direct access to the SQLite file.
+ * directory, a tiny JSON client over real `fetch`, a node:http client for what fetch will
+ * not send (a forged Host, a chosen source address), raw TCP connections for slow clients,
+ * a Server-Sent Events parser reading the fetch body stream, and direct access to the
+ * SQLite file.
  */
 import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { request as httpRequest, type IncomingHttpHeaders } from "node:http";
+import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
@@ -160,6 +164,101 @@ export async function listAllRuns(client: Api, query = ""): Promise<Json[]> {
     cursor = res.body.nextCursor;
   } while (cursor);
   return all;
+}
+
+// ---------------------------------------------------------------------------------------
+// node:http and raw TCP (always to 127.0.0.1)
+
+export interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  text: string;
+  /** Parsed JSON when the answer is JSON, else undefined. */
+  body: Json;
+}
+
+/**
+ * One request over its own connection with node:http, which (unlike fetch) sends any Host
+ * and Origin and can pick the source address (127.0.0.2 is another "client" on loopback).
+ */
+export function rawRequest(
+  url: string,
+  options: { method?: string; path: string; headers?: Record<string, string>; body?: unknown; localAddress?: string },
+): Promise<RawResponse> {
+  const { port } = new URL(url);
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined;
+  if (options.body !== undefined) {
+    body = typeof options.body === "string" ? options.body : JSON.stringify(options.body);
+    headers["content-type"] ??= "application/json";
+  }
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      { host: "127.0.0.1", port: Number(port), method: options.method ?? "GET", path: options.path, headers, agent: false, localAddress: options.localAddress },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on("data", (c: Buffer) => chunks.push(c));
+        res.on("end", () => {
+          const text = Buffer.concat(chunks).toString("utf8");
+          const isJson = (res.headers["content-type"] ?? "").includes("application/json");
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, text, body: isJson && text ? JSON.parse(text) : undefined });
+        });
+        res.on("error", reject);
+      },
+    );
+    req.on("error", reject);
+    req.end(body);
+  });
+}
+
+export interface RawConnection {
+  socket: Socket;
+  /** Everything the server sent so far. */
+  received(): string;
+  /** Resolves with the milliseconds from connect to close when the connection closes. */
+  closed: Promise<number>;
+}
+
+/** A raw TCP connection to the server (from `localAddress`, default 127.0.0.1), connected. */
+export function connectRaw(url: string, localAddress = "127.0.0.1"): Promise<RawConnection> {
+  const { port } = new URL(url);
+  return new Promise((resolve, reject) => {
+    const socket = connect({ host: "127.0.0.1", port: Number(port), localAddress });
+    let data = "";
+    let openedAt = 0;
+    socket.on("data", (d: Buffer) => (data += d.toString("utf8")));
+    socket.on("error", () => {}); // a reset is a close here
+    const closed = new Promise<number>((r) => socket.once("close", () => r(Date.now() - openedAt)));
+    socket.once("connect", () => {
+      openedAt = Date.now();
+      socket.off("error", reject);
+      resolve({ socket, received: () => data, closed });
+    });
+    socket.once("error", reject);
+  });
+}
+
+/** The status and JSON error of a raw HTTP answer (`HTTP/1.1 429 …\r\n…\r\n\r\n{…}`). */
+export function parseRawAnswer(raw: string): { status: number; headers: string; error: { code: string; message: string } | undefined } {
+  const [head = "", body = ""] = raw.split("\r\n\r\n", 2);
+  const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(head)?.[1] ?? 0);
+  let error: { code: string; message: string } | undefined;
+  try {
+    error = (JSON.parse(body) as { error?: { code: string; message: string } }).error;
+  } catch {
+    error = undefined;
+  }
+  return { status, headers: head.toLowerCase(), error };
+}
+
+/** Resolve with `promise`, or with `fallback` after `ms`. */
+export async function within<T, F>(promise: Promise<T>, ms: number, fallback: F): Promise<T | F> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([promise, new Promise<F>((r) => (timer = setTimeout(() => r(fallback), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 export const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));

@@ -1,7 +1,8 @@
-import type { FastifyInstance, FastifyReply } from "fastify";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import { LANGUAGES, STATUSES, type Language } from "@wasmbox/node";
+import type { ServerConfig } from "../config.js";
 import { HttpError, notFound } from "../http-error.js";
-import type { LiveEvent, RunService } from "../run-service.js";
+import { tenantOf, type LiveEvent, type RunService } from "../run-service.js";
 import type { BlobStore } from "../store/blobs.js";
 import type { RunRecord, RunState, RunStore } from "../store/runs.js";
 import { executeBodySchema, idParams } from "./schemas.js";
@@ -9,8 +10,32 @@ import { executeBodySchema, idParams } from "./schemas.js";
 const RUN_STATES: readonly string[] = ["queued", "running", ...STATUSES];
 const HEARTBEAT_MS = 15_000;
 
-export function registerRunRoutes(app: FastifyInstance, deps: { service: RunService; runs: RunStore; blobs: BlobStore }): void {
-  const { service, runs, blobs } = deps;
+/** Types a browser shows as a picture and nothing more: the only ones served inline, and only when asked. */
+const PLAIN_IMAGES = new Set(["image/png", "image/jpeg", "image/gif", "image/webp", "image/avif", "image/bmp", "image/x-icon"]);
+
+/**
+ * Headers on everything a run produced: the type is the one its name gave (never sniffed),
+ * and a document that a browser would render anyway runs sandboxed (an opaque origin, no
+ * scripts), so guest HTML/SVG/JS can never act as the API's own origin.
+ */
+export const GUEST_CONTENT_HEADERS = {
+  "x-content-type-options": "nosniff",
+  "content-security-policy": "sandbox",
+  "cross-origin-resource-policy": "same-origin",
+  "cache-control": "private, no-cache",
+} as const;
+
+export interface RunRouteDeps {
+  service: RunService;
+  runs: RunStore;
+  blobs: BlobStore;
+  config: ServerConfig;
+  /** Event streams open per tenant, capped at WASMBOX_MAX_EVENT_STREAMS_PER_KEY. */
+  streams: Map<string, number>;
+}
+
+export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): void {
+  const { service, runs, blobs, config, streams } = deps;
 
   app.post(
     "/v1/execute",
@@ -23,7 +48,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
       };
       reply.raw.once("close", onClose);
       try {
-        return await service.executeSync(req.keyId, req.body, gone.signal);
+        return await whileRunning(req, config, () => service.executeSync(req.keyId, req.body, gone.signal));
       } finally {
         reply.raw.off("close", onClose);
       }
@@ -56,15 +81,15 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
     async (req) => {
       const q = req.query as Record<string, string | undefined>;
       const unknown = Object.keys(q).filter((k) => !["status", "language", "limit", "cursor"].includes(k));
-      if (unknown.length) throw new HttpError(400, "INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
+      if (unknown.length) throw new HttpError("INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
       if (q.status !== undefined && !RUN_STATES.includes(q.status)) {
-        throw new HttpError(400, "INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
+        throw new HttpError("INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
       }
       if (q.language !== undefined && !(LANGUAGES as readonly string[]).includes(q.language)) {
-        throw new HttpError(400, "INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
+        throw new HttpError("INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
       }
       const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError(400, "INVALID_QUERY", "limit must be a whole number from 1 to 200");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError("INVALID_QUERY", "limit must be a whole number from 1 to 200");
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const page = runs.list({
         keyId: req.keyId,
@@ -102,22 +127,38 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
 
   app.get(
     "/v1/runs/:id/files/*",
-    { schema: { tags: ["runs"], summary: "A file the run produced, with its MIME type" } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary:
+          "A file the run produced, with the MIME type its name gives, as an attachment (sandboxed, never sniffed); ?inline=1 shows a plain image (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO) inline",
+        querystring: { type: "object", properties: { inline: { type: "string", enum: ["0", "1", "true", "false"] } } },
+      },
+    },
     async (req, reply) => {
       const { id, "*": path } = req.params as { id: string; "*": string };
+      const { inline } = req.query as { inline?: string };
       const run = runs.get(id, req.keyId);
       if (!run) throw notFound("run", id);
       const file = runs.file(id, path);
-      if (!file) throw new HttpError(404, "NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
+      if (!file) throw new HttpError("NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
       if (!file.stored) {
-        throw new HttpError(404, "FILE_NOT_STORED", `${path} (${file.size} bytes) was larger than WASMBOX_MAX_STORED_FILE_BYTES and was not kept`);
+        throw new HttpError(
+          "FILE_NOT_STORED",
+          file.size > config.maxStoredFileBytes
+            ? `${path} (${file.size} bytes) was larger than WASMBOX_MAX_STORED_FILE_BYTES and was not kept`
+            : `${path} (${file.size} bytes) was not kept: the server's storage was full (WASMBOX_MAX_STORED_BYTES)`,
+        );
       }
       const bytes = blobs.get(file.sha256);
-      if (!bytes) throw new HttpError(404, "FILE_NOT_STORED", `${path} is no longer stored (retention)`);
+      if (!bytes) throw new HttpError("FILE_NOT_STORED", `${path} is no longer stored (retention)`);
+      const asked = inline === "1" || inline === "true";
+      const disposition = asked && PLAIN_IMAGES.has(file.mime) ? "inline" : "attachment";
       return reply
+        .headers(GUEST_CONTENT_HEADERS)
         .header("content-type", file.mime)
         .header("etag", `"${file.sha256}"`)
-        .header("content-disposition", contentDisposition(path.split("/").pop() || "file"))
+        .header("content-disposition", contentDisposition(disposition, path.split("/").pop() || "file"))
         .send(bytes);
     },
   );
@@ -131,16 +172,52 @@ export function registerRunRoutes(app: FastifyInstance, deps: { service: RunServ
       if (!run) throw notFound("run", id);
       const header = req.headers["last-event-id"] ?? (req.query as { lastEventId?: string }).lastEventId;
       const lastSeen = header === undefined ? 0 : Number(header);
-      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new HttpError(400, "INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
-      streamEvents(reply, run, lastSeen, service, runs);
+      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new HttpError("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
+      const tenant = tenantOf(req.keyId);
+      const open = streams.get(tenant) ?? 0;
+      if (open >= config.maxEventStreamsPerKey) {
+        throw new HttpError(
+          "TOO_MANY_STREAMS",
+          `this API key already has ${open} event streams open (WASMBOX_MAX_EVENT_STREAMS_PER_KEY=${config.maxEventStreamsPerKey}); close one, or poll GET /v1/runs/:id`,
+          { "retry-after": "1" },
+        );
+      }
+      streams.set(tenant, open + 1);
+      reply.raw.once("close", () => {
+        const n = (streams.get(tenant) ?? 1) - 1;
+        if (n > 0) streams.set(tenant, n);
+        else streams.delete(tenant);
+      });
+      streamEvents(req, reply, run, lastSeen, service, runs, Math.min(HEARTBEAT_MS, Math.floor(config.idleTimeoutMs / 3)));
     },
   );
 }
 
-function streamEvents(reply: FastifyReply, run: RunRecord, lastSeen: number, service: RunService, runs: RunStore): void {
+/**
+ * Run `fn` (a run the client waits for) with the connection's idle timeout suspended: the
+ * client is silent while it waits for the answer, and that is not idleness. Restored after.
+ */
+export async function whileRunning<T>(req: FastifyRequest, config: ServerConfig, fn: () => Promise<T>): Promise<T> {
+  const socket = req.raw.socket;
+  socket.setTimeout(0);
+  try {
+    return await fn();
+  } finally {
+    if (!socket.destroyed) socket.setTimeout(config.idleTimeoutMs);
+  }
+}
+
+function streamEvents(req: FastifyRequest, reply: FastifyReply, run: RunRecord, lastSeen: number, service: RunService, runs: RunStore, heartbeatMs: number): void {
   reply.hijack();
   const res = reply.raw;
-  res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive", "x-accel-buffering": "no" });
+  res.writeHead(200, {
+    ...GUEST_CONTENT_HEADERS,
+    "content-type": "text/event-stream; charset=utf-8",
+    "cache-control": "no-cache",
+    connection: "keep-alive",
+    "x-accel-buffering": "no",
+    "x-request-id": req.id,
+  });
   let cursor = lastSeen;
   let finished = false;
   const write = (e: LiveEvent) => {
@@ -153,7 +230,7 @@ function streamEvents(reply: FastifyReply, run: RunRecord, lastSeen: number, ser
   const buffered: LiveEvent[] = [];
   let live = false;
   const unsubscribe = service.subscribe(run.id, (e) => (live ? write(e) : buffered.push(e)));
-  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), HEARTBEAT_MS);
+  const heartbeat = setInterval(() => res.write(": keep-alive\n\n"), heartbeatMs);
   function end() {
     if (finished) return;
     finished = true;
@@ -176,13 +253,13 @@ function streamEvents(reply: FastifyReply, run: RunRecord, lastSeen: number, ser
 }
 
 /**
- * `inline` with the file's own name: a plain ASCII `filename` (quotes, backslashes and
- * non-ASCII replaced) for old clients, and the exact name as RFC 5987 `filename*`.
+ * `attachment` (or `inline`) with the file's own name: a plain ASCII `filename` (quotes,
+ * backslashes and non-ASCII replaced) for old clients, and the exact name as RFC 5987 `filename*`.
  */
-function contentDisposition(name: string): string {
+function contentDisposition(type: "inline" | "attachment", name: string): string {
   const ascii = name.replace(/[^\x20-\x7e]|["\\]/g, "_");
   const exact = encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
-  return `inline; filename="${ascii}"; filename*=UTF-8''${exact}`;
+  return `${type}; filename="${ascii}"; filename*=UTF-8''${exact}`;
 }
 
 function synthesize(run: RunRecord): LiveEvent[] {
@@ -228,5 +305,5 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   } catch {
     // fall through
   }
-  throw new HttpError(400, "INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
+  throw new HttpError("INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
 }

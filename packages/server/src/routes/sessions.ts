@@ -1,14 +1,16 @@
 import type { FastifyInstance } from "fastify";
+import type { ServerConfig } from "../config.js";
 import type { RunService } from "../run-service.js";
 import type { SessionService } from "../session-service.js";
+import { whileRunning } from "./runs.js";
 import { idParams, sessionBodySchema, sessionExecuteBodySchema } from "./schemas.js";
 
-export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: SessionService; service: RunService }): void {
-  const { sessions, service } = deps;
+export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: SessionService; service: RunService; config: ServerConfig }): void {
+  const { sessions, service, config } = deps;
   app.post(
     "/v1/sessions",
     { schema: { tags: ["sessions"], summary: "Open a stateful session (its own sandbox; variables, imports and files persist)", body: sessionBodySchema } },
-    async (req, reply) => reply.code(201).send(await sessions.open(req.keyId, req.body)),
+    async (req, reply) => reply.code(201).send(await whileRunning(req, config, () => sessions.open(req.keyId, req.body))),
   );
   app.get("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "A session's state", params: idParams } }, async (req) => {
     const { id } = req.params as { id: string };
@@ -20,7 +22,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: Se
     async (req) => {
       const { id } = req.params as { id: string };
       const entry = sessions.get(id, req.keyId);
-      return await sessions.use(entry, () => service.executeInSession(req.keyId, id, entry.session, req.body));
+      return await whileRunning(req, config, () => sessions.use(entry, () => service.executeInSession(req.keyId, id, entry.session, req.body)));
     },
   );
   app.delete("/v1/sessions/:id", { schema: { tags: ["sessions"], summary: "Close a session and its sandbox", params: idParams } }, async (req, reply) => {

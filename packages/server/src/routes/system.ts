@@ -1,17 +1,19 @@
 import type { FastifyInstance } from "fastify";
 import type { Engine } from "@wasmbox/node";
 import type { Metrics } from "../metrics.js";
+import type { FairScheduler } from "../scheduler.js";
 import type { Db } from "../store/database.js";
 
-export function registerSystemRoutes(app: FastifyInstance, deps: { engine: Engine; metrics: Metrics; isDraining: () => boolean; db: Db }): void {
-  const { engine, metrics } = deps;
-  app.get("/healthz", { schema: { tags: ["system"], summary: "Liveness: the process answers" } }, async () => ({ status: "ok" }));
+export function registerSystemRoutes(app: FastifyInstance, deps: { engine: Engine; metrics: Metrics; isDraining: () => boolean; db: Db; scheduler: FairScheduler }): void {
+  const { engine, metrics, scheduler } = deps;
+  // The engine never queues (the server admits runs as slots free up): its queue is the server's.
+  const stats = () => ({ ...engine.stats(), queued: scheduler.queued, active: scheduler.active });
+  app.get("/healthz", { schema: { tags: ["system"], summary: "Liveness: the process answers (open to everyone, on any Host)" } }, async () => ({ status: "ok" }));
 
   app.get("/readyz", { schema: { tags: ["system"], summary: "Readiness: not shutting down, database reachable" } }, async (_req, reply) => {
-    const stats = engine.stats();
-    if (deps.isDraining()) return reply.code(503).send({ status: "draining", ...stats });
+    if (deps.isDraining()) return reply.code(503).send({ status: "draining", ...stats() });
     deps.db.prepare("SELECT 1").get();
-    return { status: "ready", ...stats };
+    return { status: "ready", ...stats() };
   });
 
   app.get("/metrics", { schema: { tags: ["system"], summary: "Prometheus metrics" } }, async (_req, reply) => {

@@ -2,7 +2,7 @@
  * The embedded store: one SQLite file (WAL) in the data directory, migrated on open.
  * Output files are content-addressed blobs on disk beside it.
  */
-import { mkdirSync } from "node:fs";
+import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
 import { join } from "node:path";
 import Database from "better-sqlite3";
 
@@ -51,15 +51,41 @@ const MIGRATIONS: readonly string[] = [
    CREATE INDEX run_files_by_sha ON run_files (sha256);`,
 ];
 
+/**
+ * Open (and create or migrate) the store. The data directory is made owner-only (0700) and
+ * the database files 0600: they hold every key's code, results and key hashes. SQLite gives
+ * its -wal and -shm files the database file's mode, so creating that file 0600 first covers them.
+ */
 export function openDatabase(dataDir: string): Db {
-  mkdirSync(dataDir, { recursive: true });
-  const db = new Database(join(dataDir, "wasmbox.sqlite"));
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+  ownerOnly(dataDir, 0o700);
+  const file = join(dataDir, "wasmbox.sqlite");
+  closeSync(openSync(file, "a", 0o600));
+  for (const f of [file, `${file}-wal`, `${file}-shm`]) ownerOnly(f, 0o600);
+  const db = new Database(file);
   db.pragma("journal_mode = WAL");
   db.pragma("synchronous = NORMAL");
   db.pragma("foreign_keys = ON");
   db.pragma("busy_timeout = 5000");
   migrate(db);
   return db;
+}
+
+/** Bytes of history the database holds (its pages in use; freed pages are reused, not counted). */
+export function databaseBytes(db: Db): number {
+  const pageSize = db.pragma("page_size", { simple: true }) as number;
+  const pages = db.pragma("page_count", { simple: true }) as number;
+  const free = db.pragma("freelist_count", { simple: true }) as number;
+  return (pages - free) * pageSize;
+}
+
+/** chmod `path` to `mode` if it exists with another one; a path owned by someone else is left alone. */
+function ownerOnly(path: string, mode: number): void {
+  try {
+    if ((statSync(path).mode & 0o777) !== mode) chmodSync(path, mode);
+  } catch {
+    // missing, or not ours to change
+  }
 }
 
 function migrate(db: Db): void {
