@@ -70,11 +70,14 @@ export interface RuntimeInfo {
 }
 
 /** The walls around each sandbox process on the server's host. */
+/** The walls around the server's sandboxes, and whether each is in force. */
 export interface IsolationInfo {
-  wrapper: string[];
-  networkNamespace: "netns" | "userns+netns" | "none";
-  uid: number | null;
-  permissionFlag: string;
+  mode: "bubblewrap" | "weak";
+  /** No OS sandbox: the server serves loopback and one key only unless its operator allows more. */
+  weak: boolean;
+  /** The Node version sandboxes run on. */
+  sandboxNode: string;
+  walls: { name: string; inForce: boolean; detail: string }[];
 }
 
 /** `GET /v1/runtimes`. */

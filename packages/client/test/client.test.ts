@@ -76,7 +76,8 @@ describe("system", () => {
     const info = await client.runtimes();
     expect(info.runtimes.map((r) => r.language)).toEqual(expect.arrayContaining(["python", "javascript", "typescript"]));
     expect(info.runtimes.find((r) => r.language === "javascript")?.extensions).toContain(".js");
-    expect(typeof info.isolation.permissionFlag).toBe("string");
+    expect(info.isolation.walls.find((w) => w.name === "node-permission")?.inForce).toBe(true);
+    expect(typeof info.isolation.weak).toBe("boolean");
   });
 
   it("normalises the base URL and rejects one that is not http(s)", async () => {

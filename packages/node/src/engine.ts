@@ -67,7 +67,7 @@ export interface EngineOptions {
    * (compiling C++ headers takes far more than a small program needs to run). Default
    * 60000 ms and 2 GiB.
    */
-  compileLimits?: { timeoutMs?: number; memoryLimitBytes?: number };
+  compileLimits?: { timeoutMs?: number; memoryLimitBytes?: number; minMemoryLimitBytes?: number };
 }
 
 export interface ExecuteOptions {
@@ -137,6 +137,7 @@ export class Engine implements AsyncDisposable {
   readonly #compileCache: CompileCache;
   readonly #compiling = new Map<string, Promise<CompiledModule | Execution>>();
   readonly #compileLimits: ResolvedLimits;
+  readonly #compileMemoryFloorBytes: number;
   #disposed = false;
 
   constructor(options: EngineOptions = {}) {
@@ -164,7 +165,9 @@ export class Engine implements AsyncDisposable {
       asc: options.pool?.asc ?? 0,
     });
     this.#compileCache = new CompileCache({ dir: options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir()) });
-    this.#compileLimits = { ...DEFAULT_COMPILE_LIMITS, ...options.compileLimits };
+    const { minMemoryLimitBytes, ...compileCaps } = options.compileLimits ?? {};
+    this.#compileLimits = { ...DEFAULT_COMPILE_LIMITS, ...compileCaps };
+    this.#compileMemoryFloorBytes = minMemoryLimitBytes ?? COMPILE_MEMORY_FLOOR_BYTES;
     this.#maxConcurrentRuns = options.maxConcurrentRuns ?? availableParallelism();
     this.#slots = new Semaphore(this.#maxConcurrentRuns, options.maxQueuedRuns ?? 256);
   }
@@ -307,8 +310,8 @@ export class Engine implements AsyncDisposable {
 
   /**
    * A compile's limits: the time the request set, and the memory it set but at least
-   * {@link COMPILE_MEMORY_FLOOR_BYTES} (a program's memory limit is for the program: a tiny
-   * one must not make its compile impossible), both capped by the engine's compile limits
+   * `compileLimits.minMemoryLimitBytes` (default 512 MiB: a program's memory limit is for the
+   * program, a tiny one must not make its compile impossible), both capped by the engine's compile limits
    * (which also apply to what the request left out).
    */
   #compileLimitsFor(request: ExecuteRequest): ResolvedLimits {
@@ -316,7 +319,7 @@ export class Engine implements AsyncDisposable {
     const memory = request.limits?.memoryLimitBytes;
     return {
       timeoutMs: Math.min(request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
-      memoryLimitBytes: Math.min(memory === undefined ? max.memoryLimitBytes : Math.max(memory, COMPILE_MEMORY_FLOOR_BYTES), max.memoryLimitBytes),
+      memoryLimitBytes: Math.min(memory === undefined ? max.memoryLimitBytes : Math.max(memory, this.#compileMemoryFloorBytes), max.memoryLimitBytes),
       maxOutputBytes: max.maxOutputBytes,
     };
   }
@@ -548,7 +551,7 @@ export class Session implements AsyncDisposable {
  */
 const SPARE_IDLE: Readonly<Record<SandboxKind, number>> = { quickjs: Infinity, wasm: Infinity, python: 2, clang: 1, asc: 1 };
 
-/** A compile may always use this much memory, whatever the program's own limit (see #compileLimitsFor). */
+/** A compile may use this much memory by default, whatever the program's own limit (see #compileLimitsFor). */
 const COMPILE_MEMORY_FLOOR_BYTES = 512 * 1024 * 1024;
 
 /** The tenant of runs that name none (library and CLI use); no API key id can look like it. */

@@ -46,6 +46,14 @@ describe("frame decoder", () => {
     expect(() => new FrameDecoder(CAPS).push(new Uint8Array([...prefix(deep.byteLength, 0), ...deep]))).toThrow(/deeper/);
   });
 
+  it("refuses, before parsing, a header with more arrays and objects than its size allows", () => {
+    const many = new TextEncoder().encode(JSON.stringify({ t: "out", x: Array.from({ length: 50_000 }, () => []) }));
+    expect(() => new FrameDecoder(CAPS).push(new Uint8Array([...prefix(many.byteLength, 0), ...many]))).toThrow(/more arrays and objects/);
+    // Brackets inside strings are text, not structure.
+    const text = new TextEncoder().encode(JSON.stringify({ t: "out", s: "[[[[{{{{".repeat(10_000) }));
+    expect(new FrameDecoder(CAPS).push(new Uint8Array([...prefix(text.byteLength, 0), ...text]))).toHaveLength(1);
+  });
+
   it("decodes objects without prototypes: __proto__ keys are data", () => {
     const json = new TextEncoder().encode('{"t":"out","__proto__":{"polluted":1}}');
     const [m] = new FrameDecoder(CAPS).push(new Uint8Array([...prefix(json.byteLength, 0), ...json])) as Record<string, unknown>[];
@@ -64,7 +72,7 @@ describe("outcome check", () => {
   });
 
   it("drops file paths the request rules refuse, and says so", () => {
-    const bad = ["../../etc/x", "/etc/passwd", "a\r\nb", "a\\b", "a//b", "./a", "a/..", "", "x".repeat(513), "tab\there"];
+    const bad = ["../../etc/x", "/etc/passwd", "a\r\nb", "a\\b", "a//b", "./a", "a/..", "", "x".repeat(513), "tab\there", "nel\u0085x", "csi\u009b2J", "rtl\u202egnp.exe", "ls\u2028x", "lone\ud800"];
     const files = new Map<string, Uint8Array>([...bad.map((p) => [p, new Uint8Array(1)] as const), ["ok.txt", new Uint8Array(1)]]);
     const r = checkOutcome({ status: "ok", error: null, exitCode: 0, value: null, files }, LIMITS);
     expect([...r.outcome.files.keys()]).toEqual(["ok.txt"]);

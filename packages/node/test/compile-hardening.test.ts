@@ -29,7 +29,8 @@ let cacheDir: string;
 
 beforeAll(() => {
   cacheDir = mkdtempSync(join(tmpdir(), "wasmbox-compile-hardening-"));
-  engine = createEngine({ pool: { python: 0, quickjs: 1, wasm: 1, clang: 1, asc: 0 }, cacheDir });
+  // No memory floor for compiles here, so a small limit can be tested quickly.
+  engine = createEngine({ pool: { python: 0, quickjs: 1, wasm: 1, clang: 1, asc: 0 }, cacheDir, compileLimits: { minMemoryLimitBytes: 0 } });
 });
 
 afterAll(async () => {

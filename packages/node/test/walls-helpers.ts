@@ -127,8 +127,8 @@ export const TOOLKIT_JS = String.raw`(() => {
     return go().toString(16);
   };
   /** Run body (an async function body, Node CommonJS, no permission model) in a fresh Node; its report (R) as JSON. */
-  const unwalled = (body, codeHex, wasmHex, waitMs) => {
-    const tag = Math.random().toString(36).slice(2);
+  const unwalled = (body, codeHex, wasmHex, waitMs, tag) => {
+    tag = tag || Math.random().toString(36).slice(2);
     const report = "/tmp/.wb-report-" + tag + ".json";
     const child = [
       "const fs = require('fs'), net = require('net'), cp = require('child_process'), os = require('os');",
@@ -150,6 +150,18 @@ export const TOOLKIT_JS = String.raw`(() => {
   };
   return { probe, readFile, writeFile, writeAll, sniffNonce, execNode, unwalled };
 })()`;
+
+/** The prelude of a process without walls (`unwalled`): R is its report, t(k, f) records f()'s value or error. */
+export const UNWALLED_PRELUDE = [
+  "const fs = require('fs'), net = require('net'), cp = require('child_process'), os = require('os');",
+  "const R = { permission: typeof process.permission === 'object' ? 'on' : 'off', uid: process.getuid(), pid: process.pid };",
+  "const t = (k, f) => { try { const v = f(); R[k] = v === undefined ? 'OK' : v; } catch (e) { R[k] = 'ERR ' + (e.code || e.message); } };",
+].join("\n");
+
+/** A script that runs `body` like `unwalled` does, but prints its report on stdout (for a process the host starts itself). */
+export function unwalledStdoutScript(body: string): string {
+  return `${UNWALLED_PRELUDE}\n(async () => {\n${body}\n})().catch((e) => { R.fatal = String((e && e.stack) || e); }).finally(() => { process.stdout.write("UNWALLED " + JSON.stringify(R) + "\\n"); process.exit(0); });`;
+}
 
 /** One host process, from /proc. */
 export interface HostProcess {

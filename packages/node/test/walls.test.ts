@@ -24,7 +24,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, type Engine, type ExecuteOptions, type Execution } from "@wasmbox/node";
 import { encodeFrame } from "../dist/sandbox/framing.js";
 import { expectContained, plantCanaries, type Canaries } from "./canaries.js";
-import { hostProcesses, measureHost, pathRuleViolation, sandboxProcesses, SHELLCODE_HEX, TOOLKIT_JS, WASM64_HEX } from "./walls-helpers.js";
+import { hostProcesses, measureHost, pathRuleViolation, sandboxProcesses, SHELLCODE_HEX, TOOLKIT_JS, unwalledStdoutScript, WASM64_HEX } from "./walls-helpers.js";
 
 const MiB = 1024 * 1024;
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -140,7 +140,37 @@ async function expectHostServes(engine: Engine, tenant = `next-${randomUUID()}`)
   expect(r.stdout).toBe("42\n");
 }
 
-const PLACEHOLDER = "00000000-0000-4000-8000-wbplaceholder"; // as long as a UUID
+/**
+ * Run `body` (as for `unwalled`) in a Node the host starts itself, without --permission, inside
+ * exactly the OS sandbox a guest gets: the stand-in for a guest that got past the permission
+ * model once the in-process routes are closed.
+ */
+async function inHostStartedSandbox(body: string): Promise<Record<string, unknown>> {
+  type Plan = { mode: string; nodeBinary: string };
+  const { locateAssets } = (await import("../dist/host/assets.js")) as { locateAssets(): { readPaths: string[] } };
+  const { planIsolation, sandboxCommand } = (await import("../dist/host/isolation.js")) as {
+    planIsolation(o: object, r: string[]): Plan;
+    sandboxCommand(plan: Plan, spec: { readPaths: string[]; fds: number[] }, command: string[]): string[];
+  };
+  const readPaths = locateAssets().readPaths;
+  const plan = planIsolation({}, readPaths);
+  expect(plan.mode).toBe("bubblewrap");
+  const [cmd, ...args] = sandboxCommand(plan, { readPaths, fds: [] }, [plan.nodeBinary, "-e", unwalledStdoutScript(body)]);
+  const { spawn } = await import("node:child_process");
+  const child = spawn(cmd!, args, { env: {}, stdio: ["ignore", "pipe", "pipe"] });
+  let stdout = "";
+  let stderr = "";
+  child.stdout.on("data", (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on("data", (d: Buffer) => (stderr += d.toString()));
+  const timer = setTimeout(() => child.kill("SIGKILL"), 30_000);
+  await new Promise((r) => child.on("close", r));
+  clearTimeout(timer);
+  const line = stdout.split("\n").find((l) => l.startsWith("UNWALLED {"));
+  expect(line, `the host-started sandbox reported nothing: ${stderr.slice(0, 2000)}`).toBeTruthy();
+  return JSON.parse(line!.slice("UNWALLED ".length)) as Record<string, unknown>;
+}
+
+const PLACEHOLDER = "00000000-0000-4000-8000-wbplaceholdr"; // as long as a UUID
 
 /** A `done` frame with a made-up outcome, built with the project's own encoder; the guest puts in the real nonce. */
 function forgedDone(outcome: Record<string, unknown>): string {
@@ -154,7 +184,9 @@ function forgeRun(frameB64: string): string {
 get_nonce = H.sniffNonce()
 print("sniffing", flush=True)
 nonce = get_nonce()
+time.sleep(0.02)  # past the output batcher's window: the next line leaves at once
 print("nonce sniffed:", nonce is not None, flush=True)
+time.sleep(0.02)
 frame = base64.b64decode(${lit(frameB64)})
 if nonce:
     frame = frame.replace(${lit(PLACEHOLDER)}.encode(), nonce.encode())
@@ -164,11 +196,12 @@ print("REAL END")
 `;
 }
 
+/** The forged outcome was refused: reported as a protocol error, or the sandbox killed for the frame. */
 function expectProtocolError(r: Execution): void {
   if (!r.stdout.includes("nonce sniffed: True")) return; // nothing was forged: the real outcome stands
   expect(r.stdout, "the forged outcome did not end the run").not.toContain("REAL END");
-  expect(r.status, JSON.stringify(r.error)).toBe("error");
-  expect(r.error?.name).toBe("SandboxProtocolError");
+  const refused = (r.status === "error" && r.error?.name === "SandboxProtocolError") || (r.status === "killed" && r.error?.name === "SandboxCrash");
+  expect(refused, `status ${r.status}: ${JSON.stringify(r.error)}`).toBe(true);
 }
 
 function expectPathsClean(r: Execution): void {
@@ -313,8 +346,8 @@ attempt("sqlite: create and write a file in /tmp", lambda: H.writeFile("/tmp/wb-
 attempt("sqlite: create a file outside /tmp", lambda: H.writeFile("/work/wb-sqlite-write", "written past --permission"))
 def oracle():
     seen = {p: H.probe(p) for p in ["/proc/1", "/proc/2", "/work", "/nonexistent"]}
-    if seen["/proc/1"] == "absent" and seen["/work"] == "absent":
-        raise PermissionError("no answers")
+    if not any(v in ("dir", "file") for v in seen.values()):
+        raise PermissionError("no answers: " + json.dumps(seen))
     return seen
 attempt("sqlite: existence oracle", oracle)
 `,
@@ -337,7 +370,11 @@ attempt("sqlite: existence oracle", oracle)
       engine,
       `
 P = js.process
+print("setting the flag", flush=True)
 attempt("v8.setFlagsFromString(--no-wasm-bounds-checks)", lambda: P.getBuiltinModule("v8").setFlagsFromString("--no-wasm-bounds-checks"))
+time.sleep(0.02)
+print("flag call returned", flush=True)
+time.sleep(0.02)
 inst = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(to_js(bytes.fromhex(WASM))))
 print("in bounds:", inst.exports.ld(js.BigInt(8)), flush=True)
 try:
@@ -347,8 +384,10 @@ except Exception as e:
     print("oob load trapped:", str(e)[:80])
 `,
     );
-    expect(r.stdout, `${r.stderr.slice(0, 2000)}\n${JSON.stringify(r.error)}`).toContain("oob load trapped:");
-    expect(r.status).toBe("ok");
+    // Contained: the flag is refused (an error, or the sandbox stops at the call), or wasm still traps.
+    const shown = `${r.stdout}\n${JSON.stringify(r.error)}`;
+    expect(r.stdout, shown).not.toContain("OUT OF BOUNDS LOAD SUCCEEDED");
+    if (r.stdout.includes("flag call returned")) expect(r.stdout, `the flag was taken and the out-of-bounds load crashed the sandbox\n${shown}`).toContain("oob load trapped:");
     await expectHostServes(engine);
   });
 
@@ -361,24 +400,32 @@ except Exception as e:
 
   it("a process past every in-process wall still sees only the sandbox: no host files, processes, network, writes or privileges", async () => {
     const { locateAssets } = (await import("../dist/host/assets.js")) as { locateAssets(): { readPaths: string[] } };
-    const bound = [...locateAssets().readPaths, engine.isolation.nodeBinary];
+    const { planIsolation } = (await import("../dist/host/isolation.js")) as { planIsolation(o: object, r: string[]): { nodeBinary: string; libraries: { target: string }[] } };
+    const plan = planIsolation({}, locateAssets().readPaths);
+    const bound = [...locateAssets().readPaths, plan.nodeBinary];
     const hostPids = [...new Set([process.pid, process.ppid, c.victimPid, ...hostProcesses().filter((p) => p.pid > 100).slice(0, 40).map((p) => p.pid)])];
     const hidden = hostOnlyPaths();
+    const rootProbe = `/root/.wb-probe-${randomBytes(6).toString("hex")}`;
     const body = `
 const HOST_PIDS = ${JSON.stringify(hostPids)}, HIDDEN = ${JSON.stringify(hidden)};
 R.root = fs.readdirSync('/').sort();
 t('passwd', () => fs.readFileSync('/etc/passwd', 'latin1'));
 t('secret', () => fs.readFileSync(${lit(c.secretFile)}, 'utf8'));
 R.procPids = fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n)).map(Number);
-R.hostPidsSeen = HOST_PIDS.filter((p) => fs.existsSync('/proc/' + p + '/status') && !R.procPids.includes(p) ? true : R.procPids.includes(p));
+R.hostPidsSeen = HOST_PIDS.filter((p) => fs.existsSync('/proc/' + p));
 R.visible = HIDDEN.filter((p) => { try { const s = fs.statSync(p); return !s.isDirectory() || fs.readdirSync(p).length > 0; } catch (e) { return false; } });
-R.work = [];
-const walk = (d, depth) => { R.work.push(d); if (!depth) return; let names = []; try { names = fs.readdirSync(d); } catch (e) { return; } for (const n of names) { const p = d + '/' + n; try { if (fs.lstatSync(p).isDirectory()) walk(p, depth - 1); else R.work.push(p); } catch (e) {} } };
-walk('/work', 5);
+const BOUND = ${JSON.stringify(bound)};
+const inside = (p) => BOUND.some((b) => p === b || p.startsWith(b + '/'));
+const onTheWay = (p) => BOUND.some((b) => b.startsWith(p + '/'));
+R.unbound = [];
+const walk = (d) => { let names = []; try { names = fs.readdirSync(d); } catch (e) { return; } for (const n of names) { const p = d + '/' + n; if (inside(p)) continue; if (onTheWay(p)) walk(p); else R.unbound.push(p); } };
+walk('/work');
+t('libs', () => fs.readdirSync('/lib/x86_64-linux-gnu').concat(fs.readdirSync('/lib64').map((n) => '/lib64/' + n)));
+t('tmp', () => fs.readdirSync('/tmp'));
 t('mounts', () => fs.readFileSync('/proc/self/mountinfo', 'utf8'));
 t('writeNever', () => fs.writeFileSync(${lit(c.neverPath)}, 'x'));
 t('writeAssets', () => fs.writeFileSync(${lit(join(NODE_PKG, "dist", ".wb-write-probe"))}, 'x'));
-t('mkdirRoot', () => fs.mkdirSync('/root/.ssh', { recursive: true }));
+t('mkdirRoot', () => fs.mkdirSync(${lit(rootProbe)}, { recursive: true }));
 t('killVictim', () => process.kill(${c.victimPid}, 0));
 t('killHost', () => process.kill(${process.pid}, 0));
 t('setuid0', () => process.setuid(0));
@@ -392,20 +439,13 @@ R.net = await new Promise((res) => { const s = net.connect(${c.port}, '127.0.0.1
       engine,
       `
 rep = unwalled(${lit(body)}, 15000)
-if rep is None:
-    # Nothing got past the permission model: probe what is still reachable (node:sqlite, if open).
-    seen = {p: H.probe(p) for p in ${JSON.stringify(hidden)} + ["/proc/" + str(p) for p in ${JSON.stringify(hostPids)}]}
-    print("PROBED " + json.dumps(seen))
 `,
       { limits: { timeoutMs: 30_000, memoryLimitBytes: 512 * MiB } },
     );
     expect(r.status, `${r.stderr.slice(0, 2000)}\n${JSON.stringify(r.error)}`).toBe("ok");
-    const rep = unwalledReport(r);
-    if (!rep) {
-      const probed = JSON.parse(r.stdout.split("\n").find((l) => l.startsWith("PROBED "))!.slice(7)) as Record<string, string>;
-      expect(Object.entries(probed).filter(([, v]) => v === "dir" || v === "file")).toEqual([]);
-      return;
-    }
+    // No route past the permission model from the guest any more: hold the OS walls to the same
+    // attacks with a Node the host starts itself, without --permission, in exactly such a sandbox.
+    const rep = unwalledReport(r) ?? (await inHostStartedSandbox(body));
     const shown = JSON.stringify(rep, null, 1).slice(0, 6000);
     expect(rep.permission, shown).toBe("off"); // (the process the OS walls must hold against)
     const root = rep.root as string[];
@@ -416,8 +456,11 @@ if rep is None:
     expect(rep.hostPidsSeen, "host processes visible in the sandbox's /proc").toEqual([]);
     expect(rep.visible, "host-only paths visible").toEqual([]);
     // Under /work: only the bound runtime assets, inside them, or folders on the way to them.
-    const allowed = (p: string) => bound.some((b) => p === b || p.startsWith(`${b}/`) || b.startsWith(`${p}/`));
-    expect((rep.work as string[]).filter((p) => !allowed(p)), "unbound host paths under /work").toEqual([]);
+    expect(rep.unbound, "unbound host paths under /work").toEqual([]);
+    // Libraries: only those of the Node binary.
+    const libs = new Set(plan.libraries.map((l) => l.target.split("/").pop()!));
+    expect((rep.libs as string[]).filter((n) => !libs.has(n.split("/").pop()!)), "host libraries beyond the Node binary's").toEqual([]);
+    expect((rep.tmp as string[]).filter((n) => !n.startsWith(".wb-") && !n.startsWith(".wasmbox") && !n.startsWith("wasmbox-never-created")), "host files in the sandbox's /tmp").toEqual([]);
     // Every mount of a real filesystem is read-only; only the sandbox's own tmpfs, proc and dev are writable.
     const writable = String(rep.mounts)
       .split("\n")
@@ -432,7 +475,8 @@ if rep is None:
     expect(writable, "writable host filesystems in the sandbox").toEqual([]);
     expect(String(rep.writeAssets)).toMatch(/^ERR (EROFS|EACCES|EPERM)/);
     expect(existsSync(join(NODE_PKG, "dist", ".wb-write-probe"))).toBe(false);
-    expect(String(rep.mkdirRoot)).toMatch(/^ERR /);
+    // (The sandbox's root is a private tmpfs: a directory made there is not the host's.)
+    expect(existsSync(rootProbe), "a directory made in the sandbox's /root appeared on the host").toBe(false);
     expect(rep.killVictim).toBe("ERR ESRCH");
     expect(rep.killHost).toBe("ERR ESRCH");
     expect(String(rep.setuid0)).toMatch(/^ERR (EPERM|EINVAL)/);
@@ -487,12 +531,16 @@ describe("Q02 bytes written below the API (the host channel on fd 3, other fds)"
       py(
         engine,
         `
-body = 79 * 1024 * 1024
-raw(struct.pack(">II", 32, body) + b'{"t":"out","nonce":"x","pad":1} ')
+get_nonce = H.sniffNonce()
+print("sniffing", flush=True)
+nonce = get_nonce() or "x"
+body = 64 * 1024 * 1024  # a run may return 64 MiB of files: a frame this large must be allowed
+h = json.dumps({"t": "out", "nonce": nonce, "chunks": []}).encode()
+raw(struct.pack(">II", len(h), body) + h)
 chunk = to_js(bytes(8 * 1024 * 1024))
-for i in range(8):
+for i in range(7):
     H.writeAll(3, chunk)
-print("sent 64 MiB", flush=True)
+print("sent 56 MiB", flush=True)
 while True:
     raw(b"\\0")
     time.sleep(0.1)
@@ -521,8 +569,9 @@ print("AFTER")
       ),
     );
     killedForProtocol(m.result);
-    expect(m.rssGrowthBytes, `host RSS grew ${Math.round(m.rssGrowthBytes / MiB)} MiB for one frame`).toBeLessThan(200 * MiB);
-    expect(m.maxDelayMs, `the host's event loop stalled ${Math.round(m.maxDelayMs)} ms parsing one frame`).toBeLessThan(1000);
+    const seen = `one frame: host RSS +${Math.round(m.rssGrowthBytes / MiB)} MiB, event loop stalled ${Math.round(m.maxDelayMs)} ms`;
+    expect(m.maxDelayMs, seen).toBeLessThan(1000);
+    expect(m.rssGrowthBytes, seen).toBeLessThan(200 * MiB);
     await expectHostServes(engine);
   });
 
@@ -534,7 +583,7 @@ print("AFTER")
 pad = b"[" + b",".join([b"{}"] * 2_700_000) + b"]"
 header = b'{"t":"out","nonce":"not-the-nonce","pad":' + pad + b'}'
 frame = to_js(struct.pack(">II", len(header), 0) + header)
-for i in range(12):
+for i in range(6):
     H.writeAll(3, frame)
 print("flooded", flush=True)
 time.sleep(1)
@@ -544,20 +593,23 @@ print("AFTER")
         { tenant: "q02-a" },
       ),
     );
-    expect(m.maxDelayMs, `the host's event loop stalled ${Math.round(m.maxDelayMs)} ms`).toBeLessThan(1000);
-    expect(m.rssGrowthBytes, `host RSS grew ${Math.round(m.rssGrowthBytes / MiB)} MiB`).toBeLessThan(200 * MiB);
+    const seen = `6 ignored frames: event loop stalled ${Math.round(m.maxDelayMs)} ms at once, busy ${Math.round(m.utilization * 100)}%, host RSS +${Math.round(m.rssGrowthBytes / MiB)} MiB`;
+    expect(m.maxDelayMs, seen).toBeLessThan(1000);
+    expect(m.rssGrowthBytes, seen).toBeLessThan(200 * MiB);
     await expectHostServes(engine);
   });
 
-  it("writes to fds 0, 1, 2 and 4 change nothing: the run ends ok with its real output", async () => {
+  it("writes to fds 0, 1, 2 and 4 change nothing (0 and 4 are read-only): the run ends ok with its real output", async () => {
     const r = await py(
       engine,
       `
 fs = js.process.getBuiltinModule("fs")
 big = to_js(b'{"t":"done","outcome":{"status":"ok"}}' * 1000)
-for fd in [0, 1, 2]:
+for fd in [1, 2]:
     for i in range(40):
-        attempt("write fd " + str(fd), lambda: H.writeAll(fd, big)) if i == 0 else H.writeAll(fd, big)
+        H.writeAll(fd, big)
+print("wrote fds 1-2", flush=True)
+attempt("write fd 0 (stdin)", lambda: fs.writeSync(0, "x"))
 attempt("write fd 4 (the snapshot)", lambda: fs.writeSync(4, "x"))
 attempt("truncate fd 4", lambda: fs.ftruncateSync(4, 0))
 print("REAL END")
@@ -567,7 +619,7 @@ print("REAL END")
     );
     expect(r.status, `${r.stderr.slice(0, 1000)}\n${JSON.stringify(r.error)}`).toBe("ok");
     expect(r.stdout).toContain("REAL END");
-    expectBlocked(r, ["write fd 4 (the snapshot)", "truncate fd 4"]);
+    expectBlocked(r, ["write fd 0 (stdin)", "write fd 4 (the snapshot)", "truncate fd 4"]);
     await expectHostServes(engine);
   });
 
@@ -603,15 +655,21 @@ print("REAL END")
   it("an idle session writing frames between runs cannot hog the host (event loop, memory) while another tenant runs", async () => {
     const session = await engine.openSession({ language: "python", tenant: "q02-idle", limits: { timeoutMs: 10_000, memoryLimitBytes: 512 * MiB } });
     try {
+      // Frames in the sandbox's own protocol (the nonce read off its own frames), each within the
+      // idle caps and few enough per second: the host decodes every one and drops it.
       const first = await session.execute({
         code: `${pyPrelude()}
-pad = b"[" + b",".join([b"{}"] * 2_700_000) + b"]"
-header = b'{"t":"out","nonce":"not-the-nonce","pad":' + pad + b'}'
+get_nonce = H.sniffNonce()
+print("sniffing", flush=True)
+nonce = get_nonce() or "x"
+pad = "[" + ",".join(['"' + "p" * 14 + '"'] * 55_000) + "]"
+header = ('{"t":"out","nonce":' + json.dumps(nonce) + ',"chunks":[],"pad":' + pad + '}').encode()
 FRAME = to_js(struct.pack(">II", len(header), 0) + header)
 def flood():
-    H.writeAll(3, FRAME)
-js.setInterval(create_proxy(flood), 20)
-print("armed")
+    for i in range(4):
+        H.writeAll(3, FRAME)
+js.setInterval(create_proxy(flood), 10)
+print("armed, frames of", len(header), "bytes")
 `,
       });
       results.push(first);
@@ -622,9 +680,10 @@ print("armed")
         await expectHostServes(engine, "q02-bystander");
         return performance.now() - t0;
       });
-      expect(m.utilization, `the host was busy ${Math.round(m.utilization * 100)}% of the time with an idle session's frames`).toBeLessThan(0.5);
-      expect(m.maxDelayMs, `the host's event loop stalled ${Math.round(m.maxDelayMs)} ms`).toBeLessThan(1000);
-      expect(m.rssGrowthBytes, `host RSS grew ${Math.round(m.rssGrowthBytes / MiB)} MiB`).toBeLessThan(200 * MiB);
+      const seen = `idle session: host busy ${Math.round(m.utilization * 100)}%, event loop stalled ${Math.round(m.maxDelayMs)} ms at once, RSS +${Math.round(m.rssGrowthBytes / MiB)} MiB, a bystander's run took ${Math.round(m.result)} ms`;
+      expect(m.utilization, seen).toBeLessThan(0.5);
+      expect(m.maxDelayMs, seen).toBeLessThan(1000);
+      expect(m.rssGrowthBytes, seen).toBeLessThan(200 * MiB);
     } finally {
       await session.dispose();
     }
@@ -675,7 +734,9 @@ describe("Q03 forged results (a well-formed frame with the sniffed nonce; a JS g
 get_nonce = H.sniffNonce()
 print("sniffing", flush=True)
 nonce = get_nonce()
+time.sleep(0.02)  # past the output batcher's window: the next line leaves at once
 print("nonce sniffed:", nonce is not None, flush=True)
+time.sleep(0.02)
 sizes = ${JSON.stringify(sizes)}
 overlap = ${overlap ? "True" : "False"}
 entries, at = [], 0
@@ -708,7 +769,7 @@ print("REAL END")
 
     const error = await py(
       engine,
-      forgeRun(forgedDone({ status: "error", error: { name: "Evil\u0000Name<script>", message: "m".repeat(2_000_000), traceback: "t".repeat(2_000_000), line: -5 }, exitCode: 1, value: null, files: new Map() })),
+      forgeRun(forgedDone({ status: "error", error: { name: "Evil\u0000Name<script>", message: "m".repeat(300_000), traceback: "t".repeat(300_000), line: -5 }, exitCode: 1, value: null, files: new Map() })),
       { limits },
       { tenant: "q03" },
     );
@@ -718,17 +779,21 @@ print("REAL END")
     expect(Buffer.byteLength(error.error?.traceback ?? "")).toBeLessThanOrEqual(limits.maxOutputBytes + 64);
     expect(error.error?.line ?? null).toBeNull();
 
-    for (const status of ["killed", "timeout", "compile_error", "bogus"]) {
-      const r = await py(engine, forgeRun(forgedDone({ status, error: null, exitCode: 1.5, value: null, files: new Map() })), {}, { tenant: "q03" });
+    for (const status of ["killed", "timeout", "output_limit", "bogus"]) {
+      const r = await py(engine, forgeRun(forgedDone({ status, error: null, exitCode: 1, value: null, files: new Map() })), {}, { tenant: "q03" });
       expectProtocolError(r);
     }
   });
 
-  it("a forged done with a guessed nonce is ignored: the run ends with its real result", async () => {
+  it("a forged done with a guessed nonce is never taken (ignored, or the sandbox killed)", async () => {
     const frame = Buffer.from(encodeFrame({ t: "done", nonce: randomUUID(), outcome: { status: "ok", error: null, exitCode: 0, value: "FORGED", files: new Map([["forged.txt", bytes("x")]]) }, executionTimeMs: 1 })).toString("base64");
     const r = await py(engine, `raw(base64.b64decode(${lit(frame)}))\ntime.sleep(0.3)\nprint("REAL END")`, {}, { tenant: "q03" });
-    expect(r.status, JSON.stringify(r.error)).toBe("ok");
-    expect(r.stdout).toContain("REAL END");
+    // Ignored (the real result comes), or the sandbox is killed for it: never the forged outcome.
+    if (r.status === "killed") expect(r.error?.name).toBe("SandboxCrash");
+    else {
+      expect(r.status, JSON.stringify(r.error)).toBe("ok");
+      expect(r.stdout).toContain("REAL END");
+    }
     expect(r.value).not.toBe("FORGED");
     expect(r.fileContents.has("forged.txt")).toBe(false);
   });
@@ -811,7 +876,7 @@ try:
 except Exception:
     pass
 print("holding", flush=True)
-time.sleep(12)
+time.sleep(15)
 print("A done", len(secret))
 `,
       { limits: { timeoutMs: 40_000 } },
@@ -824,10 +889,11 @@ print("A done", len(secret))
 
     const scan = `
 const HOST = ${JSON.stringify(neighbours)};
-const re = /A-SECRET-[0-9a-f]{32}/;
+const re = /A-SECRET-[0-9a-f]{32}/g;
+const found = (where, text) => { for (const m of text.matchAll(re)) R.hits.push(where + ' ' + m[0]); };
 R.pids = fs.readdirSync('/proc').filter((n) => /^[0-9]+$/.test(n)).map(Number);
 R.files = {}; R.hits = [];
-for (const pid of R.pids) for (const f of ['cmdline', 'environ', 'status']) { try { const s = fs.readFileSync('/proc/' + pid + '/' + f, 'latin1'); R.files[pid + '/' + f] = s.length; if (re.test(s)) R.hits.push(pid + '/' + f); } catch (e) {} }
+for (const pid of R.pids) for (const f of ['cmdline', 'environ', 'status']) { try { const s = fs.readFileSync('/proc/' + pid + '/' + f, 'latin1'); R.files[pid + '/' + f] = s.length; found(pid + '/' + f, s); } catch (e) {} }
 let budget = 256 * 1024 * 1024;
 for (const pid of R.pids) {
   let maps = []; try { maps = fs.readFileSync('/proc/' + pid + '/maps', 'latin1').split('\\n'); } catch (e) { continue; }
@@ -835,7 +901,7 @@ for (const pid of R.pids) {
   for (const l of maps) {
     const m = /^([0-9a-f]+)-([0-9a-f]+) rw-p/.exec(l); if (!m) continue;
     const a = parseInt(m[1], 16), b = parseInt(m[2], 16); if (b - a > 32 * 1024 * 1024 || budget <= 0) continue;
-    const buf = Buffer.alloc(b - a); try { fs.readSync(fd, buf, 0, b - a, a); budget -= b - a; if (re.test(buf.toString('latin1'))) R.hits.push(pid + ' memory'); } catch (e) {}
+    const buf = Buffer.alloc(b - a); try { fs.readSync(fd, buf, 0, b - a, a); budget -= b - a; found(pid + ' memory', buf.toString('latin1')); } catch (e) {}
   }
   fs.closeSync(fd);
 }
@@ -844,9 +910,13 @@ R.kill = HOST.map((p) => { try { process.kill(p, 0); return p + ' SIGNALLABLE'; 
 R.hostMem = HOST.map((p) => { try { fs.openSync('/proc/' + p + '/mem', 'r'); return p + ' OPENED'; } catch (e) { return e.code; } });
 t('tmpSecret', () => fs.readFileSync('/tmp/a-secret-real.txt', 'latin1'));
 `;
+    // A positive control: B holds a string of the same shape, which the scan must find.
+    const control = `A-SECRET-${"f".repeat(32)}`;
     const b1 = await py(
       engine,
       `
+CONTROL = "A-SECRET-" + "f" * 32
+js.process.title = CONTROL
 rep = unwalled(${lit(scan)}, 20000)
 if rep is None:
     for p in ${JSON.stringify(neighbours)}:
@@ -857,16 +927,22 @@ if rep is None:
       { tenant: "tenant-B" },
     );
     expect(b1.stdout).not.toContain(secret);
-    const rep = unwalledReport(b1);
-    if (rep) {
+    let rep = unwalledReport(b1);
+    if (!rep) {
+      expectBlocked(b1, ["js.process.kill(-1)"]);
+      // A stand-in for B past the permission model: the same scan from a host-started sandbox (with its own control string).
+      rep = await inHostStartedSandbox(`process.title = ${lit(control)};\n${scan}`);
+      results.push({ ...b1, stdout: JSON.stringify(rep) });
+    }
+    {
       const shown = JSON.stringify(rep).slice(0, 3000);
-      expect(rep.hits, shown).toEqual([]);
+      const hits = rep.hits as string[];
+      expect(hits.some((h) => h.endsWith(control)), `the scan does not work: it missed B's own control string\n${shown}`).toBe(true);
+      expect(hits.filter((h) => !h.endsWith(control)), shown).toEqual([]);
       expect(rep.hostSeen, shown).toEqual([]);
       expect((rep.kill as string[]).filter((k) => k !== "ESRCH"), shown).toEqual([]);
       expect((rep.hostMem as string[]).filter((k) => k !== "ENOENT"), shown).toEqual([]);
       expect(String(rep.tmpSecret)).toMatch(/^ERR /);
-    } else {
-      expectBlocked(b1, ["js.process.kill(-1)"]);
     }
 
     // kill(-1) and SIGKILL/SIGSTOP to every pid A's sandbox has on the host, from a process with no walls in it.
@@ -879,8 +955,9 @@ time.sleep(1)
       { limits: { timeoutMs: 20_000, memoryLimitBytes: 512 * MiB } },
       { tenant: "tenant-B" },
     );
-    const rep2 = unwalledReport(b2);
-    if (rep2) for (const p of neighbours) expect([rep2[`stop${p}`], rep2[`kill${p}`]]).toEqual(["ERR ESRCH", "ERR ESRCH"]);
+    const killAll = `for (const p of ${JSON.stringify(neighbours)}) { t('stop' + p, () => process.kill(p, 'SIGSTOP')); t('kill' + p, () => process.kill(p, 'SIGKILL')); } t('killAll', () => process.kill(-1, 'SIGKILL'));`;
+    const rep2 = unwalledReport(b2) ?? (await inHostStartedSandbox(killAll));
+    for (const p of neighbours) expect([rep2[`stop${p}`], rep2[`kill${p}`]]).toEqual(["ERR ESRCH", "ERR ESRCH"]);
 
     const ra = await a;
     expect(ra.status, `${ra.stderr.slice(0, 1000)}\n${JSON.stringify(ra.error)}`).toBe("ok");
@@ -900,24 +977,29 @@ describe("Q05 process-wide state planted by tenant A, looked for by tenant B", (
 
   it("QuickJS: globals, prototypes, patched built-ins, timers, files and the symbol registry do not reach B (nor A's next run)", async () => {
     const plant = `
-globalThis.planted = "A"; var plantedVar = "A";
-Object.prototype.polluted = "A"; Array.prototype.polluted = "A";
-JSON.stringify = () => '"patched-by-A"'; Math.random = () => 0.4242;
-Symbol.for("wasmbox.planted").description;
-globalThis[Symbol.for("wasmbox.require")] = () => "hijacked";
-setInterval(() => console.log("ghost of A"), 1); setTimeout(() => console.log("ghost of A"), 50);
-Promise.resolve().then(function loop() { return Promise.resolve().then(loop); });
-require("fs").writeFileSync("planted.txt", "A"); require("fs").mkdirSync("/tmp/plantdir", { recursive: true });
+const fs = require("fs");
+const steps = [
+  () => { globalThis.planted = "A"; },
+  () => { Object.prototype.polluted = "A"; Array.prototype.polluted = "A"; },
+  () => { fs.writeFileSync("planted.txt", "A"); fs.mkdirSync("/tmp/plantdir", { recursive: true }); },
+  () => { globalThis.require = () => ({ existsSync: () => "hijacked" }); },
+  () => { Object.defineProperty(globalThis, Symbol.for("wasmbox.require"), { value: () => "hijacked" }); },
+  () => { setInterval(() => console.log("ghost of A"), 1); setTimeout(() => console.log("ghost of A"), 50); },
+  () => { JSON.stringify = () => '"patched-by-A"'; Math.random = () => 0.4242; },
+];
+for (const s of steps) { try { s(); } catch (e) {} }
+var plantedVar = "A";
 console.log("planted");
 `;
     const check = `
+const fs = require("fs");
 const out = [typeof planted, typeof plantedVar, ({}).polluted, [].polluted, JSON.stringify({ a: 1 }), Math.random() === 0.4242,
-  require("fs").existsSync("planted.txt"), require("fs").existsSync("/tmp/plantdir"), String(Symbol.keyFor(Symbol.for("x")))];
+  fs.existsSync("planted.txt"), fs.existsSync("/tmp/plantdir")];
 console.log(out.join("|"));
 `;
     const a = await run(engine, { language: "javascript", code: plant, limits: { timeoutMs: 1000 } }, { tenant: "q05-A" });
     expect(["ok", "timeout"]).toContain(a.status);
-    const expected = 'undefined|undefined|undefined|undefined|{"a":1}|false|false|false|x\n';
+    const expected = 'undefined|undefined|||{"a":1}|false|false|false\n';
     const b = await run(engine, { language: "javascript", code: check }, { tenant: "q05-B" });
     expect(b.status, JSON.stringify(b.error)).toBe("ok");
     expect(b.stdout).toBe(expected);
@@ -926,15 +1008,38 @@ console.log(out.join("|"));
     expect(a2.stdout).toBe(expected);
   });
 
+  it("QuickJS: a run stopped by its time limit inside an endless promise-job chain leaves the reused sandbox able to serve the next run", async () => {
+    // (Seen: the next run of the same tenant crashes while the old instance is freed:
+    // "Assertion failed: list_empty(&rt->gc_obj_list) … JS_FreeRuntime".)
+    await using own = createEngine({ pool: { python: 0, quickjs: 1, wasm: 0 }, maxConcurrentRuns: 2 });
+    const chain = "Promise.resolve().then(function loop() { return Promise.resolve().then(loop); })";
+    for (const code of [chain, "(async () => { for (;;) await null; })()", chain]) {
+      const a = await run(own, { language: "javascript", code, limits: { timeoutMs: 1500 } }, { tenant: "q05-loop" });
+      expect(a.status, code).toBe("timeout");
+      const next = await run(own, { language: "javascript", code: "console.log(6 * 7)" }, { tenant: "q05-loop" });
+      expect(next.status, `after ${code}: ${JSON.stringify(next.error)}`).toBe("ok");
+      expect(next.stdout).toBe("42\n");
+    }
+  });
+
   it("Python: V8 flags, env, umask, module hooks, patched realm built-ins, timers, signal handlers and files (also past --permission) do not reach B", async () => {
     const marker = `planted-${randomBytes(6).toString("hex")}`;
+    // V8 flags in a run of their own (a sandbox may refuse them by stopping).
+    const flags = await py(
+      engine,
+      `
+v8 = js.process.getBuiltinModule("v8")
+for flag in ["--allow-natives-syntax", "--no-wasm-bounds-checks", "--harmony-shadowrealm", "--no-lazy"]:
+    attempt("flag " + flag, lambda: v8.setFlagsFromString(flag))
+`,
+      {},
+      { tenant: "q05-A" },
+    );
+    expect(["ok", "error"]).toContain(flags.status);
     const a = await py(
       engine,
       `
 P = js.process
-v8 = P.getBuiltinModule("v8")
-for flag in ["--allow-natives-syntax", "--no-wasm-bounds-checks", "--harmony-shadowrealm", "--stack-size=50"]:
-    attempt("flag " + flag, lambda: v8.setFlagsFromString(flag))
 attempt("env", lambda: setattr(P.env, "WB_PLANTED", ${lit(marker)}))
 attempt("umask", lambda: P.umask(0))
 attempt("chdir", lambda: P.chdir("/"))
@@ -960,7 +1065,7 @@ P = js.process
 def natives():
     return js.Function("return %GetOptimizationStatus(function () {})")()
 attempt("natives syntax", natives)
-print("env", P.env.WB_PLANTED, os.environ.get("WB_PLANTED"))
+print("env", js.Reflect.has(P.env, "WB_PLANTED"), os.environ.get("WB_PLANTED"))
 print("umask", P.umask())
 print("title", ${lit(marker)} in str(P.title))
 print("signal listeners", P.listenerCount("SIGTERM"))
@@ -969,7 +1074,7 @@ print("emscripten files", os.path.exists("/tmp/" + ${lit(marker)}), os.path.exis
 print("past --permission", H.probe("/tmp/" + ${lit(marker)}), H.probe("/work/" + ${lit(marker)}))
 def oob():
     inst = js.WebAssembly.Instance.new(js.WebAssembly.Module.new(to_js(bytes.fromhex(WASM))))
-    inst.exports.ld(js.BigInt(1 << 20))
+    inst.exports.ld(js.BigInt(1 << 40))
     return "unchecked"
 attempt("wasm bounds", oob)
 `,
@@ -978,7 +1083,7 @@ attempt("wasm bounds", oob)
     );
     expect(b.status, `${b.stderr.slice(0, 1000)}\n${JSON.stringify(b.error)}`).toBe("ok");
     expectBlocked(b, ["natives syntax", "wasm bounds"]);
-    expect(b.stdout).toContain("env undefined None\n");
+    expect(b.stdout).toContain("env False None\n");
     expect(b.stdout).toContain(`umask ${0o22}\n`);
     expect(b.stdout).toContain("title False\n");
     expect(b.stdout).toContain("signal listeners 0\n");
@@ -990,18 +1095,18 @@ attempt("wasm bounds", oob)
   it("a Python session of A keeps its state for A only; B, during and after it, sees none of it", async () => {
     const session = await engine.openSession({ language: "python", tenant: "q05-A" });
     try {
-      const a1 = await session.execute({ code: 'import js\njs.globalThis.sessionPlant = "A"\nP = js.process\nP.getBuiltinModule("v8").setFlagsFromString("--allow-natives-syntax")\nopen("/tmp/session-plant", "w").write("A")' });
+      const a1 = await session.execute({ code: 'import js\njs.globalThis.sessionPlant = "A"\njs.eval("Object.prototype.sessionPolluted = 1")\nopen("/tmp/session-plant", "w").write("A")' });
       results.push(a1);
       expect(a1.status, JSON.stringify(a1.error)).toBe("ok");
-      const a2 = await session.execute({ code: 'import js, os\nprint(js.globalThis.sessionPlant, os.path.exists("/tmp/session-plant"))' });
+      const a2 = await session.execute({ code: 'import js, os\nprint(js.Reflect.get(js.globalThis, "sessionPlant"), os.path.exists("/tmp/session-plant"))' });
       results.push(a2);
       expect(a2.stdout).toBe("A True\n");
-      const check = 'import js, os\ntry:\n    js.Function("return %GetOptimizationStatus(function () {})")()\n    print("natives ON")\nexcept Exception:\n    print("natives off")\nprint(str(js.globalThis.sessionPlant), os.path.exists("/tmp/session-plant"))';
+      const check = 'import js, os\nprint(js.Reflect.get(js.globalThis, "sessionPlant"), js.eval("({}).sessionPolluted"), os.path.exists("/tmp/session-plant"))';
       const during = await run(engine, { language: "python", code: check }, { tenant: "q05-B" });
-      expect(during.stdout).toBe("natives off\nundefined False\n");
+      expect(during.stdout).toBe("None None False\n");
       await session.dispose();
       const after = await run(engine, { language: "python", code: check }, { tenant: "q05-B" });
-      expect(after.stdout).toBe("natives off\nundefined False\n");
+      expect(after.stdout).toBe("None None False\n");
     } finally {
       await session.dispose();
     }
@@ -1031,9 +1136,10 @@ describe("Q06 readable neighbours on disk (caches, snapshot, data dir)", () => {
     rmSync(base, { recursive: true, force: true });
   });
 
-  /** Files (up to `max`) under each directory that exists. */
-  const filesUnder = (dirs: string[], max = 40): string[] => {
-    const out: string[] = [];
+  /** Files (up to `max` per directory given) under each directory that exists. */
+  const filesUnder = (dirs: string[], max = 12): string[] => {
+    let out: string[] = [];
+    const all: string[] = [];
     const walk = (d: string, depth: number) => {
       let names: string[] = [];
       try {
@@ -1053,8 +1159,12 @@ describe("Q06 readable neighbours on disk (caches, snapshot, data dir)", () => {
         }
       }
     };
-    for (const d of dirs) walk(d, 3);
-    return out;
+    for (const d of dirs) {
+      out = [];
+      walk(d, 3);
+      all.push(...out);
+    }
+    return all;
   };
 
   it("no cache, snapshot or data file is readable from a sandbox (by path, past --permission, or from a process without it)", async () => {
@@ -1063,7 +1173,7 @@ describe("Q06 readable neighbours on disk (caches, snapshot, data dir)", () => {
     const defaultCache = process.env.WASMBOX_CACHE_DIR ?? join(process.env.XDG_CACHE_HOME ?? join(homedir(), ".cache"), "wasmbox");
     // Every place a wasmbox cache is or was kept (older versions kept it inside the package).
     const cacheDirs = [cacheDir, defaultCache, join(NODE_PKG, "node_modules", ".cache"), join(NODE_PKG, "dist", "node_modules", ".cache"), join(REPO, "node_modules", ".cache"), join(REPO, "node_modules", ".vite"), dataDir];
-    const targets = filesUnder(cacheDirs, 60);
+    const targets = filesUnder(cacheDirs);
     expect(targets.length, "no cache files to look for").toBeGreaterThan(0);
     const hashes = Object.fromEntries(targets.map((p) => [createHash("sha256").update(readFileSync(p).subarray(0, 4096)).digest("hex"), p]));
     const body = `
@@ -1080,7 +1190,7 @@ fs = js.process.getBuiltinModule("fs")
 def sha(b):
     return hashlib.sha256(b[:4096]).hexdigest()
 for p in targets:
-    for how, get in [("fs", lambda: bytes(fs.readFileSync(p).subarray(0, 4096).to_py())), ("sqlite", lambda: H.readFile(p, 4096).encode("latin1")), ("python", lambda: open(p, "rb").read(4096))]:
+    for how, get in [("fs", lambda: fs.readFileSync(p, "latin1")[:4096].encode("latin1")), ("sqlite", lambda: H.readFile(p, 4096).encode("latin1")), ("python", lambda: open(p, "rb").read(4096))]:
         try:
             print("READ", how, p, sha(get()))
         except BaseException:

@@ -9,10 +9,11 @@
  * compiled a given source.
  */
 import { createHash, randomUUID } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest } from "@wasmbox/core";
+import { makePrivateDir } from "./snapshot-cache.js";
 
 export interface CompiledModule {
   module: Uint8Array;
@@ -146,7 +147,9 @@ export class CompileCache {
   #writeDisk(key: string, entry: CompiledModule): void {
     if (!this.#dir) return;
     try {
-      mkdirSync(this.#dir, { recursive: true });
+      // The cache and the folder holding it are the host user's alone (0700, files 0600).
+      makePrivateDir(dirname(this.#dir));
+      makePrivateDir(this.#dir);
       const record: DiskRecord = { sha256: createHash("sha256").update(entry.module).digest("hex"), diagnostics: entry.diagnostics, output: entry.output };
       // Write then rename, module first: a reader never sees a record without its module.
       for (const [name, data] of [
@@ -154,7 +157,7 @@ export class CompileCache {
         [`${key}.json`, JSON.stringify(record)],
       ] as const) {
         const tmp = join(this.#dir, `.${name}.${randomUUID()}.tmp`);
-        writeFileSync(tmp, data);
+        writeFileSync(tmp, data, { mode: 0o600 });
         renameSync(tmp, join(this.#dir, name));
       }
       if (++this.#writes % 32 === 1) this.#prune();

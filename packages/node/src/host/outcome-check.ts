@@ -38,7 +38,8 @@ export function checkOutcome(raw: unknown, limits: ResolvedLimits, compiler = fa
   const error = checkError(o.error, limits, violations);
 
   let value: JsonValue | null = null;
-  let valueOverLimit = false;
+  // The sandbox's runtime drops a value too large to send, and says so.
+  let valueOverLimit = o.valueTooLarge === true;
   if (o.value !== null && o.value !== undefined) {
     const checked = checkValue(o.value, limits.maxOutputBytes);
     if (checked === "too-large") valueOverLimit = true;
@@ -146,10 +147,17 @@ function checkFiles(raw: unknown, compiler: boolean, violations: string[]): Map<
  */
 export function isOutputPath(path: string): boolean {
   if (path.length === 0 || path.length > 512 || path.startsWith("/")) return false;
-  // No control characters (CR/LF, NUL, …) and no backslashes.
+  // No control characters (C0 such as CR/LF and NUL, DEL, C1), no backslashes, no line or
+  // paragraph separators, no bidirectional overrides (a name shown backwards), no lone surrogates.
   for (let i = 0; i < path.length; i++) {
     const c = path.charCodeAt(i);
-    if (c < 0x20 || c === 0x7f || c === 0x5c) return false;
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f) || c === 0x5c) return false;
+    if (c === 0x2028 || c === 0x2029 || (c >= 0x202a && c <= 0x202e) || (c >= 0x2066 && c <= 0x2069) || c === 0x200e || c === 0x200f) return false;
+    if (c >= 0xd800 && c <= 0xdbff) {
+      const next = path.charCodeAt(i + 1);
+      if (!(next >= 0xdc00 && next <= 0xdfff)) return false;
+      i++;
+    } else if (c >= 0xdc00 && c <= 0xdfff) return false;
   }
   return path.split("/").every((seg) => seg !== "" && seg !== "." && seg !== "..");
 }

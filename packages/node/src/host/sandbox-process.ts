@@ -68,6 +68,16 @@ export interface SandboxRunResult {
   peakRssBytes: number;
 }
 
+const MiB = 1024 * 1024;
+/** Frame caps outside a run (hello, ready, a failure message). */
+const IDLE_FRAME_CAPS = { maxHeaderBytes: MiB, maxBodyBytes: MiB };
+/** Frames a sandbox may send: a burst, then a steady rate (its output is batched every 4 ms). */
+const FRAME_BURST = 4000;
+const FRAMES_PER_SECOND = 2000;
+/** Bytes a sandbox may send outside a run (boot, a late line of output): a burst, then a trickle. */
+const IDLE_BYTE_BURST = 2 * MiB;
+const IDLE_BYTES_PER_SECOND = 64 * 1024;
+
 /** Slack above `memoryLimitBytes` for the process as a whole (runtime bookkeeping, buffers). */
 const RSS_SLACK_BYTES = 64 * 1024 * 1024;
 const MEMORY_POLL_MS = 20;
@@ -134,6 +144,13 @@ export class SandboxProcess implements AsyncDisposable {
       "--no-addons",
       "--no-warnings",
       "--disable-proto=delete",
+      // V8 flags are fixed once the process runs: v8.setFlagsFromString from guest code (to turn
+      // off wasm bounds checks, say) aborts the sandbox instead of changing how it runs.
+      "--freeze-flags-after-init",
+      // node:sqlite opens files in C, past the permission model; no WebSocket client either.
+      "--no-experimental-sqlite",
+      "--no-experimental-websocket",
+      "--disable-sigusr1",
       python ? `--max-old-space-size=${options.heapLimitMb ?? 1024}` : "--max-old-space-size=64",
       ...(python ? ["--stack-size=3800"] : []),
       assets.sandboxEntry,
@@ -175,11 +192,8 @@ export class SandboxProcess implements AsyncDisposable {
     const channel = child.stdio[3] as Duplex;
     this.#channel = channel;
     // A snapshot build sends ~30 MB at once; a serving sandbox's largest frame is a run's files.
-    this.#decoder = new FrameDecoder(
-      options.mode === "snapshot"
-        ? { maxHeaderBytes: 1024 * 1024, maxBodyBytes: 512 * 1024 * 1024 }
-        : { maxHeaderBytes: 8 * 1024 * 1024, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + 16 * 1024 * 1024 },
-    );
+    this.#buildsSnapshot = options.mode === "snapshot";
+    this.#decoder = new FrameDecoder(options.mode === "snapshot" ? { maxHeaderBytes: MiB, maxBodyBytes: 512 * MiB } : IDLE_FRAME_CAPS);
     channel.on("data", (chunk: Buffer) => this.#receiveBytes(chunk));
     channel.on("error", () => this.kill());
     child.on("exit", this.#markGone);
@@ -328,6 +342,17 @@ export class SandboxProcess implements AsyncDisposable {
   /** Bytes from the channel: frames, parsed with caps. Anything malformed kills this sandbox. */
   #receiveBytes(chunk: Buffer): void {
     if (this.#exited || this.#protocolViolation) return;
+    // Frames cost the host to decode: a sandbox gets a steady rate and a burst, no more.
+    const now = performance.now();
+    const elapsedS = (now - this.#budgetAt) / 1000;
+    this.#frameBudget = Math.min(FRAME_BURST, this.#frameBudget + elapsedS * FRAMES_PER_SECOND);
+    this.#idleByteBudget = Math.min(IDLE_BYTE_BURST, this.#idleByteBudget + elapsedS * IDLE_BYTES_PER_SECOND);
+    this.#budgetAt = now;
+    // Between runs a sandbox has next to nothing to say.
+    if (!this.#running && !this.#buildsSnapshot && (this.#idleByteBudget -= chunk.byteLength) < 0) {
+      this.#breach("it kept sending between runs");
+      return;
+    }
     let messages: unknown[];
     try {
       messages = this.#decoder!.push(chunk);
@@ -339,11 +364,21 @@ export class SandboxProcess implements AsyncDisposable {
       this.#breach(`it sent more than ${this.#runByteCap} bytes during one run`);
       return;
     }
+    this.#frameBudget -= messages.length;
+    if (this.#frameBudget < 0) {
+      this.#breach(`it sent frames faster than ${FRAMES_PER_SECOND} a second`);
+      return;
+    }
     for (const m of messages) {
       if (this.#exited || this.#protocolViolation) return;
       this.#receive(m);
     }
   }
+
+  #buildsSnapshot = false;
+  #frameBudget = FRAME_BURST;
+  #idleByteBudget = IDLE_BYTE_BURST;
+  #budgetAt = performance.now();
 
   /** The sandbox broke the protocol: kill it, and say so in its run. */
   #breach(why: string): void {
@@ -363,7 +398,7 @@ export class SandboxProcess implements AsyncDisposable {
       else this.#breach("no hello");
       return;
     }
-    if (m.nonce !== this.#nonce) return; // out of protocol: ignored
+    if (m.nonce !== this.#nonce) return this.#breach("a message without the sandbox's nonce");
     this.#onMessage?.(m);
   }
 
@@ -414,7 +449,9 @@ export class SandboxProcess implements AsyncDisposable {
 
     // What a run may send: its output (twice, for framing) and files, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
-    this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * 1024 * 1024;
+    this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * MiB;
+    // A frame of this run holds at most its output (or result) as JSON, and its files.
+    this.#decoder?.setCaps({ maxHeaderBytes: 2 * maxOutputBytes + MiB, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + MiB });
     const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
       let settled = false;
       const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
@@ -505,6 +542,7 @@ export class SandboxProcess implements AsyncDisposable {
       this.#send({ t: "run", input, fresh });
     });
     this.#runByteCap = Infinity;
+    this.#decoder?.setCaps(IDLE_FRAME_CAPS);
     const compiler = this.kind === "clang" || this.kind === "asc";
     const checked = result.outcome !== null && result.outcome !== undefined && !this.#protocolViolation ? checkOutcome(result.outcome, input.limits, compiler) : null;
     if (checked?.valueOverLimit) stoppedBy ??= "output_limit";

@@ -24,6 +24,11 @@ export interface FrameCaps {
   maxBodyBytes: number;
 }
 
+/** Deepest nesting a header may have. */
+const MAX_DEPTH = 64;
+/** At most one array or object per this many header bytes (bounds what parsing allocates). */
+const BYTES_PER_CONTAINER = 16;
+
 type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
 /** Encode one message as a frame. */
@@ -73,7 +78,12 @@ export class FrameDecoder {
   /** Bytes taken from the stream so far. */
   received = 0;
 
-  constructor(private readonly caps: FrameCaps) {}
+  constructor(private caps: FrameCaps) {}
+
+  /** Change the caps for the frames to come (a frame already announced keeps its check). */
+  setCaps(caps: FrameCaps): void {
+    this.caps = caps;
+  }
 
   push(chunk: Uint8Array): unknown[] {
     this.received += chunk.byteLength;
@@ -117,7 +127,30 @@ export class FrameDecoder {
   }
 }
 
+/**
+ * Refuse, before parsing, a header nested deeper than {@link MAX_DEPTH} or holding more
+ * containers than its size allows: JSON.parse would otherwise build all of it first.
+ */
+function checkShape(header: Uint8Array): void {
+  let depth = 0;
+  let containers = 0;
+  let inString = false;
+  const maxContainers = Math.max(64, header.byteLength / BYTES_PER_CONTAINER);
+  for (let i = 0; i < header.byteLength; i++) {
+    const c = header[i]!;
+    if (inString) {
+      if (c === 0x5c) i++; // backslash: skip the escaped byte
+      else if (c === 0x22) inString = false;
+    } else if (c === 0x22) inString = true;
+    else if (c === 0x5b || c === 0x7b) {
+      if (++depth > MAX_DEPTH) throw new FrameError(`a frame nests deeper than ${MAX_DEPTH} levels`);
+      if (++containers > maxContainers) throw new FrameError("a frame holds more arrays and objects than its size allows");
+    } else if (c === 0x5d || c === 0x7d) depth--;
+  }
+}
+
 function decodeMessage(header: Uint8Array, body: Uint8Array): unknown {
+  checkShape(header);
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(header));
@@ -126,7 +159,7 @@ function decodeMessage(header: Uint8Array, body: Uint8Array): unknown {
   }
   let depth = 0;
   const walk = (v: unknown): unknown => {
-    if (++depth > 64) throw new FrameError("a frame nests deeper than 64 levels");
+    if (++depth > MAX_DEPTH + 1) throw new FrameError(`a frame nests deeper than ${MAX_DEPTH} levels`);
     try {
       if (Array.isArray(v)) return v.map(walk);
       if (v === null || typeof v !== "object") return v;

@@ -5,7 +5,7 @@
  * all, so no thread escapes Node's permission model). Runs before any guest code exists.
  */
 import { fstatSync, readSync } from "node:fs";
-import { buildPythonSnapshot, RUNTIMES, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
+import { buildPythonSnapshot, RUNTIMES, type GuestOutcome, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
 import type { WorkerToSupervisor } from "./protocol.js";
 
@@ -61,11 +61,30 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
     const t0 = performance.now();
     try {
       const outcome = await runtime.run(input, { write }, { fresh });
-      link.post({ t: "done", outcome, executionTimeMs: performance.now() - t0 });
+      link.post({ t: "done", outcome: withinLimits(outcome, input.limits.maxOutputBytes), executionTimeMs: performance.now() - t0 });
     } catch (e) {
       link.post({ t: "fail", reason: "crash", message: e instanceof Error ? e.message : String(e) });
     }
   };
+}
+
+/**
+ * An outcome cut to what the run may return: error text at most `maxOutputBytes` each (the
+ * host cuts again, and to less), and no value whose JSON is larger (flagged instead, so the
+ * host reports the output limit). Keeps the frame within the host's caps.
+ */
+function withinLimits(outcome: GuestOutcome, maxOutputBytes: number): GuestOutcome & { valueTooLarge?: true } {
+  const cut = (text: string) => (text.length > maxOutputBytes ? text.slice(0, maxOutputBytes) : text);
+  const error = outcome.error ? { ...outcome.error, message: cut(String(outcome.error.message)), traceback: cut(String(outcome.error.traceback)) } : null;
+  let tooLarge = false;
+  if (outcome.value !== null && outcome.value !== undefined) {
+    try {
+      tooLarge = JSON.stringify(outcome.value).length > maxOutputBytes;
+    } catch {
+      tooLarge = true;
+    }
+  }
+  return { ...outcome, error, ...(tooLarge ? { value: null, valueTooLarge: true as const } : {}) };
 }
 
 /** `WebAssembly.compile` of a file, typed for this package (whose lib has no wasm declarations). */

@@ -147,7 +147,7 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
  * the guest writes fast (one frame per line would cost a syscall each).
  */
 class OutputBatcher {
-  #chunks: OutputChunk[] = [];
+  #chunks: [GuestStream, string][] = [];
   #bytes = 0;
   #lastFlush = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
@@ -155,10 +155,12 @@ class OutputBatcher {
   constructor(private readonly sink: (chunks: OutputChunk[]) => void) {}
 
   push(stream: GuestStream, text: string): void {
-    this.#chunks.push([stream, text]);
+    const last = this.#chunks.at(-1);
+    if (last && last[0] === stream) last[1] += text;
+    else this.#chunks.push([stream, text]);
     this.#bytes += text.length;
     const now = performance.now();
-    if (this.#bytes >= 64 * 1024 || now - this.#lastFlush >= DRAIN_MS) this.flush();
+    if (this.#bytes >= 256 * 1024 || now - this.#lastFlush >= DRAIN_MS) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
   }
 
