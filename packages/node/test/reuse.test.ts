@@ -48,13 +48,13 @@ describe("reused JavaScript sandboxes", () => {
     expect((await session.execute({ code: "counter + 22" })).value).toBe(42);
   });
 
-  it("survive a guest stopped by its time limit, and the next run is clean and fast", async () => {
+  it("discard a sandbox whose guest was stopped by its time limit (its runtime may be left inconsistent); the next run is clean", async () => {
     const starts = engine.stats().sandboxStarts;
     const loop = await js("globalThis.mark = 1; for (;;) {}", { limits: { timeoutMs: 300 } });
     expect(loop.status).toBe("timeout");
     const next = await js("console.log(typeof mark)");
     expect(next.stdout).toBe("undefined\n");
-    expect(engine.stats().sandboxStarts - starts).toBeLessThanOrEqual(1);
+    expect(engine.stats().sandboxStarts - starts).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -575,6 +575,33 @@ print("AFTER")
     await expectHostServes(engine);
   });
 
+  it("a run that raised maxOutputBytes (16 MiB) cannot make the host build millions of objects from one frame within its caps", async () => {
+    // Header cap 2 x maxOutputBytes + 1 MiB; one container per 16 bytes passes the shape check.
+    const m = await measureHost(() =>
+      py(
+        engine,
+        `
+get_nonce = H.sniffNonce()
+print("sniffing", flush=True)
+nonce = get_nonce() or "x"
+n = (32 * 1024 * 1024) // 17
+pad = b"[" + b",".join([b"{}              "] * n) + b"]"
+header = b'{"t":"out","nonce":' + json.dumps(nonce).encode() + b',"chunks":[],"pad":' + pad + b'}'
+raw(struct.pack(">II", len(header), 0) + header)
+print("sent", len(header), flush=True)
+time.sleep(0.5)
+print("AFTER")
+`,
+        { limits: { ...LIMITS, maxOutputBytes: 16 * MiB, timeoutMs: 20_000, memoryLimitBytes: 1024 * MiB } },
+        { tenant: "q02-a" },
+      ),
+    );
+    const seen = `one ${32} MiB frame of small objects: host RSS +${Math.round(m.rssGrowthBytes / MiB)} MiB, event loop stalled ${Math.round(m.maxDelayMs)} ms (run: ${m.result.status})`;
+    expect(m.maxDelayMs, seen).toBeLessThan(1000);
+    expect(m.rssGrowthBytes, seen).toBeLessThan(200 * MiB);
+    await expectHostServes(engine);
+  });
+
   it("valid frames with a wrong nonce (ignored, not fatal) cannot keep the host's event loop busy during a run", async () => {
     const m = await measureHost(() =>
       py(

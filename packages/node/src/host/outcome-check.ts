@@ -5,6 +5,7 @@
  * run's limits, and anything out of shape is dropped with the run marked — never stored or
  * returned as it came.
  */
+import { VALUE_MAX_BYTES } from "../sandbox/protocol.js";
 import { OUTPUT_FILE_CAPS, truncateUtf8, utf8Length, type GuestError, type GuestOutcome, type JsonValue, type ResolvedLimits } from "@wasmbox/core";
 
 /** Error text a run may return beyond its output cap is never more than this. */
@@ -41,7 +42,7 @@ export function checkOutcome(raw: unknown, limits: ResolvedLimits, compiler = fa
   // The sandbox's runtime drops a value too large to send, and says so.
   let valueOverLimit = o.valueTooLarge === true;
   if (o.value !== null && o.value !== undefined) {
-    const checked = checkValue(o.value, limits.maxOutputBytes);
+    const checked = checkValue(o.value, Math.min(limits.maxOutputBytes, VALUE_MAX_BYTES));
     if (checked === "too-large") valueOverLimit = true;
     else if (checked === "invalid") violations.push("the value is not JSON data");
     else value = checked.value;
@@ -64,7 +65,7 @@ function checkError(raw: unknown, limits: ResolvedLimits, violations: string[]):
     name,
     message: text(raw.message, Math.min(ERROR_MESSAGE_MAX_BYTES, Math.max(256, limits.maxOutputBytes))),
     // The traceback is output the guest produced: it counts against the same cap.
-    traceback: text(raw.traceback, Math.max(256, limits.maxOutputBytes)),
+    traceback: text(raw.traceback, Math.max(256, Math.min(limits.maxOutputBytes, VALUE_MAX_BYTES))),
     line,
   };
 }

@@ -69,6 +69,9 @@ export interface SandboxRunResult {
 }
 
 const MiB = 1024 * 1024;
+const UTF8 = new TextDecoder();
+/** Largest JSON header of a frame during a run: output travels in the body, a result's value and error text are cut to fit. */
+const RUN_HEADER_BYTES = 8 * MiB;
 /** Frame caps outside a run (hello, ready, a failure message). */
 const IDLE_FRAME_CAPS = { maxHeaderBytes: MiB, maxBodyBytes: MiB };
 /** Frames a sandbox may send: a burst, then a steady rate (its output is batched every 4 ms). */
@@ -255,9 +258,9 @@ export class SandboxProcess implements AsyncDisposable {
 
   /**
    * Reuse this sandbox for many runs, each in a fresh runtime instance (QuickJS, wasm,
-   * compilers: guests cannot reach the sandbox's JS realm). Like a session, a time or output
-   * limit interrupts first, so a guest that stops leaves the sandbox usable. Python sandboxes
-   * are never reused: their guests reach the process's realm, so each serves one run.
+   * compilers: guests cannot reach the sandbox's JS realm). A run that a limit stopped retires
+   * the sandbox (an interrupted runtime may be left inconsistent). Python sandboxes are never
+   * reused: their guests reach the process's realm, so each serves one run.
    */
   keepForReuse(): void {
     if (this.kind !== "python") this.#reusable = true;
@@ -451,7 +454,7 @@ export class SandboxProcess implements AsyncDisposable {
     this.#runStartBytes = this.#decoder?.received ?? 0;
     this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * MiB;
     // A frame of this run holds at most its output (or result) as JSON, and its files.
-    this.#decoder?.setCaps({ maxHeaderBytes: 2 * maxOutputBytes + MiB, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + MiB });
+    this.#decoder?.setCaps({ maxHeaderBytes: RUN_HEADER_BYTES, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + 2 * maxOutputBytes + MiB });
     const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
       let settled = false;
       const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
@@ -513,10 +516,15 @@ export class SandboxProcess implements AsyncDisposable {
       this.#onMessage = (m) => {
         switch (m.t) {
           case "out": {
-            if (!Array.isArray(m.chunks)) return this.#breach("output out of shape");
-            for (const chunk of m.chunks as unknown[]) {
-              if (!Array.isArray(chunk) || (chunk[0] !== "stdout" && chunk[0] !== "stderr") || typeof chunk[1] !== "string") return this.#breach("output out of shape");
-              append(chunk[0], chunk[1]);
+            const { streams, lengths, data } = m;
+            if (typeof streams !== "string" || !Array.isArray(lengths) || !(data instanceof Uint8Array) || streams.length !== lengths.length) return this.#breach("output out of shape");
+            let at = 0;
+            for (let i = 0; i < lengths.length; i++) {
+              const n = lengths[i] as unknown;
+              const stream = streams[i] === "o" ? "stdout" : streams[i] === "e" ? "stderr" : null;
+              if (!stream || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || at + n > data.byteLength) return this.#breach("output out of shape");
+              append(stream, UTF8.decode(data.subarray(at, at + n)));
+              at += n;
             }
             break;
           }
@@ -546,6 +554,9 @@ export class SandboxProcess implements AsyncDisposable {
     const compiler = this.kind === "clang" || this.kind === "asc";
     const checked = result.outcome !== null && result.outcome !== undefined && !this.#protocolViolation ? checkOutcome(result.outcome, input.limits, compiler) : null;
     if (checked?.valueOverLimit) stoppedBy ??= "output_limit";
+    // A runtime stopped mid-run (an interrupt inside a promise-job chain, say) may be left
+    // inconsistent: a reused sandbox is not trusted with another request after that.
+    if (stoppedBy && this.#reusable) this.#broken = true;
     // A runtime that reports out of shape was tampered with: it serves nothing more.
     if (checked?.violations.length) this.#broken = true;
     return {

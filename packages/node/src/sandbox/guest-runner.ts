@@ -7,7 +7,7 @@
 import { fstatSync, readSync } from "node:fs";
 import { buildPythonSnapshot, RUNTIMES, type GuestOutcome, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
-import type { WorkerToSupervisor } from "./protocol.js";
+import { VALUE_MAX_BYTES, type WorkerToSupervisor } from "./protocol.js";
 
 export interface GuestInit {
   kind: SandboxKind;
@@ -74,12 +74,13 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
  * host reports the output limit). Keeps the frame within the host's caps.
  */
 function withinLimits(outcome: GuestOutcome, maxOutputBytes: number): GuestOutcome & { valueTooLarge?: true } {
-  const cut = (text: string) => (text.length > maxOutputBytes ? text.slice(0, maxOutputBytes) : text);
-  const error = outcome.error ? { ...outcome.error, message: cut(String(outcome.error.message)), traceback: cut(String(outcome.error.traceback)) } : null;
+  const cut = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
+  const limit = Math.min(maxOutputBytes, VALUE_MAX_BYTES);
+  const error = outcome.error ? { ...outcome.error, message: cut(String(outcome.error.message), 16 * 1024), traceback: cut(String(outcome.error.traceback), limit) } : null;
   let tooLarge = false;
   if (outcome.value !== null && outcome.value !== undefined) {
     try {
-      tooLarge = JSON.stringify(outcome.value).length > maxOutputBytes;
+      tooLarge = JSON.stringify(outcome.value).length > limit;
     } catch {
       tooLarge = true;
     }

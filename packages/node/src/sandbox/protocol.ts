@@ -4,7 +4,10 @@
  * any guest code existed. The host still treats each one as hostile input: guest code can
  * write frames of its own, so every outcome is checked against the contract on the host.
  */
-import type { GuestOutcome, GuestRunInput, OutputChunk, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
+import type { GuestOutcome, GuestRunInput, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
+
+/** A result's value may be at most this large as JSON (and within maxOutputBytes); larger results go in files. */
+export const VALUE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** The sandbox's end of the host channel. */
 export const CHANNEL_FD = 3;
@@ -23,7 +26,8 @@ export type SandboxToHost =
   /** The runtime is loaded. */
   | { t: "ready"; nonce: string; loadMs: number }
   | { t: "snapshot"; nonce: string; bytes: Uint8Array }
-  | { t: "out"; nonce: string; chunks: OutputChunk[] }
+  /** Output in write order: chunk i is `lengths[i]` bytes of `data` (UTF-8), on stream `streams[i]` (`o` stdout, `e` stderr). */
+  | { t: "out"; nonce: string; streams: string; lengths: number[]; data: Uint8Array }
   | { t: "done"; nonce: string; outcome: GuestOutcome; executionTimeMs: number }
   | { t: "fail"; nonce: string; reason: SandboxFailure; message: string };
 

@@ -25,6 +25,21 @@ type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
 
 const nonce = randomUUID();
 const send = (m: Unnonced<SandboxToHost>) => writeAllSync(CHANNEL_FD, encodeFrame({ ...m, nonce }));
+const utf8 = new TextEncoder();
+/**
+ * Output travels as one run of UTF-8 bytes in the frame's body, with a letter per chunk for
+ * its stream (`o`/`e`) and its byte length: the JSON header stays small and flat.
+ */
+const sendOut = (chunks: readonly OutputChunk[]) => {
+  const parts = chunks.map(([, text]) => utf8.encode(text));
+  const data = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    data.set(p, at);
+    at += p.byteLength;
+  }
+  send({ t: "out", streams: chunks.map(([stream]) => (stream === "stdout" ? "o" : "e")).join(""), lengths: parts.map((p) => p.byteLength), data });
+};
 
 const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: false });
 // If the host goes away, so does the sandbox: no orphans.
@@ -78,7 +93,7 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
   // Guest code sees this process's environment: it holds nothing it did not ask for.
   for (const name of Object.keys(process.env)) delete process.env[name];
   const interrupt = new Int32Array(1);
-  const out = new OutputBatcher((chunks) => send({ t: "out", chunks }));
+  const out = new OutputBatcher(sendOut);
   let run: RunHandler | null = null;
   let pending: [GuestRunInput, boolean] | null = null;
   /** A run is in progress and has not reported how it ended. */
@@ -193,7 +208,7 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
   let drainTimer: ReturnType<typeof setInterval> | undefined;
   const drain = () => {
     const chunks = current?.ring.drain() ?? [];
-    if (chunks.length) send({ t: "out", chunks });
+    if (chunks.length) sendOut(chunks);
   };
   void import("node:worker_threads").then(({ MessageChannel, Worker }) => {
     const spawnGuest = (): GuestThread => {
