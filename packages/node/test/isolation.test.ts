@@ -74,6 +74,7 @@ tryIt("root", () => fs.readdirSync("/").sort().join(","));
 tryIt("procs", () => fs.readdirSync("/proc").filter((n) => Number(n) > 0).length);
 tryIt("write", () => (fs.writeFileSync(process.argv[1] + "/never", "x"), "WROTE"));
 tryIt("tmp", () => (fs.writeFileSync("/tmp/ok", "x"), "tmp ok"));
+tryIt("bound", () => fs.readFileSync(process.argv[1] + "/visible", "utf8"));
 tryIt("uid", () => process.getuid());
 tryIt("ifaces", () => Object.keys(require("node:os").networkInterfaces()).join(","));
 tryIt("sh", () => cp.execSync("echo hi").toString());
@@ -88,7 +89,7 @@ function done() { console.log(JSON.stringify(out)); }
     const { planIsolation, sandboxCommand } = await import("../src/host/isolation.js");
     const { locateAssets } = await import("../src/host/assets.js");
     const { spawnSync } = await import("node:child_process");
-    const { mkdtempSync, existsSync, chmodSync } = await import("node:fs");
+    const { mkdtempSync, existsSync, chmodSync, writeFileSync } = await import("node:fs");
     const { createServer } = await import("node:net");
     const { tmpdir } = await import("node:os");
     const { join } = await import("node:path");
@@ -103,7 +104,9 @@ function done() { console.log(JSON.stringify(out)); }
     const server = createServer((c) => (connections++, c.destroy()));
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as { port: number }).port;
-    const [cmd, ...args] = sandboxCommand(plan, { readPaths: [], fds: [] }, [plan.nodeBinary, "-e", probe, dir, String(port)]);
+    // A bound folder under the host's temp dir stays visible over the sandbox's own /tmp.
+    writeFileSync(join(dir, "visible"), "seen");
+    const [cmd, ...args] = sandboxCommand(plan, { readPaths: [dir], fds: [] }, [plan.nodeBinary, "-e", probe, dir, String(port)]);
     const r = spawnSync(cmd!, args, { encoding: "utf8", timeout: 30_000, env: {} });
     server.close();
     const out = JSON.parse(r.stdout.trim().split("\n").pop()!) as Record<string, string | number>;
@@ -115,6 +118,7 @@ function done() { console.log(JSON.stringify(out)); }
     expect(String(out.write)).toMatch(/^denied:/);
     expect(existsSync(join(dir, "never"))).toBe(false);
     expect(out.tmp).toBe("tmp ok");
+    expect(out.bound).toBe("seen");
     expect(["", "lo"]).toContain(out.ifaces);
     expect(String(out.sh)).toMatch(/^denied:/);
     expect(String(out.net)).toMatch(/^denied:/);
