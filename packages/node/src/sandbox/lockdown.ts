@@ -1,12 +1,12 @@
 /**
- * In-realm hardening of the guest worker, applied before any guest code exists.
+ * In-realm hardening of the realm guest code runs in, applied before any guest code exists.
  *
  * This is defence in depth, not the boundary: Python guests can reach this realm
- * (`import js`), so the process around it is what holds the line — Node's permission
- * model (no fs writes, reads only of runtime assets, no child processes, no addons, no
- * inspector), an empty environment, a network namespace, and an unprivileged uid.
- * What the permission model on Node 20 does not cover (network, signals, threads) is
- * removed here as well.
+ * (`import js`), so what holds the line is outside it — the OS sandbox (bubblewrap
+ * namespaces, a minimal read-only filesystem, cgroups, an unprivileged uid) and Node's
+ * permission model (no fs writes, reads only of runtime assets, no child processes, no
+ * addons, no inspector, no worker threads for Python). What the permission model does not
+ * cover (network, signals) is removed here as well.
  */
 import { createRequire, syncBuiltinESMExports } from "node:module";
 

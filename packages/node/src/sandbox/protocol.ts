@@ -16,7 +16,7 @@ export const SNAPSHOT_FD = 4;
 
 export type HostToSandbox =
   | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotFd?: number; mode?: "serve" | "snapshot" }
-  | { t: "run"; input: GuestRunInput; fresh?: boolean; recycle?: boolean }
+  | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };
 
 export type SandboxFailure = "memory_limit" | "output_limit" | "crash" | "load";

@@ -66,7 +66,7 @@ let host: GuestHost | undefined;
 
 /** Where guest code runs in this process, seen from the channel. */
 interface GuestHost {
-  run(input: GuestRunInput, fresh: boolean, recycle: boolean): void;
+  run(input: GuestRunInput, fresh: boolean): void;
   interrupt(): void;
 }
 
@@ -78,7 +78,7 @@ function onHostMessage(msg: HostToSandbox): void {
       host = msg.kind === "python" ? inThread(msg) : startSupervisor(msg);
       break;
     case "run":
-      host?.run(msg.input, msg.fresh === true, msg.recycle === true);
+      host?.run(msg.input, msg.fresh === true);
       break;
     case "interrupt":
       host?.interrupt();
