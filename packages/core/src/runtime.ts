@@ -53,8 +53,12 @@ export interface GuestRunInput {
 export type GuestStream = "stdout" | "stderr";
 
 export interface GuestIO {
-  /** Called in the order the guest writes. Text is already decoded. */
-  write(stream: GuestStream, text: string): void;
+  /**
+   * Called in the order the guest writes. Output is bytes: a runtime passes exactly the
+   * bytes the program wrote (a C `putchar(0xff)`, Python's `sys.stdout.buffer.write`, a JS
+   * `Buffer`); a string is shorthand for its UTF-8 encoding.
+   */
+  write(stream: GuestStream, data: string | Uint8Array): void;
 }
 
 /** How a run ended, as seen from inside the sandbox. Limits enforced outside add their own statuses. */

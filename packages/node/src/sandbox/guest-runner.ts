@@ -57,7 +57,9 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
     return null;
   }
   return async (input, fresh) => {
-    const write = link.output(input.limits, () => link.post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }));
+    const writeText = link.output(input.limits, () => link.post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }));
+    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
+    const write = (stream: GuestStream, data: string | Uint8Array) => writeText(stream, typeof data === "string" ? data : decoders[stream].decode(data, { stream: true }));
     const t0 = performance.now();
     try {
       const outcome = await runtime.run(input, { write }, { fresh });

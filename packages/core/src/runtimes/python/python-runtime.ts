@@ -123,11 +123,12 @@ class PythonRuntime implements LoadedRuntime {
       ["stdout", py.setStdout.bind(py)],
       ["stderr", py.setStderr.bind(py)],
     ] as const) {
-      const decoder = new TextDecoder("utf-8");
       set({
         isatty: false,
+        // Raw mode: the bytes the program wrote (`sys.stdout.buffer.write(b"\xff")` included),
+        // copied because Pyodide reuses its buffer.
         write: (bytes: Uint8Array) => {
-          io.write(stream, decoder.decode(bytes, { stream: true }));
+          io.write(stream, bytes.slice());
           return bytes.length;
         },
       });

@@ -36,7 +36,8 @@ export interface WasiHostOptions {
   stdin: Uint8Array;
   /** The request's files, by relative path. */
   files: ReadonlyMap<string, Uint8Array>;
-  write(stream: GuestStream, text: string): void;
+  /** The program's output, exactly the bytes it wrote. */
+  write(stream: GuestStream, data: Uint8Array): void;
   /** Non-zero once the host asks the run to stop. */
   interrupt: Int32Array;
   /** Largest size of the in-memory file system, all files together. */
@@ -50,16 +51,15 @@ export class WasiHost {
   readonly #wasi: WASI;
   readonly #root: Map<string, Inode>;
   readonly #inputs: ReadonlyMap<string, Uint8Array>;
-  readonly #decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
   #memory: WebAssembly.Memory | undefined;
 
   constructor(readonly options: WasiHostOptions) {
     this.#inputs = options.files;
     this.#root = buildTree(options.files);
     const out = (stream: GuestStream) =>
+      // The shim hands over a view it may reuse: pass a copy on.
       new ConsoleStdout((bytes) => {
-        const text = this.#decoders[stream].decode(bytes, { stream: true });
-        if (text) options.write(stream, text);
+        if (bytes.byteLength > 0) options.write(stream, bytes.slice());
       });
     const fds: Fd[] = [
       new OpenFile(new File(options.stdin, { readonly: true })),
@@ -83,14 +83,6 @@ export class WasiHost {
   bind(memory: WebAssembly.Memory): void {
     this.#memory = memory;
     (this.#wasi as unknown as { inst: { exports: { memory: WebAssembly.Memory } } }).inst = { exports: { memory } };
-  }
-
-  /** Flush the UTF-8 decoders (a program may end mid-character). */
-  flush(): void {
-    for (const stream of ["stdout", "stderr"] as const) {
-      const rest = this.#decoders[stream].decode();
-      if (rest) this.options.write(stream, rest);
-    }
   }
 
   /** Files created or changed under the working directory. */

@@ -77,7 +77,7 @@ class WasmRuntime implements LoadedRuntime {
       env: request.env ?? {},
       stdin: new TextEncoder().encode(request.stdin ?? ""),
       files,
-      write: (stream, text) => io.write(stream, text),
+      write: (stream, data) => io.write(stream, data),
       interrupt: this.interrupt,
       maxFsBytes: limits.memoryLimitBytes,
     });
@@ -108,8 +108,6 @@ class WasmRuntime implements LoadedRuntime {
       this.#invoke(instance, info, input, outcome);
     } catch (e) {
       describeFailure(e, outcome, memory, limits.memoryLimitBytes);
-    } finally {
-      wasi.flush();
     }
     // Files are returned whenever the program itself ended (exit code or trap), not for a refused module.
     if (instantiated) outcome.files = wasi.changedFiles();
