@@ -20,6 +20,7 @@ import {
   LIMIT_BOUNDS,
   type ExecuteRequestInput,
   type ExecuteResult,
+  type GuestStream,
   type Execution,
   type FileContent,
   type Language,
@@ -291,7 +292,8 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   try {
     result = await engine.execute(request, {
       signal: abort.signal,
-      ...(flags.json ? {} : { onStdout: (t: string) => io.stdout.write(t), onStderr: (t: string) => io.stderr.write(t) }),
+      // The program's bytes, unchanged (a PNG written to stdout stays a PNG).
+      ...(flags.json ? {} : { onOutput: (stream: GuestStream, bytes: Uint8Array) => (stream === "stdout" ? io.stdout : io.stderr).write(bytes) }),
     });
   } finally {
     process.off("SIGINT", onSignal);
@@ -341,8 +343,10 @@ async function runRemote(request: ExecuteRequestInput, flags: RunFlags, io: { st
       runId = id;
       if (interrupted) cancel(id); // Ctrl-C arrived while the run was being created
       for await (const event of client.runs.events(id, { signal: abort.signal })) {
-        if (event.type === "stdout") io.stdout.write(event.data.text);
-        else if (event.type === "stderr") io.stderr.write(event.data.text);
+        if (event.type === "stdout" || event.type === "stderr") {
+          const bytes = event.data.base64 === undefined ? event.data.text : Buffer.from(event.data.base64, "base64");
+          (event.type === "stdout" ? io.stdout : io.stderr).write(bytes);
+        }
         else if (event.type === "result") result = event.data;
       }
       // The stream ended without a result (it should not): ask for the run itself.

@@ -52,6 +52,7 @@ const PROGRAMS: Record<string, string> = {
 /** Every byte value once: not valid UTF-8, so the CLI must send it as base64. */
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
+
 interface CliRun {
   code: number | null;
   signal: NodeJS.Signals | null;
@@ -361,6 +362,26 @@ describe("wasmbox run --json", () => {
     const result = onlyJson(r);
     expect(result.status).toBe("compile_error");
     expect((result.error as { name: string }).name).toBe("SyntaxError");
+  });
+});
+
+describe("wasmbox run: output is bytes", () => {
+  it("streams a program's binary stdout to the terminal unchanged", async () => {
+    const r = await wasmbox(["run", "bytes.wat"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdoutBytes.equals(ALL_BYTES)).toBe(true);
+    expect(r.stderr).toBe("bytes written\n");
+  });
+
+  it("--json carries the exact bytes as stdoutBase64 beside a lossy stdout", async () => {
+    const r = await wasmbox(["run", "bytes.wat", "--json"]);
+    expect(r.code).toBe(0);
+    const result = onlyJson(r);
+    expect(Buffer.from(result.stdoutBase64 as string, "base64").equals(ALL_BYTES)).toBe(true);
+    expect(result.stdout).toContain("\ufffd");
+    expect(result.stderr).toBe("bytes written\n");
+    expect(result).not.toHaveProperty("stderrBase64");
+    expect(Buffer.from(result.outputBase64 as string, "base64").equals(Buffer.concat([ALL_BYTES, Buffer.from("bytes written\n")]))).toBe(true);
   });
 });
 

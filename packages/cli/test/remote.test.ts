@@ -40,12 +40,15 @@ const PROGRAMS: Record<string, string> = {
 
 const ALL_BYTES = Buffer.from(Array.from({ length: 256 }, (_, i) => i));
 
+
+
 interface CliRun {
   code: number | null;
   stdout: string;
   stderr: string;
   /** ms from spawn to each stdout chunk, and to exit. */
   stdoutAt: Array<{ ms: number; text: string }>;
+  stdoutBytes: Buffer;
   ms: number;
 }
 
@@ -63,12 +66,14 @@ function wasmbox(
     const env: Record<string, string | undefined> = { ...process.env, NO_COLOR: "1", ...options.env };
     for (const [k, v] of Object.entries(env)) if (v === undefined) delete env[k];
     const child = spawn(process.execPath, [BIN, ...args], { cwd: work, env, stdio: ["pipe", "pipe", "pipe"] });
+    const chunks: Buffer[] = [];
     let stdout = "";
     let stderr = "";
     const stdoutAt: CliRun["stdoutAt"] = [];
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-      stdoutAt.push({ ms: performance.now() - started, text: d });
+    child.stdout.on("data", (d: Buffer) => {
+      chunks.push(d);
+      stdout = Buffer.concat(chunks).toString("utf8");
+      stdoutAt.push({ ms: performance.now() - started, text: d.toString("utf8") });
       options.onStdout?.(child, stdout);
     });
     child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
@@ -78,7 +83,7 @@ function wasmbox(
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
-      resolvePromise({ code, stdout, stderr, stdoutAt, ms: performance.now() - started });
+      resolvePromise({ code, stdout, stdoutBytes: Buffer.concat(chunks), stderr, stdoutAt, ms: performance.now() - started });
     });
   });
 }
@@ -138,6 +143,20 @@ describe("wasmbox run --server: streaming", () => {
     // Stored in the server's history like any API run.
     const [latest] = server.runs.list({ keyId: null, limit: 1 });
     expect(latest).toMatchObject({ mode: "async", status: "ok", language: "javascript" });
+  });
+});
+
+describe("wasmbox run --server: output is bytes", () => {
+  it("streams binary stdout unchanged, and --json carries it as stdoutBase64", async () => {
+    writeFileSync(join(work, "bytes.wat"), readFileSync(join(HERE, "fixtures", "bytes.wat")));
+      const streamed = await remote("bytes.wat");
+    expect(streamed.code, streamed.stderr).toBe(0);
+    expect(streamed.stdoutBytes.equals(ALL_BYTES)).toBe(true);
+    expect(streamed.stderr).toBe("bytes written\n");
+    const json = await remote("bytes.wat", "--json");
+    const result = JSON.parse(json.stdout) as Record<string, string>;
+    expect(Buffer.from(result.stdoutBase64!, "base64").equals(ALL_BYTES)).toBe(true);
+    expect(result.stderr).toBe("bytes written\n");
   });
 });
 

@@ -33,11 +33,21 @@ export interface RunFile {
   contentType: string;
 }
 
+/**
+ * A piece of a run's output as it streams: text, and when the bytes are not valid UTF-8 (a
+ * binary stream, or a character the program cut short) also the exact bytes in base64.
+ * `outputBytes(piece)` gives the bytes either way.
+ */
+export interface OutputPiece {
+  text: string;
+  base64?: string;
+}
+
 /** Events of `GET /v1/runs/:id/events`, in order; the stream ends after `result`. */
 export type RunEvent =
   | { type: "status"; id: string; data: { status: "queued" | "running" } }
-  | { type: "stdout"; id: string; data: { text: string } }
-  | { type: "stderr"; id: string; data: { text: string } }
+  | { type: "stdout"; id: string; data: OutputPiece }
+  | { type: "stderr"; id: string; data: OutputPiece }
   | { type: "result"; id: string; data: ExecuteResult };
 
 export type RunEventType = RunEvent["type"];

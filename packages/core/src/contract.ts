@@ -279,12 +279,26 @@ export const CompileInfoSchema = z.object({
 });
 export type CompileInfo = z.infer<typeof CompileInfoSchema>;
 
+const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
+
 export const ExecuteResultSchema = z.object({
   status: StatusSchema,
+  /**
+   * What the program wrote to stdout, as text. Output is bytes: when they are valid UTF-8
+   * this is exactly them; otherwise it is a lossy decoding (invalid bytes as U+FFFD) and
+   * `stdoutBase64` holds the exact bytes.
+   */
   stdout: z.string(),
+  /** What the program wrote to stderr, as `stdout` is. */
   stderr: z.string(),
-  /** stdout and stderr interleaved in the order the guest wrote them. */
+  /** stdout and stderr interleaved in the order the guest wrote them, as `stdout` is. */
   output: z.string(),
+  /** Only when stdout is not valid UTF-8: its exact bytes, base64. */
+  stdoutBase64: Base64Schema.optional(),
+  /** Only when stderr is not valid UTF-8: its exact bytes, base64. */
+  stderrBase64: Base64Schema.optional(),
+  /** Only when the interleaved output is not valid UTF-8: its exact bytes, base64. */
+  outputBase64: Base64Schema.optional(),
   error: GuestErrorSchema.nullable(),
   /** The guest's exit code; null when the run was stopped from outside (limits, kill). */
   exitCode: z.number().int().nullable(),

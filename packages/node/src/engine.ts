@@ -11,7 +11,9 @@ import {
   parseSessionOptions,
   resolveLimits,
   sandboxKindFor,
+  Utf8ChunkDecoder,
   WasmboxError,
+  type OutputText,
   type CompileInfo,
   type ExecuteRequest,
   type ExecuteRequestInput,
@@ -71,10 +73,15 @@ export interface EngineOptions {
 }
 
 export interface ExecuteOptions {
-  /** Called with guest stdout as it is written. */
+  /**
+   * Called with guest stdout as it is written, decoded as UTF-8 (a character split across
+   * writes arrives whole; bytes that are not UTF-8 arrive as U+FFFD: use `onOutput` for bytes).
+   */
   onStdout?: (text: string) => void;
-  /** Called with guest stderr as it is written. */
+  /** Called with guest stderr as it is written, decoded as `onStdout` is. */
   onStderr?: (text: string) => void;
+  /** Called with each piece of guest output exactly as written (bytes), in write order. */
+  onOutput?: (stream: GuestStream, bytes: Uint8Array) => void;
   /** Aborting ends the run with status `killed`. */
   signal?: AbortSignal;
   /** Called when the run leaves the queue and its sandbox starts executing it. */
@@ -248,7 +255,10 @@ export class Engine implements AsyncDisposable {
         built = await this.#compile(key, compilerKind, parsed, filename, options.signal, t);
       }
       if (!("module" in built)) {
-        if (built.stderr) options.onStderr?.(built.stderr);
+        if (built.stderr) {
+          options.onStderr?.(built.stderr);
+          options.onOutput?.("stderr", new TextEncoder().encode(built.stderr));
+        }
         return built;
       }
       const compile: CompileInfo = {
@@ -358,7 +368,7 @@ export class Engine implements AsyncDisposable {
       if (sandbox) this.#giveBack(sandbox);
     }
     const hostPaths = this.#assets.readPaths;
-    const output = scrubCompilerOutput(run.stderr, hostPaths);
+    const output = scrubCompilerOutput(run.streams.stderr, hostPaths);
     const diagnostics = kind === "clang" ? parseClangDiagnostics(output) : parseAscDiagnostics(output);
     const module = run.outcome?.status === "ok" && !run.stoppedBy && !unexpected ? run.outcome.files.get("main.wasm") : undefined;
     if (module) {
@@ -461,13 +471,22 @@ export class Engine implements AsyncDisposable {
   async #runOn(sandbox: SandboxProcess, request: ExecuteRequest, options: ExecuteOptions, t: Timing, module?: Uint8Array): Promise<Execution> {
     const limits = resolveLimits(request.limits);
     options.onStart?.();
+    const text = { stdout: new Utf8ChunkDecoder(), stderr: new Utf8ChunkDecoder() };
+    const onText = (stream: GuestStream, piece: OutputText | null) => {
+      if (piece?.text) (stream === "stdout" ? options.onStdout : options.onStderr)?.(piece.text);
+    };
+    const streaming = options.onStdout || options.onStderr;
     const run = await sandbox.run(
       { request, filename: request.filename ?? defaultFilename(request.language), limits, ...(module ? { module } : {}) },
       {
-        onOutput: (stream: GuestStream, text: string) => (stream === "stdout" ? options.onStdout : options.onStderr)?.(text),
+        onOutput: (stream: GuestStream, bytes: Uint8Array) => {
+          options.onOutput?.(stream, bytes);
+          if (streaming) onText(stream, text[stream].push(bytes));
+        },
         ...(options.signal ? { signal: options.signal } : {}),
       },
     );
+    if (streaming) for (const stream of ["stdout", "stderr"] as const) onText(stream, text[stream].end());
     return await assembleResult(run, limits, t);
   }
 
@@ -606,9 +625,7 @@ async function assembleResult(
   const files = outcome && !stoppedBy && !run.protocolViolation ? outcome.files : new Map<string, Uint8Array>();
   return {
     status,
-    stdout: run.stdout,
-    stderr: run.stderr,
-    output: run.output,
+    ...run.streams,
     error,
     exitCode,
     value: outcome && !stoppedBy ? outcome.value : null,

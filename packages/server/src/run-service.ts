@@ -8,11 +8,13 @@ import { createHash, randomUUID } from "node:crypto";
 import {
   isWasmboxError,
   parseExecuteRequest,
+  Utf8ChunkDecoder,
   type Engine,
   type ExecuteRequest,
   type ExecuteResult,
   type Execution,
   type ExecuteOptions,
+  type OutputText,
   type Session,
 } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
@@ -187,8 +189,12 @@ export class RunService {
         this.runs.markRunning(id, Date.now());
         this.#emit(id, live, "status", { status: "running" });
       },
-      onStdout: (text) => this.#emit(id, live, "stdout", { text }),
-      onStderr: (text) => this.#emit(id, live, "stderr", { text }),
+      // Events carry text; a piece that is not UTF-8 carries its exact bytes too (`base64`).
+      onOutput: (stream, bytes) => emitText(stream, decoders[stream].push(bytes)),
+    };
+    const decoders = { stdout: new Utf8ChunkDecoder(), stderr: new Utf8ChunkDecoder() };
+    const emitText = (stream: "stdout" | "stderr", piece: OutputText | null) => {
+      if (piece) this.#emit(id, live, stream, piece);
     };
     const queuedAt = performance.now();
     const run = (async (): Promise<Execution> => {
@@ -199,6 +205,7 @@ export class RunService {
       if (!release) return cancelledWhileWaiting(waitedMs);
       try {
         const execution = await (session ? session.session.execute(request, options) : this.engine.execute(request, options));
+        for (const stream of ["stdout", "stderr"] as const) emitText(stream, decoders[stream].end());
         return withServerQueueTime(execution, waitedMs);
       } finally {
         release();

@@ -12,6 +12,17 @@ export {
   type OutputRingWriterOptions,
 } from "./output-ring.js";
 export { truncateUtf8, utf8Length } from "./utf8.js";
+export {
+  base64ToBytes,
+  bytesToBase64,
+  outputFields,
+  OutputRecorder,
+  outputText,
+  Utf8ChunkDecoder,
+  utf8CutPoint,
+  type OutputFields,
+  type OutputText,
+} from "../output-bytes.js";
 export { capWasmMemory } from "./memory-cap.js";
 export { OUTPUT_FILE_CAPS } from "./files.js";
 export type {

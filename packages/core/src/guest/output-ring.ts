@@ -1,7 +1,8 @@
+import { utf8CutPoint } from "../output-bytes.js";
 import type { GuestStream } from "../runtime.js";
 
-/** One piece of output, in the order written. */
-export type OutputChunk = readonly [stream: GuestStream, text: string];
+/** One piece of output, in the order written: the bytes the guest wrote. */
+export type OutputChunk = readonly [stream: GuestStream, bytes: Uint8Array];
 
 /**
  * Guest output travels through a ring buffer in shared memory, written by the guest's
@@ -11,7 +12,7 @@ export type OutputChunk = readonly [stream: GuestStream, text: string];
  * unbounded messages.
  *
  * Layout: Int32 header [writeCount, readCount], then `capacity` data bytes. Records are
- * `[stream u8][length u32 LE][UTF-8 bytes]`, wrapping around the end. Counts only grow;
+ * `[stream u8][length u32 LE][bytes]`, wrapping around the end. Counts only grow;
  * they stay far below 2^31 because the writer stops at `maxOutputBytes` (≤ 64 MiB).
  */
 const WRITE = 0;
@@ -24,7 +25,7 @@ export function createOutputRingBuffer(capacityBytes = 1024 * 1024): SharedArray
 }
 
 export interface OutputRingWriterOptions {
-  /** Output beyond this many UTF-8 bytes (stdout + stderr) is dropped. */
+  /** Output beyond this many bytes (stdout + stderr) is dropped. */
   maxOutputBytes: number;
   /** Called once when the cap is first exceeded, after the part that fits was written. */
   onLimit(): void;
@@ -49,12 +50,12 @@ export class OutputRingWriter {
     return this.#limited;
   }
 
-  write(stream: GuestStream, text: string): void {
-    if (this.#limited || text.length === 0) return;
-    let bytes = this.#encoder.encode(text);
+  write(stream: GuestStream, data: string | Uint8Array): void {
+    if (this.#limited || data.length === 0) return;
+    let bytes = typeof data === "string" ? this.#encoder.encode(data) : data;
     const room = this.options.maxOutputBytes - this.#totalBytes;
     const over = bytes.byteLength > room;
-    if (over) bytes = bytes.subarray(0, utf8Boundary(bytes, room));
+    if (over) bytes = bytes.subarray(0, utf8CutPoint(bytes, room));
     this.#totalBytes += bytes.byteLength;
     const maxPayload = this.#data.byteLength - RECORD_HEADER;
     for (let offset = 0; offset < bytes.byteLength; offset += maxPayload) {
@@ -96,7 +97,6 @@ export class OutputRingWriter {
 export class OutputRingReader {
   readonly #header: Int32Array;
   readonly #data: Uint8Array;
-  readonly #decoders = { 1: new TextDecoder("utf-8"), 2: new TextDecoder("utf-8") };
   #corrupt = false;
 
   constructor(buffer: SharedArrayBuffer) {
@@ -109,10 +109,10 @@ export class OutputRingReader {
     return this.#corrupt;
   }
 
-  /** Everything written since the last drain, decoded, consecutive same-stream writes merged. */
+  /** Everything written since the last drain, as bytes, consecutive same-stream writes merged. */
   drain(): OutputChunk[] {
-    const out: Array<[GuestStream, string]> = [];
-    if (this.#corrupt) return out;
+    const out: Array<[GuestStream, Uint8Array[]]> = [];
+    if (this.#corrupt) return [];
     const w = Atomics.load(this.#header, WRITE);
     let r = Atomics.load(this.#header, READ);
     const capacity = this.#data.byteLength;
@@ -124,17 +124,17 @@ export class OutputRingReader {
         this.#corrupt = true;
         break;
       }
-      const text = this.#decoders[fd].decode(this.#copyOut(r + RECORD_HEADER, length), { stream: true });
+      const bytes = this.#copyOut(r + RECORD_HEADER, length);
       r += RECORD_HEADER + length;
-      if (!text) continue;
+      if (length === 0) continue;
       const stream: GuestStream = fd === 2 ? "stderr" : "stdout";
       const last = out.at(-1);
-      if (last && last[0] === stream) last[1] += text;
-      else out.push([stream, text]);
+      if (last && last[0] === stream) last[1].push(bytes);
+      else out.push([stream, [bytes]]);
     }
     Atomics.store(this.#header, READ, r);
     Atomics.notify(this.#header, READ);
-    return out;
+    return out.map(([stream, parts]) => [stream, parts.length === 1 ? parts[0]! : joinBytes(parts)] as const);
   }
 
   #copyOut(position: number, length: number): Uint8Array {
@@ -148,11 +148,12 @@ export class OutputRingReader {
   }
 }
 
-/** The largest n ≤ max such that bytes[0..n) ends on a UTF-8 character boundary. */
-function utf8Boundary(bytes: Uint8Array, max: number): number {
-  if (max <= 0) return 0;
-  let n = Math.min(max, bytes.byteLength);
-  if (n === bytes.byteLength) return n;
-  while (n > 0 && (bytes[n]! & 0xc0) === 0x80) n--;
-  return n;
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out;
 }

@@ -15,7 +15,7 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { OUTPUT_FILE_CAPS, truncateUtf8, utf8Length, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type SandboxKind } from "@wasmbox/core";
+import { OUTPUT_FILE_CAPS, OutputRecorder, utf8CutPoint, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type OutputFields, type SandboxKind } from "@wasmbox/core";
 import { encodeFrame, FrameDecoder, FrameError } from "../sandbox/framing.js";
 import { SNAPSHOT_FD, type HostToSandbox, type SandboxFailure } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
@@ -42,7 +42,8 @@ export interface SandboxProcessOptions {
 export type StopReason = "timeout" | "memory_limit" | "output_limit" | "killed";
 
 export interface SandboxRunHandlers {
-  onOutput?: (stream: GuestStream, text: string) => void;
+  /** The guest's output as it arrives: exactly the bytes it wrote. */
+  onOutput?: (stream: GuestStream, bytes: Uint8Array) => void;
   signal?: AbortSignal;
 }
 
@@ -61,15 +62,13 @@ export interface SandboxRunResult {
   crash: string | null;
   /** The sandbox broke the host protocol (a malformed or oversized frame): it was killed. */
   protocolViolation: string | null;
-  stdout: string;
-  stderr: string;
-  output: string;
+  /** stdout, stderr and both interleaved: text, and the exact bytes where they are not UTF-8. */
+  streams: OutputFields;
   executionTimeMs: number;
   peakRssBytes: number;
 }
 
 const MiB = 1024 * 1024;
-const UTF8 = new TextDecoder();
 /** Largest JSON header of a frame during a run: output travels in the body, a result's value and error text are cut to fit. */
 const RUN_HEADER_BYTES = 8 * MiB;
 /** Frame caps outside a run (hello, ready, a failure message). */
@@ -437,13 +436,10 @@ export class SandboxProcess implements AsyncDisposable {
   async #runOnce(input: GuestRunInput, handlers: SandboxRunHandlers): Promise<SandboxRunResult> {
     await this.readyForRun();
     if (this.#exited) {
-      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: this.#protocolViolation, stdout: "", stderr: "", output: "", executionTimeMs: 0, peakRssBytes: 0 };
+      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: this.#protocolViolation, streams: new OutputRecorder().fields(), executionTimeMs: 0, peakRssBytes: 0 };
     }
     const { timeoutMs, memoryLimitBytes, maxOutputBytes } = input.limits;
-    const stdout: string[] = [];
-    const stderr: string[] = [];
-    const output: string[] = [];
-    let outputBytes = 0;
+    const recorder = new OutputRecorder();
     let stoppedBy: StopReason | null = null;
     // The memory limit applies to this run's growth: measure from where the process is now.
     const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
@@ -478,17 +474,14 @@ export class SandboxProcess implements AsyncDisposable {
         this.#send({ t: "interrupt" });
         killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
       };
-      const append = (stream: GuestStream, text: string) => {
-        const room = maxOutputBytes - outputBytes;
-        const bytes = utf8Length(text);
-        const kept = bytes > room ? truncateUtf8(text, room) : text;
-        if (kept) {
-          outputBytes += bytes > room ? utf8Length(kept) : bytes;
-          (stream === "stdout" ? stdout : stderr).push(kept);
-          output.push(kept);
+      const append = (stream: GuestStream, bytes: Uint8Array) => {
+        const room = maxOutputBytes - recorder.byteLength;
+        const kept = bytes.byteLength > room ? bytes.subarray(0, utf8CutPoint(bytes, room)) : bytes;
+        if (kept.byteLength) {
+          recorder.append(stream, kept);
           handlers.onOutput?.(stream, kept);
         }
-        if (bytes > room) (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
+        if (bytes.byteLength > room) (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
       };
 
       // Deadline: ask nicely (interrupt flag), then kill. The grace lets a cooperative
@@ -523,7 +516,7 @@ export class SandboxProcess implements AsyncDisposable {
               const n = lengths[i] as unknown;
               const stream = streams[i] === "o" ? "stdout" : streams[i] === "e" ? "stderr" : null;
               if (!stream || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || at + n > data.byteLength) return this.#breach("output out of shape");
-              append(stream, UTF8.decode(data.subarray(at, at + n)));
+              append(stream, data.slice(at, at + n));
               at += n;
             }
             break;
@@ -565,9 +558,7 @@ export class SandboxProcess implements AsyncDisposable {
       stoppedBy: this.#protocolViolation ? null : stoppedBy,
       crash: result.crash,
       protocolViolation: this.#protocolViolation,
-      stdout: stdout.join(""),
-      stderr: stderr.join(""),
-      output: output.join(""),
+      streams: recorder.fields(),
       executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
       peakRssBytes,
     };

@@ -25,7 +25,7 @@ export interface GuestInit {
 export interface GuestLink {
   post(message: WorkerToSupervisor): void;
   /** A writer for one run's output, which stops at `maxOutputBytes` and then calls `onLimit` once. */
-  output(limits: { maxOutputBytes: number }, onLimit: () => void): (stream: GuestStream, text: string) => void;
+  output(limits: { maxOutputBytes: number }, onLimit: () => void): (stream: GuestStream, data: string | Uint8Array) => void;
 }
 
 export type RunHandler = (input: GuestRunInput, fresh: boolean) => Promise<void>;
@@ -57,9 +57,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
     return null;
   }
   return async (input, fresh) => {
-    const writeText = link.output(input.limits, () => link.post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }));
-    const decoders = { stdout: new TextDecoder(), stderr: new TextDecoder() };
-    const write = (stream: GuestStream, data: string | Uint8Array) => writeText(stream, typeof data === "string" ? data : decoders[stream].decode(data, { stream: true }));
+    const write = link.output(input.limits, () => link.post({ t: "fail", reason: "output_limit", message: "output exceeded maxOutputBytes" }));
     const t0 = performance.now();
     try {
       const outcome = await runtime.run(input, { write }, { fresh });

@@ -26,7 +26,7 @@ parentPort.once("message", (init: WorkerInit) => {
       post: (m: WorkerToSupervisor) => port.postMessage(m),
       output: (limits, onLimit) => {
         const ring = new OutputRingWriter(init.output, { maxOutputBytes: limits.maxOutputBytes, onLimit });
-        return (stream, text) => ring.write(stream, text);
+        return (stream, data) => ring.write(stream, data);
       },
     },
   ).then((run) => {

@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Socket } from "node:net";
 import type { MessagePort, Worker } from "node:worker_threads";
-import { createOutputRingBuffer, OutputRingReader, truncateUtf8, utf8Length, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
+import { createOutputRingBuffer, OutputRingReader, utf8CutPoint, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
 import { encodeFrame, FrameDecoder } from "./framing.js";
 import { bootGuest, type GuestInit, type RunHandler } from "./guest-runner.js";
 import { CHANNEL_FD, type HostToSandbox, type SandboxToHost, type WorkerToSupervisor } from "./protocol.js";
@@ -27,11 +27,12 @@ const nonce = randomUUID();
 const send = (m: Unnonced<SandboxToHost>) => writeAllSync(CHANNEL_FD, encodeFrame({ ...m, nonce }));
 const utf8 = new TextEncoder();
 /**
- * Output travels as one run of UTF-8 bytes in the frame's body, with a letter per chunk for
- * its stream (`o`/`e`) and its byte length: the JSON header stays small and flat.
+ * Output travels as one run of bytes in the frame's body, exactly as the guest wrote them,
+ * with a letter per chunk for its stream (`o`/`e`) and its byte length: the JSON header
+ * stays small and flat.
  */
 const sendOut = (chunks: readonly OutputChunk[]) => {
-  const parts = chunks.map(([, text]) => utf8.encode(text));
+  const parts = chunks.map(([, bytes]) => bytes);
   const data = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
   let at = 0;
   for (const p of parts) {
@@ -126,18 +127,18 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
     output: (limits, onLimit) => {
       let written = 0;
       let over = false;
-      return (stream, text) => {
+      return (stream, data) => {
         if (over) return;
+        const bytes = typeof data === "string" ? utf8.encode(data) : data;
         const room = limits.maxOutputBytes - written;
-        const bytes = utf8Length(text);
-        if (bytes > room) {
+        if (bytes.byteLength > room) {
           over = true;
-          if (room > 0) out.push(stream, truncateUtf8(text, room));
+          if (room > 0) out.push(stream, bytes.subarray(0, utf8CutPoint(bytes, room)));
           onLimit();
           return;
         }
-        written += bytes;
-        out.push(stream, text);
+        written += bytes.byteLength;
+        out.push(stream, bytes);
       };
     },
   }).then((handler) => {
@@ -162,18 +163,19 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
  * the guest writes fast (one frame per line would cost a syscall each).
  */
 class OutputBatcher {
-  #chunks: [GuestStream, string][] = [];
+  #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
   #lastFlush = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly sink: (chunks: OutputChunk[]) => void) {}
 
-  push(stream: GuestStream, text: string): void {
+  push(stream: GuestStream, bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
     const last = this.#chunks.at(-1);
-    if (last && last[0] === stream) last[1] += text;
-    else this.#chunks.push([stream, text]);
-    this.#bytes += text.length;
+    if (last && last[0] === stream) last[1].push(bytes);
+    else this.#chunks.push([stream, [bytes]]);
+    this.#bytes += bytes.byteLength;
     const now = performance.now();
     if (this.#bytes >= 256 * 1024 || now - this.#lastFlush >= DRAIN_MS) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
@@ -187,7 +189,7 @@ class OutputBatcher {
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#bytes = 0;
-    this.sink(chunks);
+    this.sink(chunks.map(([stream, parts]) => [stream, parts.length === 1 ? parts[0]! : Buffer.concat(parts)] as const));
   }
 }
 

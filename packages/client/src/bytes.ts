@@ -1,0 +1,26 @@
+/**
+ * A program's output is bytes. Results and streamed pieces carry text, plus the exact bytes
+ * in base64 wherever the text cannot hold them (they are not valid UTF-8): these give the
+ * bytes back in both cases, with no dependency (global `atob`, `TextEncoder`).
+ */
+import type { ExecuteResult, OutputPiece } from "./types.js";
+
+/**
+ * The exact bytes a run wrote to `stream`.
+ * @example
+ * const result = await client.execute({ language: "c", code });
+ * writeFileSync("image.pbm", outputBytes(result, "stdout"));
+ */
+export function outputBytes(result: Pick<ExecuteResult, "stdout" | "stderr" | "output" | "stdoutBase64" | "stderrBase64" | "outputBase64">, stream: "stdout" | "stderr" | "output"): Uint8Array;
+/** The exact bytes of a streamed `stdout`/`stderr` event's piece. */
+export function outputBytes(piece: OutputPiece): Uint8Array;
+export function outputBytes(from: Partial<ExecuteResult> | OutputPiece, stream?: "stdout" | "stderr" | "output"): Uint8Array {
+  const [text, base64] = stream === undefined
+    ? [(from as OutputPiece).text, (from as OutputPiece).base64]
+    : [(from as Partial<ExecuteResult>)[stream], (from as Partial<ExecuteResult>)[`${stream}Base64`]];
+  if (base64 === undefined) return new TextEncoder().encode(text ?? "");
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}

@@ -1,0 +1,161 @@
+/**
+ * Guest output is bytes. A result carries each stream as text when its bytes are valid
+ * UTF-8 (the common case), and otherwise as a lossy text (invalid bytes become U+FFFD)
+ * beside the exact bytes in base64. Platform-neutral: Node, browsers and workers alike.
+ */
+import type { GuestStream } from "./runtime.js";
+
+/** A piece of output as text, with its exact bytes in base64 when the text cannot hold them. */
+export interface OutputText {
+  text: string;
+  /** Present only when the bytes are not valid UTF-8: then `text` is a lossy decoding. */
+  base64?: string;
+}
+
+/** The output fields of a result, from the bytes the guest wrote. */
+export interface OutputFields {
+  stdout: string;
+  stderr: string;
+  output: string;
+  stdoutBase64?: string;
+  stderrBase64?: string;
+  outputBase64?: string;
+}
+
+// `ignoreBOM`: a program that writes U+FEFF first gets it back, as a native pipe would.
+const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+const lossy = new TextDecoder("utf-8", { ignoreBOM: true });
+
+/** Bytes as text: exact when valid UTF-8, else lossy text and the bytes in base64. */
+export function outputText(bytes: Uint8Array): OutputText {
+  try {
+    return { text: strict.decode(bytes) };
+  } catch {
+    return { text: lossy.decode(bytes), base64: bytesToBase64(bytes) };
+  }
+}
+
+/** A result's stdout, stderr and interleaved output; `*Base64` fields only where needed. */
+export function outputFields(stdout: Uint8Array, stderr: Uint8Array, output: Uint8Array): OutputFields {
+  const out = outputText(stdout);
+  const err = outputText(stderr);
+  const all = outputText(output);
+  return {
+    stdout: out.text,
+    stderr: err.text,
+    output: all.text,
+    ...(out.base64 === undefined ? {} : { stdoutBase64: out.base64 }),
+    ...(err.base64 === undefined ? {} : { stderrBase64: err.base64 }),
+    ...(all.base64 === undefined ? {} : { outputBase64: all.base64 }),
+  };
+}
+
+/**
+ * Decodes one stream as it arrives in chunks. A character split across chunks is held until
+ * it is whole; a chunk holding bytes that are not UTF-8 comes out lossy with its exact bytes
+ * (and whatever was held) in base64. Concatenating, per piece, the base64 bytes or else the
+ * UTF-8 of the text gives back exactly the bytes pushed.
+ */
+export class Utf8ChunkDecoder {
+  #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  /** Bytes of an unfinished character, held from earlier chunks. */
+  #held: Uint8Array = new Uint8Array(0);
+
+  push(chunk: Uint8Array): OutputText | null {
+    if (chunk.byteLength === 0) return null;
+    try {
+      const text = this.#decoder.decode(chunk, { stream: true });
+      this.#held = heldTail(concat(this.#held, chunk));
+      return text ? { text } : null;
+    } catch {
+      const bytes = concat(this.#held, chunk);
+      this.#held = new Uint8Array(0);
+      this.#decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+      return { text: lossy.decode(bytes), base64: bytesToBase64(bytes) };
+    }
+  }
+
+  /** What is still held at the end of the stream (a character cut short), if anything. */
+  end(): OutputText | null {
+    const held = this.#held;
+    this.#held = new Uint8Array(0);
+    this.#decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+    return held.byteLength ? { text: lossy.decode(held), base64: bytesToBase64(held) } : null;
+  }
+}
+
+/** The bytes of an unfinished UTF-8 character at the end of `bytes` (at most 3), as a copy. */
+function heldTail(bytes: Uint8Array): Uint8Array {
+  const n = bytes.byteLength;
+  for (let back = 1; back <= Math.min(3, n); back++) {
+    const b = bytes[n - back]!;
+    if ((b & 0xc0) === 0x80) continue; // a continuation byte: keep looking for the lead
+    const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+    return need > back ? bytes.slice(n - back) : new Uint8Array(0);
+  }
+  return new Uint8Array(0);
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  if (a.byteLength === 0) return b;
+  const out = new Uint8Array(a.byteLength + b.byteLength);
+  out.set(a);
+  out.set(b, a.byteLength);
+  return out;
+}
+
+/** The largest n ≤ max such that bytes[0..n) does not end inside a UTF-8 character (backs off at most 3 bytes). */
+export function utf8CutPoint(bytes: Uint8Array, max: number): number {
+  if (max <= 0) return 0;
+  if (max >= bytes.byteLength) return bytes.byteLength;
+  let n = max;
+  while (n > max - 3 && n > 0 && (bytes[n]! & 0xc0) === 0x80) n--;
+  return (bytes[n]! & 0xc0) === 0x80 ? max : n;
+}
+
+export function bytesToBase64(bytes: Uint8Array): string {
+  let binary = "";
+  const STEP = 0x8000;
+  for (let i = 0; i < bytes.byteLength; i += STEP) {
+    binary += String.fromCharCode(...bytes.subarray(i, i + STEP));
+  }
+  return btoa(binary);
+}
+
+export function base64ToBytes(base64: string): Uint8Array {
+  const binary = atob(base64);
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+/** Collects a run's output as written: each stream's bytes, and both interleaved in write order. */
+export class OutputRecorder {
+  readonly #chunks: Array<[GuestStream, Uint8Array]> = [];
+  #bytes = 0;
+
+  get byteLength(): number {
+    return this.#bytes;
+  }
+
+  append(stream: GuestStream, bytes: Uint8Array): void {
+    if (bytes.byteLength === 0) return;
+    this.#chunks.push([stream, bytes]);
+    this.#bytes += bytes.byteLength;
+  }
+
+  bytes(stream?: GuestStream): Uint8Array {
+    const parts = stream ? this.#chunks.filter(([s]) => s === stream) : this.#chunks;
+    const out = new Uint8Array(parts.reduce((n, [, b]) => n + b.byteLength, 0));
+    let at = 0;
+    for (const [, b] of parts) {
+      out.set(b, at);
+      at += b.byteLength;
+    }
+    return out;
+  }
+
+  fields(): OutputFields {
+    return outputFields(this.bytes("stdout"), this.bytes("stderr"), this.bytes());
+  }
+}
