@@ -43,11 +43,62 @@ var URLClass = typeof URL === "undefined" ? undefined : URL;
 var WORKDIR = host.workdir;
 
 // ---------- inspect / format: Node's own (guest/inspect.js) ----------
-var inspect = lib.inspect.inspect;
-var formatWithOptions = lib.inspect.formatWithOptions;
+// The big guest modules (inspect, Buffer, the Node library) are compiled on first use: a
+// program that prints numbers and strings pays for none of them.
+var defineProp = Object.defineProperty;
+function lazy(target, name, make) {
+  defineProp(target, name, {
+    configurable: true,
+    get: function () { var v = make(); defineProp(target, name, { value: v, writable: true, configurable: true }); return v; }
+  });
+}
+lazy(lib, "inspect", function () { return host.loadGuestModule("inspect")(lib.primordials, lib.internals); });
+lazy(lib, "buffer", function () {
+  var m = host.loadGuestModule("buffer")();
+  // Node's own Buffer inspect (the package's differs past INSPECT_MAX_BYTES and for extra keys).
+  m.Buffer.prototype[Symbol.for("nodejs.util.inspect.custom")] = function inspectBuffer(recurseTimes, ctx) {
+    var max = m.INSPECT_MAX_BYTES;
+    var actualMax = Math.min(max, this.length);
+    var remaining = this.length - max;
+    var str = m.Buffer.prototype.toString.call(this, "hex", 0, actualMax).replace(/(.{2})/g, "$1 ").trim();
+    if (remaining > 0) str += " ... " + remaining + " more byte" + (remaining > 1 ? "s" : "");
+    if (ctx) {
+      var extras = false;
+      var obj = createObject(null);
+      var keys = lib.internals.getOwnNonIndexProperties(this, ctx.showHidden ? 0 : 2);
+      for (var i = 0; i < keys.length; i++) { extras = true; obj[keys[i]] = this[keys[i]]; }
+      if (extras) {
+        if (this.length !== 0) str += ", ";
+        str += inspect(obj, Object.assign({}, ctx, { breakLength: Infinity, compact: true })).slice(27, -2);
+      }
+    }
+    return "<" + this.constructor.name + " " + str + ">";
+  };
+  return m;
+});
+lazy(lib, "nodeLib", function () { return host.loadGuestModule("node-lib")(host, lib); });
+function inspect(v, options) { return lib.inspect.inspect(v, options); }
 var NO_OPTIONS = {};
-function format(args) { return applyFn(formatWithOptions, undefined, arrConcat([NO_OPTIONS], arrSlice(args))); }
-var Buffer = lib.buffer.Buffer;
+/** What console.log prints for primitives alone, without Node's inspect (the same text); else undefined. */
+function formatPrimitives(args) {
+  var s = "";
+  for (var i = 0; i < args.length; i++) {
+    var a = args[i], t = typeof a, piece;
+    if (t === "string") { if (i === 0 && args.length > 1 && strIndexOf(a, "%") >= 0) return undefined; piece = a; }
+    else if (t === "number") { if (a === 0 && 1 / a < 0) return undefined; piece = toStr(a); }
+    else if (t === "boolean" || t === "undefined" || a === null) piece = toStr(a);
+    else if (t === "bigint") piece = toStr(a) + "n";
+    else return undefined;
+    s += (i > 0 ? " " : "") + piece;
+  }
+  return s;
+}
+function format(args) {
+  var quick = formatPrimitives(args);
+  if (quick !== undefined) return quick;
+  return applyFn(lib.inspect.formatWithOptions, undefined, arrConcat([NO_OPTIONS], arrSlice(args)));
+}
+function getBuffer() { return lib.buffer.Buffer; }
 
 // ---------- console ----------
 var groupIndent = "";
@@ -207,11 +258,32 @@ var path = {
     return s;
   }
 };
+path.parse = function (p) {
+  var s = toStr(p);
+  var root = s[0] === "/" ? "/" : "";
+  var end = s.length;
+  while (end > 1 && s[end - 1] === "/") end--;
+  var trimmed = strSlice(s, 0, end);
+  var slash = lastSlash(trimmed);
+  var base = strSlice(trimmed, slash + 1);
+  var dir = slash < 0 ? "" : slash === 0 ? "/" : strSlice(trimmed, 0, slash);
+  var dot = -1;
+  for (var i = base.length - 1; i > 0; i--) if (base[i] === ".") { dot = i; break; }
+  var ext = dot > 0 && base !== ".." ? strSlice(base, dot) : "";
+  return { root: root, dir: dir, base: base, ext: ext, name: ext ? strSlice(base, 0, base.length - ext.length) : base };
+};
+path.format = function (o) {
+  var dir = o.dir || o.root;
+  var base = o.base || (o.name || "") + (o.ext ? (o.ext[0] === "." ? "" : ".") + o.ext : "");
+  if (!dir) return base;
+  return dir === o.root ? dir + base : dir + "/" + base;
+};
+path.toNamespacedPath = function (p) { return p; };
 path.posix = path;
 
 // ---------- fs (in-memory, over the request's files) ----------
 function toBytes(data, encoding) {
-  if (typeof data === "string") return encoding && encoding !== "utf8" && encoding !== "utf-8" ? Buffer.from(data, encoding) : utf8Encode(data);
+  if (typeof data === "string") return encoding && encoding !== "utf8" && encoding !== "utf-8" ? getBuffer().from(data, encoding) : utf8Encode(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return utf8Encode(String(data));
@@ -225,10 +297,10 @@ function abs(p) {
 // Node returns a Buffer without an encoding, a string with one; fd 0 and /dev/stdin are the request's stdin.
 function readFileSync(p, options) {
   var enc = encodingOf(options);
-  var buf = p === 0 || p === "/dev/stdin" ? Buffer.from(lib.requestStdin()) : Buffer.from(host.fsRead(abs(p)));
-  if (!enc) return buf;
-  if (enc === "utf8" || enc === "utf-8") return utf8Decode(buf);
-  return buf.toString(enc);
+  var raw = p === 0 || p === "/dev/stdin" ? host.stdin() : host.fsRead(abs(p));
+  if (enc === "utf8" || enc === "utf-8") return utf8Decode(new Uint8Array(raw));
+  var buf = getBuffer().from(raw);
+  return enc ? buf.toString(enc) : buf;
 }
 function writeFileSync(p, data, options) {
   if (p === 1 || p === "/dev/stdout") { process.stdout.write(data, encodingOf(options)); return; }
@@ -349,17 +421,34 @@ if (typeof globalThis.performance === "undefined") {
   globalThis.performance = { now: function () { return Date.now() - t0; }, timeOrigin: t0 };
 }
 globalThis.global = globalThis;
-globalThis.Buffer = Buffer;
+defineProp(globalThis, "Buffer", {
+  configurable: true,
+  get: function () { return getBuffer(); },
+  set: function (v) { defineProp(globalThis, "Buffer", { value: v, writable: true, configurable: true }); }
+});
+// process.stdin/stdout/stderr, process.on and the Node modules come with the Node library.
+["stdin", "stdout", "stderr"].forEach(function (name) {
+  defineProp(process, name, { configurable: true, enumerable: true, get: function () { lib.nodeLib; return process[name]; } });
+});
+["on", "once", "off", "addListener", "removeListener", "removeAllListeners", "emit", "listeners", "listenerCount", "prependListener", "emitWarning"].forEach(function (name) {
+  process[name] = function () { lib.nodeLib; return applyFn(process[name], process, arguments); };
+});
+["events", "string_decoder", "readline", "readline/promises", "os", "util", "assert", "assert/strict", "timers", "timers/promises", "buffer", "perf_hooks", "process"].forEach(function (name) {
+  defineProp(BUILTINS, name, { configurable: true, enumerable: true, get: function () { lib.nodeLib; return BUILTINS[name]; } });
+});
+["createReadStream", "createWriteStream"].forEach(function (name) {
+  fs[name] = function () { lib.nodeLib; return applyFn(fs[name], fs, arguments); };
+});
 globalThis.btoa = function (s) {
   s = toStr(s);
   for (var i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) throw new DOMException("Invalid character", "InvalidCharacterError");
-  return Buffer.from(s, "latin1").toString("base64");
+  return getBuffer().from(s, "latin1").toString("base64");
 };
 globalThis.atob = function (s) {
   s = toStr(s).replace(/[\t\n\f\r ]/g, "");
   if (s.length % 4 === 0) s = s.replace(/==?$/, "");
   if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new DOMException("The string to be decoded is not correctly encoded.", "InvalidCharacterError");
-  return Buffer.from(s, "base64").toString("latin1");
+  return getBuffer().from(s, "base64").toString("latin1");
 };
 Object.defineProperty(globalThis, Symbol.for("wasmbox.require"), { value: requireModule });
 
@@ -407,6 +496,7 @@ function configure(filename, argsJson, envJson) {
   process.argv = arrConcat(["wasmbox", WORKDIR + "/" + filename], parseJson(argsJson));
   process.env = parseJson(envJson);
   process.exitCode = undefined;
+  // The streams are made anew for each run (a session's runs each have their own stdin).
   for (var i = 0; i < lib.onConfigure.length; i++) lib.onConfigure[i]();
 }
 return { fireTimer: fireTimer, serialize: serialize, describeError: describeError, configure: configure };
@@ -422,11 +512,14 @@ export const PRELUDE_SOURCE =
   `var base = (${GUEST_PRIMORDIALS_SOURCE})(host);\n` +
   `var lib = Object.create(null);\n` +
   `lib.primordials = base.primordials;\nlib.internals = base.internals;\nlib.onConfigure = [];\n` +
-  `lib.inspect = (${GUEST_INSPECT_SOURCE})(base.primordials, base.internals);\n` +
-  `lib.buffer = (${GUEST_BUFFER_SOURCE})();\n` +
-  `var kept = (${PRELUDE_CORE_SOURCE})(host, lib);\n` +
-  `(${GUEST_NODE_LIB_SOURCE})(host, lib);\n` +
-  `return kept;\n})`;
+  `return (${PRELUDE_CORE_SOURCE})(host, lib);\n})`;
+
+/** The guest modules compiled on first use (see `lazy` in the prelude), by name. */
+export const LAZY_GUEST_SOURCES: Readonly<Record<string, string>> = {
+  inspect: GUEST_INSPECT_SOURCE,
+  buffer: GUEST_BUFFER_SOURCE,
+  "node-lib": GUEST_NODE_LIB_SOURCE,
+};
 
 /** Named exports of each built-in module, for `import { x } from "node:…"`. */
 const MODULE_EXPORTS: Record<string, string[]> = {

@@ -21,7 +21,7 @@ import {
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
 import { transpileTypeScript } from "../typescript/sucrase-transpile.js";
-import { BUILTIN_MODULE_NAMES, builtinModuleSource, PRELUDE_SOURCE } from "./prelude.js";
+import { BUILTIN_MODULE_NAMES, builtinModuleSource, LAZY_GUEST_SOURCES, PRELUDE_SOURCE } from "./prelude.js";
 
 // The package's types describe its CommonJS build; under ESM the variant is the default export.
 const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ?? variantModule) as QuickJSSyncVariant;
@@ -329,6 +329,13 @@ class JsContext {
           value.dispose();
         }
         return out;
+      },
+      // Compiles one of the prelude's lazily loaded guest modules; the prelude calls it once per name.
+      loadGuestModule: (name) => {
+        const key = str(name!);
+        const source = Object.hasOwn(LAZY_GUEST_SOURCES, key) ? LAZY_GUEST_SOURCES[key] : undefined;
+        if (source === undefined) throw new Error(`no guest module ${key}`);
+        return vm.unwrapResult(vm.evalCode(source, `wasmbox:${key}`));
       },
       memoryLimitBytes: () => vm.newNumber(this.#current?.input.limits.memoryLimitBytes ?? 0),
       setTimer: (id, ms) => {

@@ -9,12 +9,23 @@
 (function (host, lib) {
   "use strict";
   const P = lib.primordials;
-  const { inspect, format, formatWithOptions, stripVTControlCharacters } = lib.inspect;
-  const { Buffer } = lib.buffer;
-  const { process, BUILTINS, setImmediate, nextTick, fs, path } = lib;
+  const inspect = (v, o) => lib.inspect.inspect(v, o);
+  const format = (...a) => lib.inspect.format(...a);
+  const formatWithOptions = (...a) => lib.inspect.formatWithOptions(...a);
+  const stripVTControlCharacters = (s) => lib.inspect.stripVTControlCharacters(s);
+  inspect.custom = Symbol.for("nodejs.util.inspect.custom");
+  Object.defineProperty(inspect, "defaultOptions", { get: () => lib.inspect.inspectDefaultOptions, set: (o) => { lib.inspect.inspect.defaultOptions = o; } });
+  // Buffer is compiled on first use too (see the prelude's lazy modules).
+  const Buffer = {
+    from: (...a) => lib.buffer.Buffer.from(...a),
+    alloc: (...a) => lib.buffer.Buffer.alloc(...a),
+    concat: (...a) => lib.buffer.Buffer.concat(...a),
+  };
+  const { process, BUILTINS, setImmediate, nextTick, fs } = lib;
   const types = lib.internals.types;
-  const { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, ArrayPrototypeIndexOf, ObjectKeys, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectIs, ReflectApply, ReflectOwnKeys, StringPrototypeSlice, StringPrototypeToLowerCase, FunctionPrototypeCall, PromiseResolve, SafeMap, SafeSet } = P;
+  const { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, ArrayPrototypeIndexOf, ObjectKeys, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectIs, ReflectApply, ReflectOwnKeys, StringPrototypeSlice, StringPrototypeToLowerCase, FunctionPrototypeCall, SafeMap, SafeSet } = P;
 
+  const PromiseResolve = (v) => Promise.resolve(v);
   function codeError(Ctor, code, message) {
     const err = new Ctor(message);
     err.code = code;
@@ -34,6 +45,9 @@
   }
 
   // ---------- events ----------
+  // The prelude's stand-ins for process.on etc. (which load this module) give way to EventEmitter's.
+  for (const name of ["on", "once", "off", "addListener", "removeListener", "removeAllListeners", "emit", "listeners", "listenerCount", "prependListener", "emitWarning"]) delete process[name];
+  for (const name of ["createReadStream", "createWriteStream"]) delete fs[name];
   const kCapture = Symbol("kCapture");
   function EventEmitter(opts) {
     EventEmitter.init.call(this, opts);
@@ -384,7 +398,6 @@
   ByteReadable.prototype.ref = function () { return this; };
   ByteReadable.prototype.unref = function () { return this; };
   ByteReadable.prototype[Symbol.asyncIterator] = async function* () {
-    const src = this._source();
     this._flowing = false;
     for (;;) {
       if (this.destroyed) return;
@@ -393,7 +406,6 @@
       const chunk = this._decode(raw);
       if (chunk.length) yield chunk;
     }
-    void src;
     if (this._decoder) { const rest = this._decoder.end(); this._decoder = null; if (rest) yield rest; }
     this._finish();
   };
@@ -482,6 +494,7 @@
   }
   lib.onConfigure.push(resetStreams);
   resetStreams();
+  lib.resetStreams = resetStreams;
 
   // fs streams, over the same in-memory files as fs.readFileSync / writeFileSync.
   fs.createReadStream = function (p, options) {
@@ -937,29 +950,6 @@
   };
   timers.promises = timersPromises;
 
-  // ---------- path additions ----------
-  path.parse = function (p) {
-    const s = String(p);
-    const root = s[0] === "/" ? "/" : "";
-    let end = s.length;
-    while (end > 1 && s[end - 1] === "/") end--;
-    const trimmed = StringPrototypeSlice(s, 0, end);
-    const slash = P.StringPrototypeLastIndexOf(trimmed, "/");
-    const base = StringPrototypeSlice(trimmed, slash + 1);
-    const dir = slash < 0 ? "" : slash === 0 ? "/" : StringPrototypeSlice(trimmed, 0, slash);
-    const dot = P.StringPrototypeLastIndexOf(base, ".");
-    const ext = dot > 0 && base !== ".." ? StringPrototypeSlice(base, dot) : "";
-    return { root, dir, base, ext, name: ext ? StringPrototypeSlice(base, 0, base.length - ext.length) : base };
-  };
-  path.format = function (o) {
-    const dir = o.dir || o.root;
-    const base = o.base || (o.name || "") + (o.ext ? (o.ext[0] === "." ? "" : ".") + o.ext : "");
-    if (!dir) return base;
-    return dir === o.root ? dir + base : dir + "/" + base;
-  };
-  path.toNamespacedPath = (p) => p;
-  path.matchesGlob = undefined;
-
   // ---------- process additions ----------
   Object.setPrototypeOf(process, EventEmitter.prototype);
   EventEmitter.init.call(process);
@@ -971,11 +961,15 @@
   };
 
   // ---------- the module table ----------
-  const bufferModule = Object.assign({}, lib.buffer, { atob: globalThis.atob, btoa: globalThis.btoa });
+  ObjectDefineProperty(BUILTINS, "buffer", { configurable: true, enumerable: true, get() {
+    const value = Object.assign({}, lib.buffer, { atob: globalThis.atob, btoa: globalThis.btoa });
+    ObjectDefineProperty(BUILTINS, "buffer", { value, configurable: true, enumerable: true, writable: true });
+    return value;
+  } });
   for (const [name, value] of [
     ["events", EventEmitter], ["string_decoder", { StringDecoder }], ["readline", readline], ["readline/promises", readlinePromises],
     ["os", os], ["util", util], ["assert", assert], ["assert/strict", strict], ["timers", timers], ["timers/promises", timersPromises],
-    ["buffer", bufferModule], ["perf_hooks", { performance: globalThis.performance }], ["process", process],
-  ]) BUILTINS[name] = value;
+    ["perf_hooks", { performance: globalThis.performance }], ["process", process],
+  ]) ObjectDefineProperty(BUILTINS, name, { value, configurable: true, enumerable: true, writable: true });
   return { EventEmitter };
 })
