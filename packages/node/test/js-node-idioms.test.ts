@@ -13,6 +13,7 @@ import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writ
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DEFAULT_LIMITS } from "@wasmbox/core";
 import { createEngine, type Engine } from "@wasmbox/node";
 
 interface IdiomCase {
@@ -415,5 +416,42 @@ describe("JavaScript written for Node prints what Node prints", () => {
     const generator = "../../core/src/runtimes/javascript/guest/generate.mjs";
     const { generatedSource, GENERATED_PATH } = (await import(generator)) as { generatedSource(): string; GENERATED_PATH: URL };
     expect(readFileSync(GENERATED_PATH, "utf8"), "run node packages/core/src/runtimes/javascript/guest/generate.mjs").toBe(generatedSource());
+  });
+});
+
+/**
+ * The bytes the QuickJS runtime hands to `io.write`, against Node's raw stdout. (Past the
+ * runtime, the sandbox edge still decodes output as UTF-8 in this branch; the exact-bytes
+ * pipeline is tested where it is built.)
+ */
+describe("process.stdout.write hands exact bytes to the output", () => {
+  const BYTE_PROGRAMS: Record<string, string> = {
+    latin1: 'process.stdout.write("caf\\xe9 \\xff\\n", "latin1"); process.stdout.write("\\xe9", "binary");',
+    ascii: 'process.stdout.write("\\xe9\\u20ac\\n", "ascii");',
+    "hex and base64": 'process.stdout.write("fffe00", "hex"); process.stdout.write("gICA", "base64");',
+    "utf16le and ucs2": 'process.stdout.write("hé", "utf16le"); process.stdout.write("€", "ucs2");',
+    "Buffer and Uint8Array chunks": "process.stdout.write(Buffer.from([0, 200, 255])); process.stdout.write(new Uint8Array([1, 2])); process.stdout.write(new Uint16Array([0x4142]));",
+    "utf8 text, and a callback": 'process.stdout.write("ü\\n", "utf8", () => process.stdout.write(Buffer.from([0xc3]))); process.stderr.write("\\xff", "latin1");',
+  };
+  it.each(Object.entries(BYTE_PROGRAMS))("%s", async (_name, code) => {
+    const { loadQuickJSRuntime } = await import("../../core/src/runtimes/javascript/quickjs-runtime.js");
+    const runtime = await loadQuickJSRuntime({ assets: {} as never, interruptBuffer: new Int32Array(new SharedArrayBuffer(4)) });
+    try {
+      const out: Record<"stdout" | "stderr", Buffer[]> = { stdout: [], stderr: [] };
+      const outcome = await runtime.run(
+        {
+          request: { language: "javascript", code },
+          filename: "main.js",
+          limits: { ...DEFAULT_LIMITS },
+        },
+        { write: (stream, data) => out[stream].push(typeof data === "string" ? Buffer.from(data, "utf8") : Buffer.from(data)) },
+      );
+      expect(outcome.status).toBe("ok");
+      const node = spawnSync(process.execPath, ["-e", code]);
+      expect(Buffer.concat(out.stdout).toString("hex")).toBe(node.stdout.toString("hex"));
+      expect(Buffer.concat(out.stderr).toString("hex")).toBe(node.stderr.toString("hex"));
+    } finally {
+      runtime[Symbol.dispose]();
+    }
   });
 });

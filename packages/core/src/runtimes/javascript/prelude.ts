@@ -384,7 +384,6 @@ var process = {
   getgid: function () { return 1000; },
   geteuid: function () { return 1000; },
   getegid: function () { return 1000; },
-  kill: function () { var e = new Error("kill EPERM"); e.code = "EPERM"; throw e; },
   abort: function () { host.exit(134); throw new Error("process.abort()"); },
   exit: function (code) {
     var c = code === undefined ? (process.exitCode === undefined ? 0 : process.exitCode) : code;

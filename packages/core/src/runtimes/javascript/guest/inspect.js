@@ -1,4 +1,5 @@
 // Guest-side source: evaluated inside QuickJS, never imported by the host (see generate.mjs).
+/* eslint-disable -- Node's own code, kept as close to it as possible */
 //
 // Node.js's util.inspect and util.format (lib/internal/util/inspect.js of Node v24.22.3),
 // so that console.log prints what Node prints: line breaking at breakLength 80, grouping of

@@ -1,4 +1,6 @@
 // Guest-side source: evaluated inside QuickJS, never imported by the host (see generate.mjs).
+// The file is one function expression, which the host calls.
+/* eslint-disable @typescript-eslint/no-unused-expressions */
 //
 // The Node modules programs use for input and output, over the request's stdin and files
 // (never the host's): events, process.stdin / stdout / stderr as streams, readline (and
@@ -23,7 +25,7 @@
   };
   const { process, BUILTINS, setImmediate, nextTick, fs } = lib;
   const types = lib.internals.types;
-  const { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, ArrayPrototypeIndexOf, ObjectKeys, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectIs, ReflectApply, ReflectOwnKeys, StringPrototypeSlice, StringPrototypeToLowerCase, FunctionPrototypeCall, SafeMap, SafeSet } = P;
+  const { ArrayPrototypePush, ArrayPrototypeSlice, ArrayPrototypeSplice, ObjectKeys, ObjectDefineProperty, ObjectGetPrototypeOf, ObjectIs, ReflectApply, ReflectOwnKeys, StringPrototypeSlice, StringPrototypeToLowerCase, FunctionPrototypeCall, SafeMap, SafeSet } = P;
 
   const PromiseResolve = (v) => Promise.resolve(v);
   function codeError(Ctor, code, message) {
@@ -894,7 +896,7 @@
     if (expected === undefined) return true;
     if (typeof expected === "function") {
       if (expected.prototype !== undefined && err instanceof expected) return true;
-      if (Error.isPrototypeOf(expected) || expected === Error) return false;
+      if (P.ObjectPrototypeIsPrototypeOf(Error, expected) || expected === Error) return false;
       return expected.call({}, err) === true;
     }
     if (types.isRegExp(expected)) return expected.test(String(err));

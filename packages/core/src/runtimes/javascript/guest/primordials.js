@@ -1,4 +1,6 @@
 // Guest-side source: evaluated inside QuickJS, never imported by the host (see generate.mjs).
+// The file is one function expression, which the host calls.
+/* eslint-disable @typescript-eslint/no-unused-expressions */
 //
 // Node's own library code is written against "primordials": the built-ins captured before
 // any user code runs, with prototype methods uncurried (`ArrayPrototypePush(arr, x)`), so
@@ -176,6 +178,7 @@
     isWeakRef: (v) => v !== null && typeof v === "object" && tagOf(v) === "WeakRef",
   };
   const numberRegExp = /^(0|[1-9][0-9]*)$/;
+  // eslint-disable-next-line no-control-regex -- the ANSI escapes are control characters
   const ansi = /(?:\u001B\][\s\S]*?(?:\u0007|\u001B\u005C|\u009C))|[\u001B\u009B][[\]()#;?]*(?:\d{1,4}(?:[;:]\d{0,4})*)?[\dA-PR-TZcf-nq-uy=><~]/g;
   function validateObject(value, name) {
     if (value === null || typeof value !== "object") {
