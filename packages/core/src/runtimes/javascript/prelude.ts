@@ -1,10 +1,19 @@
+import {
+  GUEST_BUFFER_SOURCE,
+  GUEST_INSPECT_SOURCE,
+  GUEST_NODE_LIB_SOURCE,
+  GUEST_PRIMORDIALS_SOURCE,
+} from "./guest-sources.generated.js";
+
 /**
  * Guest-side JavaScript evaluated inside QuickJS before user code: console (with
  * Node-like formatting), timers, `process`, `require`, and an `fs` module over the
  * request's in-memory files. It runs *inside* the sandbox, so formatting a hostile value
  * (a Proxy whose getter loops) is bounded by the interrupt handler like any guest code.
  *
- * It is a function expression called once with the host bindings; it returns the
+ * It is a function expression called once with the host bindings and `lib`, what the
+ * guest modules evaluated before it made (guest/primordials.js, guest/inspect.js, the
+ * vendored Buffer); guest/node-lib.js runs after it with the same `lib`. It returns the
  * internals the host keeps (and the guest never sees): fireTimer, serialize, describeError.
  * Written without template literals because it is embedded in one.
  *
@@ -14,7 +23,7 @@
  * guest code exists, called in a way no later change can redirect (uncurried, never looked
  * up on a receiver), and plain string operations (indexing, concatenation) on primitives.
  */
-export const PRELUDE_SOURCE = String.raw`(function (host) {
+const PRELUDE_CORE_SOURCE = String.raw`(function (host, lib) {
 "use strict";
 var uncurry = Function.prototype.bind.bind(Function.prototype.call);
 var stringify = JSON.stringify;
@@ -28,124 +37,76 @@ var hasOwn = uncurry(Object.prototype.hasOwnProperty);
 var strSlice = uncurry(String.prototype.slice);
 var strIndexOf = uncurry(String.prototype.indexOf);
 var arrConcat = uncurry(Array.prototype.concat);
+var applyFn = uncurry(Function.prototype.apply);
+var arrSlice = uncurry(Array.prototype.slice);
 var URLClass = typeof URL === "undefined" ? undefined : URL;
 var WORKDIR = host.workdir;
 
-// ---------- inspect / format (a compact util.inspect) ----------
-var IDENT = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-function quote(s) {
-  return "'" + String(s).replace(/\\/g, "\\\\").replace(/'/g, "\\'").replace(/\n/g, "\\n") + "'";
+// ---------- inspect / format: Node's own (guest/inspect.js) ----------
+// The big guest modules (inspect, Buffer, the Node library) are compiled on first use: a
+// program that prints numbers and strings pays for none of them.
+var defineProp = Object.defineProperty;
+function lazy(target, name, make) {
+  defineProp(target, name, {
+    configurable: true,
+    get: function () { var v = make(); defineProp(target, name, { value: v, writable: true, configurable: true }); return v; }
+  });
 }
-function fnName(f) {
-  var src = "";
-  try { src = Function.prototype.toString.call(f); } catch (e) {}
-  if (/^class[\s{]/.test(src)) return "[class " + (f.name || "(anonymous)") + "]";
-  return "[Function: " + (f.name || "(anonymous)") + "]";
-}
-function ctorName(o) {
-  var p = getProto(o);
-  if (p === null) return null;
-  var c = p && p.constructor;
-  return c && typeof c.name === "string" ? c.name : "";
-}
-function wrap(open, parts, close, indent) {
-  if (parts.length === 0) return open.replace(/ $/, "") + close.replace(/^ /, "");
-  var flat = open + parts.join(", ") + close;
-  if (flat.length <= 72 && flat.indexOf("\n") < 0) return flat;
-  var pad = "  ".repeat(indent + 1);
-  return open.replace(/ $/, "") + "\n" + pad + parts.join(",\n" + pad) + "\n" + "  ".repeat(indent) + close.replace(/^ /, "");
-}
-function inspect(v, depth, seen, indent) {
-  if (depth === undefined) depth = 2;
-  seen = seen || [];
-  indent = indent || 0;
-  switch (typeof v) {
-    case "string": return seen.length ? quote(v) : v;
-    case "number": return Object.is(v, -0) ? "-0" : String(v);
-    case "bigint": return String(v) + "n";
-    case "boolean": return String(v);
-    case "undefined": return "undefined";
-    case "symbol": return v.toString();
-    case "function": return fnName(v);
+lazy(lib, "inspect", function () { return host.loadGuestModule("inspect")(lib.primordials, lib.internals); });
+lazy(lib, "buffer", function () {
+  var m = host.loadGuestModule("buffer")();
+  // Node's own Buffer inspect (the package's differs past INSPECT_MAX_BYTES and for extra keys).
+  m.Buffer.prototype[Symbol.for("nodejs.util.inspect.custom")] = function inspectBuffer(recurseTimes, ctx) {
+    var max = m.INSPECT_MAX_BYTES;
+    var actualMax = Math.min(max, this.length);
+    var remaining = this.length - max;
+    var str = m.Buffer.prototype.toString.call(this, "hex", 0, actualMax).replace(/(.{2})/g, "$1 ").trim();
+    if (remaining > 0) str += " ... " + remaining + " more byte" + (remaining > 1 ? "s" : "");
+    if (ctx) {
+      var extras = false;
+      var obj = createObject(null);
+      var keys = lib.internals.getOwnNonIndexProperties(this, ctx.showHidden ? 0 : 2);
+      for (var i = 0; i < keys.length; i++) { extras = true; obj[keys[i]] = this[keys[i]]; }
+      if (extras) {
+        if (this.length !== 0) str += ", ";
+        str += inspect(obj, Object.assign({}, ctx, { breakLength: Infinity, compact: true })).slice(27, -2);
+      }
+    }
+    return "<" + this.constructor.name + " " + str + ">";
+  };
+  return m;
+});
+lazy(lib, "nodeLib", function () { return host.loadGuestModule("node-lib")(host, lib); });
+function inspect(v, options) { return lib.inspect.inspect(v, options); }
+var NO_OPTIONS = {};
+/** What console.log prints for primitives alone, without Node's inspect (the same text); else undefined. */
+function formatPrimitives(args) {
+  var s = "";
+  for (var i = 0; i < args.length; i++) {
+    var a = args[i], t = typeof a, piece;
+    if (t === "string") { if (i === 0 && args.length > 1 && strIndexOf(a, "%") >= 0) return undefined; piece = a; }
+    else if (t === "number") { if (a === 0 && 1 / a < 0) return undefined; piece = toStr(a); }
+    else if (t === "boolean" || t === "undefined" || a === null) piece = toStr(a);
+    else if (t === "bigint") piece = toStr(a) + "n";
+    else return undefined;
+    s += (i > 0 ? " " : "") + piece;
   }
-  if (v === null) return "null";
-  if (seen.indexOf(v) >= 0) return "[Circular *1]";
-  if (v instanceof Error) {
-    var st = typeof v.stack === "string" ? v.stack : "";
-    return String(v.name) + ": " + String(v.message) + (st ? "\n" + st.replace(/\n$/, "") : "");
-  }
-  if (v instanceof Date) return isNaN(v.getTime()) ? "Invalid Date" : v.toISOString();
-  if (v instanceof RegExp) return String(v);
-  if (v instanceof Promise) return "Promise { <unknown> }";
-  if (v instanceof WeakMap || v instanceof WeakSet) return (v instanceof WeakMap ? "WeakMap" : "WeakSet") + " { <items unknown> }";
-  var inner = seen.concat([v]);
-  var parts = [];
-  var i, n;
-  if (isArray(v)) {
-    if (depth < 0) return "[Array]";
-    n = Math.min(v.length, 100);
-    for (i = 0; i < n; i++) parts.push(i in v ? inspect(v[i], depth - 1, inner, indent + 1) : "<empty>");
-    if (v.length > 100) parts.push("... " + (v.length - 100) + " more items");
-    return wrap("[ ", parts, " ]", indent);
-  }
-  if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
-    n = Math.min(v.length, 100);
-    for (i = 0; i < n; i++) parts.push(inspect(v[i], depth - 1, inner, indent + 1));
-    if (v.length > 100) parts.push("... " + (v.length - 100) + " more items");
-    return wrap(ctorName(v) + "(" + v.length + ") [ ", parts, " ]", indent);
-  }
-  if (v instanceof Map) {
-    if (depth < 0) return "[Map]";
-    v.forEach(function (val, key) { parts.push(inspect(key, depth - 1, inner, indent + 1) + " => " + inspect(val, depth - 1, inner, indent + 1)); });
-    return wrap("Map(" + v.size + ") { ", parts, " }", indent);
-  }
-  if (v instanceof Set) {
-    if (depth < 0) return "[Set]";
-    v.forEach(function (val) { parts.push(inspect(val, depth - 1, inner, indent + 1)); });
-    return wrap("Set(" + v.size + ") { ", parts, " }", indent);
-  }
-  var name = ctorName(v);
-  if (depth < 0) return "[" + (name || "Object") + "]";
-  var keys = objectKeys(v);
-  for (i = 0; i < keys.length && i < 100; i++) {
-    var k = keys[i];
-    parts.push((IDENT.test(k) ? k : quote(k)) + ": " + inspect(v[k], depth - 1, inner, indent + 1));
-  }
-  if (keys.length > 100) parts.push("... " + (keys.length - 100) + " more properties");
-  var prefix = name === null ? "[Object: null prototype] " : name && name !== "Object" ? name + " " : "";
-  return prefix + wrap("{ ", parts, " }", indent);
+  return s;
 }
 function format(args) {
-  var out = [];
-  var start = 0;
-  if (typeof args[0] === "string" && args[0].indexOf("%") >= 0) {
-    var ai = 1;
-    out.push(args[0].replace(/%([sdifjoOc%])/g, function (m, c) {
-      if (c === "%") return "%";
-      if (ai >= args.length) return m;
-      var a = args[ai++];
-      switch (c) {
-        case "s": return typeof a === "string" ? a : inspect(a, 1, [], 0);
-        case "d": case "i": return typeof a === "bigint" ? a + "n" : String(c === "i" ? parseInt(a) : Number(a));
-        case "f": return String(parseFloat(a));
-        case "j": try { return stringify(a); } catch (e) { return "[Circular]"; }
-        case "c": return "";
-        default: return inspect(a, 2, [a].slice(0, 0), 0);
-      }
-    }));
-    start = ai;
-  }
-  for (var i = start; i < args.length; i++) out.push(inspect(args[i], 2, [], 0));
-  return out.join(" ");
+  var quick = formatPrimitives(args);
+  if (quick !== undefined) return quick;
+  return applyFn(lib.inspect.formatWithOptions, undefined, arrConcat([NO_OPTIONS], arrSlice(args)));
 }
+function getBuffer() { return lib.buffer.Buffer; }
 
 // ---------- console ----------
 var groupIndent = "";
-function emit(fd, args) {
-  var text = format(args);
+function emitText(fd, text) {
   if (groupIndent) text = groupIndent + text.replace(/\n/g, "\n" + groupIndent);
   host.write(fd, text + "\n");
 }
+function emit(fd, args) { emitText(fd, format(args)); }
 var counts = createObject(null), timersByLabel = createObject(null);
 var console = {
   log: function () { emit(1, arguments); },
@@ -153,14 +114,14 @@ var console = {
   debug: function () { emit(1, arguments); },
   warn: function () { emit(2, arguments); },
   error: function () { emit(2, arguments); },
-  dir: function (v) { emit(1, [v]); },
-  trace: function () { var e = new Error(format(arguments)); emit(2, ["Trace: " + e.message + "\n" + String(e.stack || "").replace(/\n$/, "")]); },
+  dir: function (v, options) { emitText(1, inspect(v, Object.assign({ customInspect: false }, options))); },
+  trace: function () { var e = new Error(format(arguments)); emitText(2, "Trace: " + e.message + "\n" + String(e.stack || "").replace(/\n$/, "")); },
   assert: function (cond) { if (!cond) { var rest = Array.prototype.slice.call(arguments, 1); emit(2, ["Assertion failed" + (rest.length ? ": " + format(rest) : "")]); } },
-  count: function (label) { label = label === undefined ? "default" : String(label); counts[label] = (counts[label] || 0) + 1; emit(1, [label + ": " + counts[label]]); },
+  count: function (label) { label = label === undefined ? "default" : String(label); counts[label] = (counts[label] || 0) + 1; emitText(1, label + ": " + counts[label]); },
   countReset: function (label) { counts[label === undefined ? "default" : String(label)] = 0; },
   time: function (label) { timersByLabel[label === undefined ? "default" : String(label)] = Date.now(); },
-  timeEnd: function (label) { label = label === undefined ? "default" : String(label); var t = timersByLabel[label]; if (t !== undefined) { delete timersByLabel[label]; emit(1, [label + ": " + (Date.now() - t) + "ms"]); } },
-  timeLog: function (label) { label = label === undefined ? "default" : String(label); var t = timersByLabel[label]; if (t !== undefined) emit(1, [label + ": " + (Date.now() - t) + "ms"]); },
+  timeEnd: function (label) { label = label === undefined ? "default" : String(label); var t = timersByLabel[label]; if (t !== undefined) { delete timersByLabel[label]; emitText(1, label + ": " + (Date.now() - t) + "ms"); } },
+  timeLog: function (label) { label = label === undefined ? "default" : String(label); var t = timersByLabel[label]; if (t !== undefined) emitText(1, label + ": " + (Date.now() - t) + "ms"); },
   group: function () { if (arguments.length) emit(1, arguments); groupIndent += "  "; },
   groupEnd: function () { groupIndent = groupIndent.slice(2); },
   table: function (data) { emit(1, [data]); }
@@ -186,6 +147,8 @@ globalThis.setImmediate = function (fn) { return addTimer(fn, 0, Array.prototype
 globalThis.clearTimeout = clearTimer;
 globalThis.clearInterval = clearTimer;
 globalThis.clearImmediate = clearTimer;
+lib.setImmediate = function (fn) { return addTimer(fn, 0, [], false); };
+lib.nextTick = function (fn) { var a = Array.prototype.slice.call(arguments, 1); queueMicrotask(function () { fn.apply(undefined, a); }); };
 function fireTimer(id) {
   var t = timers.get(id);
   if (!t) return;
@@ -295,14 +258,32 @@ var path = {
     return s;
   }
 };
+path.parse = function (p) {
+  var s = toStr(p);
+  var root = s[0] === "/" ? "/" : "";
+  var end = s.length;
+  while (end > 1 && s[end - 1] === "/") end--;
+  var trimmed = strSlice(s, 0, end);
+  var slash = lastSlash(trimmed);
+  var base = strSlice(trimmed, slash + 1);
+  var dir = slash < 0 ? "" : slash === 0 ? "/" : strSlice(trimmed, 0, slash);
+  var dot = -1;
+  for (var i = base.length - 1; i > 0; i--) if (base[i] === ".") { dot = i; break; }
+  var ext = dot > 0 && base !== ".." ? strSlice(base, dot) : "";
+  return { root: root, dir: dir, base: base, ext: ext, name: ext ? strSlice(base, 0, base.length - ext.length) : base };
+};
+path.format = function (o) {
+  var dir = o.dir || o.root;
+  var base = o.base || (o.name || "") + (o.ext ? (o.ext[0] === "." ? "" : ".") + o.ext : "");
+  if (!dir) return base;
+  return dir === o.root ? dir + base : dir + "/" + base;
+};
+path.toNamespacedPath = function (p) { return p; };
 path.posix = path;
 
 // ---------- fs (in-memory, over the request's files) ----------
 function toBytes(data, encoding) {
-  if (typeof data === "string") {
-    if (encoding === "base64") return new Uint8Array(host.fromBase64(data));
-    return utf8Encode(data);
-  }
+  if (typeof data === "string") return encoding && encoding !== "utf8" && encoding !== "utf-8" ? getBuffer().from(data, encoding) : utf8Encode(data);
   if (data instanceof ArrayBuffer) return new Uint8Array(data);
   if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
   return utf8Encode(String(data));
@@ -313,17 +294,17 @@ function abs(p) {
   if (typeof p !== "string") throw new TypeError("The \"path\" argument must be of type string");
   return resolvePath([p]);
 }
+// Node returns a Buffer without an encoding, a string with one; fd 0 and /dev/stdin are the request's stdin.
 function readFileSync(p, options) {
   var enc = encodingOf(options);
-  var buf = p === 0 || p === "/dev/stdin" ? host.stdin() : host.fsRead(abs(p));
-  var u8 = new Uint8Array(buf);
-  if (!enc) return u8;
-  if (enc === "base64") return host.toBase64(buf);
-  return utf8Decode(u8);
+  var raw = p === 0 || p === "/dev/stdin" ? host.stdin() : host.fsRead(abs(p));
+  if (enc === "utf8" || enc === "utf-8") return utf8Decode(new Uint8Array(raw));
+  var buf = getBuffer().from(raw);
+  return enc ? buf.toString(enc) : buf;
 }
 function writeFileSync(p, data, options) {
-  if (p === 1 || p === "/dev/stdout") { process.stdout.write(typeof data === "string" ? data : utf8Decode(toBytes(data))); return; }
-  if (p === 2 || p === "/dev/stderr") { process.stderr.write(typeof data === "string" ? data : utf8Decode(toBytes(data))); return; }
+  if (p === 1 || p === "/dev/stdout") { process.stdout.write(data, encodingOf(options)); return; }
+  if (p === 2 || p === "/dev/stderr") { process.stderr.write(data, encodingOf(options)); return; }
   var u8 = toBytes(data, encodingOf(options));
   host.fsWrite(abs(p), u8.buffer.slice(u8.byteOffset, u8.byteOffset + u8.byteLength), false);
 }
@@ -377,19 +358,33 @@ objectKeys(fs).forEach(function (k) {
 });
 
 // ---------- process, require ----------
-function makeStream(fd) {
-  return { write: function (s) { host.write(fd, typeof s === "string" ? s : utf8Decode(toBytes(s))); return true; }, isTTY: false };
-}
+// stdin, stdout and stderr are streams made by guest/node-lib.js, anew for every run.
 var process = {
+  title: "node",
   argv: [],
+  argv0: "node",
+  execArgv: [],
+  execPath: "/usr/local/bin/node",
   env: {},
-  platform: "wasmbox",
+  pid: 1,
+  ppid: 0,
+  platform: "linux",
+  arch: "wasm32",
   version: "v0.0.0-quickjs",
   versions: {},
+  release: { name: "node" },
+  config: { variables: {} },
+  features: {},
   exitCode: undefined,
-  stdout: makeStream(1),
-  stderr: makeStream(2),
   cwd: function () { return WORKDIR; },
+  chdir: function () { var e = new Error("process.chdir() is not supported in wasmbox"); e.code = "ERR_WORKER_UNSUPPORTED_OPERATION"; throw e; },
+  umask: function () { return 18; },
+  uptime: function () { return performance.now() / 1000; },
+  getuid: function () { return 1000; },
+  getgid: function () { return 1000; },
+  geteuid: function () { return 1000; },
+  getegid: function () { return 1000; },
+  abort: function () { host.exit(134); throw new Error("process.abort()"); },
   exit: function (code) {
     var c = code === undefined ? (process.exitCode === undefined ? 0 : process.exitCode) : code;
     host.exit(Number(c) | 0);
@@ -397,8 +392,9 @@ var process = {
   },
   nextTick: function (fn) { var a = Array.prototype.slice.call(arguments, 1); queueMicrotask(function () { fn.apply(undefined, a); }); },
   hrtime: Object.assign(function () { var t = performance.now(); return [Math.floor(t / 1e3), Math.floor((t % 1e3) * 1e6)]; }, { bigint: function () { return BigInt(Math.floor(performance.now() * 1e6)); } }),
-  memoryUsage: function () { return { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }; },
-  on: function () { return process; }
+  memoryUsage: Object.assign(function () { return { rss: 0, heapTotal: 0, heapUsed: 0, external: 0, arrayBuffers: 0 }; }, { rss: function () { return 0; } }),
+  cpuUsage: function () { var us = Math.floor(performance.now() * 1000); return { user: us, system: 0 }; },
+  resourceUsage: function () { return {}; }
 };
 globalThis.process = process;
 var BUILTINS = createObject(null);
@@ -406,12 +402,17 @@ BUILTINS.fs = fs;
 BUILTINS["fs/promises"] = fs.promises;
 BUILTINS.path = path;
 BUILTINS["path/posix"] = path;
-var BUILTIN_NAMES = "fs, fs/promises, path, path/posix";
+lib.BUILTINS = BUILTINS;
+lib.process = process;
+lib.fs = fs;
+lib.path = path;
 function requireModule(name) {
   var bare = toStr(name);
   if (strSlice(bare, 0, 5) === "node:") bare = strSlice(bare, 5);
   if (hasOwn(BUILTINS, bare)) return BUILTINS[bare];
-  throw new Error("Cannot find module '" + bare + "': wasmbox's JavaScript sandbox provides " + BUILTIN_NAMES + " and no npm packages");
+  var err = new Error("Cannot find module '" + bare + "': wasmbox's JavaScript sandbox provides " + objectKeys(BUILTINS).sort().join(", ") + ", and no npm packages, network or child processes");
+  err.code = "MODULE_NOT_FOUND";
+  throw err;
 }
 globalThis.require = requireModule;
 if (typeof globalThis.performance === "undefined") {
@@ -419,6 +420,35 @@ if (typeof globalThis.performance === "undefined") {
   globalThis.performance = { now: function () { return Date.now() - t0; }, timeOrigin: t0 };
 }
 globalThis.global = globalThis;
+defineProp(globalThis, "Buffer", {
+  configurable: true,
+  get: function () { return getBuffer(); },
+  set: function (v) { defineProp(globalThis, "Buffer", { value: v, writable: true, configurable: true }); }
+});
+// process.stdin/stdout/stderr, process.on and the Node modules come with the Node library.
+["stdin", "stdout", "stderr"].forEach(function (name) {
+  defineProp(process, name, { configurable: true, enumerable: true, get: function () { lib.nodeLib; return process[name]; } });
+});
+["on", "once", "off", "addListener", "removeListener", "removeAllListeners", "emit", "listeners", "listenerCount", "prependListener", "emitWarning"].forEach(function (name) {
+  process[name] = function () { lib.nodeLib; return applyFn(process[name], process, arguments); };
+});
+["events", "string_decoder", "readline", "readline/promises", "os", "util", "assert", "assert/strict", "timers", "timers/promises", "buffer", "perf_hooks", "process"].forEach(function (name) {
+  defineProp(BUILTINS, name, { configurable: true, enumerable: true, get: function () { lib.nodeLib; return BUILTINS[name]; } });
+});
+["createReadStream", "createWriteStream"].forEach(function (name) {
+  fs[name] = function () { lib.nodeLib; return applyFn(fs[name], fs, arguments); };
+});
+globalThis.btoa = function (s) {
+  s = toStr(s);
+  for (var i = 0; i < s.length; i++) if (s.charCodeAt(i) > 255) throw new DOMException("Invalid character", "InvalidCharacterError");
+  return getBuffer().from(s, "latin1").toString("base64");
+};
+globalThis.atob = function (s) {
+  s = toStr(s).replace(/[\t\n\f\r ]/g, "");
+  if (s.length % 4 === 0) s = s.replace(/==?$/, "");
+  if (s.length % 4 === 1 || /[^A-Za-z0-9+/]/.test(s)) throw new DOMException("The string to be decoded is not correctly encoded.", "InvalidCharacterError");
+  return getBuffer().from(s, "base64").toString("latin1");
+};
 Object.defineProperty(globalThis, Symbol.for("wasmbox.require"), { value: requireModule });
 
 // ---------- what the host keeps ----------
@@ -431,14 +461,14 @@ function serialize(v, limit) {
       if (typeof x === "bigint") return String(x);
       if (typeof x === "function" || typeof x === "symbol") return undefined;
       // Not JSON, and JSON.stringify would silently turn them into {}: give their inspect() text.
-      if (x instanceof Map || x instanceof Set || (ArrayBuffer.isView(x) && !(x instanceof DataView))) return inspect(x, 2, [], 0);
+      if (x instanceof Map || x instanceof Set || (ArrayBuffer.isView(x) && !(x instanceof DataView))) return inspect(x);
       if (x !== null && typeof x === "object") { if (seen.indexOf(x) >= 0) return "[Circular]"; seen.push(x); }
       return x;
     });
   } catch (e) {
     s = undefined;
   }
-  if (s === undefined) s = stringify(inspect(v, 2, [], 0));
+  if (s === undefined) s = stringify(inspect(v));
   if (typeof s !== "string") s = "null";
   if (s.length > limit) s = stringify(strSlice(s, 0, limit));
   return s;
@@ -446,7 +476,7 @@ function serialize(v, limit) {
 function describeError(e) {
   var isErr = e instanceof Error || (e !== null && typeof e === "object" && "message" in e && "name" in e);
   var name = isErr ? toStr(e.name) : "Error";
-  var message = isErr ? toStr(e.message) : "Uncaught " + toStr(inspect(e, 2, [], 0));
+  var message = isErr ? toStr(e.message) : "Uncaught " + toStr(inspect(e));
   var raw = isErr && typeof e.stack === "string" ? e.stack : "";
   // Drop the prelude's own frames (line by line, with captured built-ins only).
   var stack = "", start = 0;
@@ -465,23 +495,72 @@ function configure(filename, argsJson, envJson) {
   process.argv = arrConcat(["wasmbox", WORKDIR + "/" + filename], parseJson(argsJson));
   process.env = parseJson(envJson);
   process.exitCode = undefined;
+  // The streams are made anew for each run (a session's runs each have their own stdin).
+  for (var i = 0; i < lib.onConfigure.length; i++) lib.onConfigure[i]();
 }
 return { fireTimer: fireTimer, serialize: serialize, describeError: describeError, configure: configure };
 })`;
 
+/**
+ * Everything evaluated in a fresh context before guest code, as one function expression
+ * called with the host bindings: the guest modules in dependency order, then the prelude,
+ * then the Node library over them. It returns the prelude's internals for the host.
+ */
+export const PRELUDE_SOURCE =
+  `(function (host) {\n"use strict";\n` +
+  `var base = (${GUEST_PRIMORDIALS_SOURCE})(host);\n` +
+  `var lib = Object.create(null);\n` +
+  `lib.primordials = base.primordials;\nlib.internals = base.internals;\nlib.onConfigure = [];\n` +
+  `return (${PRELUDE_CORE_SOURCE})(host, lib);\n})`;
+
+/** The guest modules compiled on first use (see `lazy` in the prelude), by name. */
+export const LAZY_GUEST_SOURCES: Readonly<Record<string, string>> = {
+  inspect: GUEST_INSPECT_SOURCE,
+  buffer: GUEST_BUFFER_SOURCE,
+  "node-lib": GUEST_NODE_LIB_SOURCE,
+};
+
+/** Named exports of each built-in module, for `import { x } from "node:…"`. */
+const MODULE_EXPORTS: Record<string, string[]> = {
+  fs: [
+    "readFileSync", "writeFileSync", "appendFileSync", "existsSync", "statSync", "lstatSync", "readdirSync",
+    "mkdirSync", "unlinkSync", "rmSync", "copyFileSync", "renameSync", "promises", "readFile", "writeFile",
+    "appendFile", "stat", "readdir", "mkdir", "unlink", "rm", "copyFile", "rename", "createReadStream", "createWriteStream",
+  ],
+  "fs/promises": ["readFile", "writeFile", "appendFile", "stat", "readdir", "mkdir", "unlink", "rm", "copyFile", "rename"],
+  path: ["join", "resolve", "dirname", "basename", "extname", "normalize", "relative", "isAbsolute", "sep", "delimiter", "posix", "parse", "format"],
+  events: ["EventEmitter", "once", "on", "errorMonitor", "defaultMaxListeners", "getEventListeners"],
+  readline: ["createInterface", "Interface", "clearLine", "clearScreenDown", "cursorTo", "moveCursor", "emitKeypressEvents", "promises"],
+  "readline/promises": ["createInterface", "Interface"],
+  string_decoder: ["StringDecoder"],
+  os: [
+    "EOL", "devNull", "platform", "type", "release", "version", "machine", "arch", "hostname", "homedir", "tmpdir", "endianness",
+    "uptime", "loadavg", "cpus", "availableParallelism", "totalmem", "freemem", "networkInterfaces", "userInfo", "constants",
+  ],
+  util: [
+    "format", "formatWithOptions", "inspect", "isDeepStrictEqual", "promisify", "callbackify", "inherits", "deprecate", "types",
+    "stripVTControlCharacters", "TextEncoder", "TextDecoder", "debuglog", "styleText",
+  ],
+  assert: [
+    "ok", "equal", "notEqual", "strictEqual", "notStrictEqual", "deepEqual", "notDeepEqual", "deepStrictEqual", "notDeepStrictEqual",
+    "throws", "doesNotThrow", "rejects", "doesNotReject", "match", "doesNotMatch", "fail", "ifError", "AssertionError", "strict",
+  ],
+  timers: ["setTimeout", "clearTimeout", "setInterval", "clearInterval", "setImmediate", "clearImmediate", "promises"],
+  "timers/promises": ["setTimeout", "setImmediate", "setInterval", "scheduler"],
+  buffer: ["Buffer", "SlowBuffer", "kMaxLength", "INSPECT_MAX_BYTES", "atob", "btoa", "constants"],
+  perf_hooks: ["performance"],
+  process: ["argv", "env", "exit", "stdin", "stdout", "stderr", "cwd", "nextTick", "platform", "hrtime"],
+};
+MODULE_EXPORTS["path/posix"] = MODULE_EXPORTS["path"]!;
+MODULE_EXPORTS["assert/strict"] = MODULE_EXPORTS["assert"]!;
+
+/** The built-in modules' names, as the guest's `require` knows them. */
+export const BUILTIN_MODULE_NAMES = Object.keys(MODULE_EXPORTS).sort();
+
 /** Sources of the ES modules `import`able from guest code, keyed by specifier. */
 export function builtinModuleSource(specifier: string): string | undefined {
   const bare = specifier.replace(/^node:/, "");
-  const names: Record<string, string[]> = {
-    fs: [
-      "readFileSync", "writeFileSync", "appendFileSync", "existsSync", "statSync", "lstatSync", "readdirSync",
-      "mkdirSync", "unlinkSync", "rmSync", "copyFileSync", "renameSync", "promises",
-    ],
-    "fs/promises": ["readFile", "writeFile", "appendFile", "stat", "readdir", "mkdir", "unlink", "rm", "copyFile", "rename"],
-    path: ["join", "resolve", "dirname", "basename", "extname", "normalize", "relative", "isAbsolute", "sep", "posix"],
-  };
-  names["path/posix"] = names["path"]!;
-  const exported = names[bare];
+  const exported = Object.hasOwn(MODULE_EXPORTS, bare) ? MODULE_EXPORTS[bare] : undefined;
   if (!exported) return undefined;
   return (
     `const m = globalThis[Symbol.for("wasmbox.require")](${JSON.stringify(bare)});\n` +

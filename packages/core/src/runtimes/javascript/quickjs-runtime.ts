@@ -21,7 +21,7 @@ import {
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
 import { transpileTypeScript } from "../typescript/sucrase-transpile.js";
-import { builtinModuleSource, PRELUDE_SOURCE } from "./prelude.js";
+import { BUILTIN_MODULE_NAMES, builtinModuleSource, LAZY_GUEST_SOURCES, PRELUDE_SOURCE } from "./prelude.js";
 
 // The package's types describe its CommonJS build; under ESM the variant is the default export.
 const variant = ((variantModule as unknown as { default?: QuickJSSyncVariant }).default ?? variantModule) as QuickJSSyncVariant;
@@ -137,7 +137,9 @@ class JsContext {
     runtime.setModuleLoader((name) => {
       const source = builtinModuleSource(name);
       if (source === undefined) {
-        throw new Error(`Cannot find module '${name}': wasmbox's JavaScript sandbox provides fs, fs/promises and path, and no npm packages`);
+        throw new Error(
+          `Cannot find module '${name}': wasmbox's JavaScript sandbox provides ${BUILTIN_MODULE_NAMES.join(", ")}, and no npm packages, network or child processes`,
+        );
       }
       return source;
     });
@@ -306,10 +308,36 @@ class JsContext {
       }
     };
     const fns: Record<string, (...args: QuickJSHandle[]) => QuickJSHandle | undefined> = {
-      write: (fd, text) => {
-        this.#run.io.write(num(fd!) === 2 ? "stderr" : "stdout", str(text!));
+      // A string is text (its UTF-8 goes out); an ArrayBuffer is exact bytes (Buffers,
+      // and strings the guest encoded as latin1, hex, base64 or utf16le).
+      write: (fd, data) => {
+        const stream = num(fd!) === 2 ? "stderr" : "stdout";
+        this.#run.io.write(stream, vm.typeof(data!) === "string" ? str(data!) : bytes(data!));
         return undefined;
       },
+      // util.inspect's view of a promise: undefined for anything else, else [state, value].
+      promiseState: (p) => {
+        const state = vm.getPromiseState(p!);
+        if (state.type === "fulfilled" && state.notAPromise) return undefined;
+        const out = vm.newArray();
+        const name = vm.newString(state.type);
+        vm.setProp(out, 0, name);
+        name.dispose();
+        if (state.type !== "pending") {
+          const value = state.type === "fulfilled" ? state.value : state.error;
+          vm.setProp(out, 1, value);
+          value.dispose();
+        }
+        return out;
+      },
+      // Compiles one of the prelude's lazily loaded guest modules; the prelude calls it once per name.
+      loadGuestModule: (name) => {
+        const key = str(name!);
+        const source = Object.hasOwn(LAZY_GUEST_SOURCES, key) ? LAZY_GUEST_SOURCES[key] : undefined;
+        if (source === undefined) throw new Error(`no guest module ${key}`);
+        return vm.unwrapResult(vm.evalCode(source, `wasmbox:${key}`));
+      },
+      memoryLimitBytes: () => vm.newNumber(this.#current?.input.limits.memoryLimitBytes ?? 0),
       setTimer: (id, ms) => {
         const timerId = num(id!);
         this.#timers.set(
@@ -332,8 +360,6 @@ class JsContext {
       },
       encodeUtf8: (s) => vm.newArrayBuffer(new TextEncoder().encode(str(s!)).buffer),
       decodeUtf8: (b) => vm.newString(new TextDecoder().decode(bytes(b!))),
-      fromBase64: (s) => vm.newArrayBuffer(base64ToBytes(str(s!)).buffer as ArrayBuffer),
-      toBase64: (b) => vm.newString(bytesToBase64(bytes(b!))),
       stdin: () => vm.newArrayBuffer(new TextEncoder().encode(this.#run.input.request.stdin ?? "").buffer),
       fsRead: (p) => vm.newArrayBuffer(this.#fs.readFile(str(p!)).slice().buffer),
       fsWrite: (p, data, append) => {
@@ -464,17 +490,4 @@ class JsContext {
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
-}
-
-function base64ToBytes(b64: string): Uint8Array {
-  const bin = atob(b64);
-  const out = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) out[i] = bin.charCodeAt(i);
-  return out;
-}
-
-function bytesToBase64(bytes: Uint8Array): string {
-  let bin = "";
-  for (let i = 0; i < bytes.length; i += 0x8000) bin += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return btoa(bin);
 }
