@@ -3,7 +3,7 @@ import importX from "eslint-plugin-import-x";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["**/dist/**", "**/node_modules/**", "data/**", "bench/results/**"] },
+  { ignores: ["**/dist/**", "**/node_modules/**", "data/**", "bench/results/**", "packages/node/test/differential/programs/**"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
