@@ -127,7 +127,8 @@ async function runInWasmbox(entry: ProgramEntry): Promise<Execution> {
     stdin: entry.stdin ? readFileSync(join(PROGRAMS_DIR, entry.stdin), "utf8") : "",
     args: entry.args ?? [],
     files,
-    limits: { timeoutMs: 30_000 },
+    // Compiles run under the request's timeoutMs too; C++ headers take seconds in wasm clang.
+    limits: { timeoutMs: 60_000 },
   });
 }
 

@@ -1,6 +1,6 @@
 // Shortest paths with std::priority_queue (Rosetta Code: Dijkstra's algorithm).
 #include <climits>
-#include <iostream>
+#include <cstdio>
 #include <optional>
 #include <queue>
 #include <string>
@@ -35,6 +35,6 @@ int main() {
     for (std::size_t v = 0; v < names.size(); ++v) {
         std::string path = names[v];
         for (auto p = prev[v]; p; p = prev[*p]) path = names[*p] + " -> " + path;
-        std::cout << names[v] << ": " << (dist[v] == INT_MAX ? std::string("unreachable") : std::to_string(dist[v])) << "  " << path << '\n';
+        std::printf("%s: %s  %s\n", names[v].c_str(), dist[v] == INT_MAX ? "unreachable" : std::to_string(dist[v]).c_str(), path.c_str());
     }
 }
