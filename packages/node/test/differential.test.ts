@@ -110,11 +110,6 @@ async function runNative(entry: ProgramEntry, workDir: string): Promise<RunOutpu
   return runWithStdin(command, [...argv, ...(entry.args ?? [])], programDir, stdin);
 }
 
-/**
- * The bytes of a wasmbox run's stdout. The result carries stdout as text today (the UTF-8
- * decoding of what the guest wrote); a program writing bytes that are not UTF-8 differs here
- * until the result carries exact bytes.
- */
 /** The exact bytes of stdout: `stdoutBase64` when they are not UTF-8, else the text. */
 const stdoutBytes = (result: Execution): Buffer => (result.stdoutBase64 === undefined ? Buffer.from(result.stdout, "utf8") : Buffer.from(result.stdoutBase64, "base64"));
 
