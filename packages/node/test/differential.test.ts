@@ -73,6 +73,8 @@ function runWithStdin(command: string, argv: string[], cwd: string, stdin: Buffe
       if (error && typeof error.code !== "number") reject(error);
       else resolve({ stdout, stderr: stderr.toString("utf8"), exitCode: error ? (error.code as number) : 0 });
     });
+    // A program that never reads its stdin may exit before it is written: not an error.
+    child.stdin?.on("error", () => {});
     child.stdin?.end(stdin);
   });
 }
