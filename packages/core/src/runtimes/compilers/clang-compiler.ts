@@ -6,7 +6,7 @@
  */
 import type { GuestError } from "../../contract.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
-import { crashReason, firstError, parseClangDiagnostics } from "./diagnostics.js";
+import { crashReason, firstError, fixFor, parseClangDiagnostics } from "./diagnostics.js";
 import { checkCompileFlag, DEFAULT_STACK_BYTES } from "./flags.js";
 import { C_SOURCE_FILES, commandLineNameProblem, emptyTree, own, sourceTree, type Tree } from "./source-tree.js";
 
@@ -115,10 +115,12 @@ function quiet(write: (bytes: Uint8Array | null) => void): Record<string, unknow
 function failed(output: string, fallback: string): GuestOutcome {
   const diagnostics = parseClangDiagnostics(output);
   const { message, line } = firstError(diagnostics, fallback);
+  const at = diagnostics.findIndex((d) => d.severity === "error");
+  const fix = at === -1 ? null : fixFor(diagnostics[at]!, diagnostics.slice(at + 1));
   const exceptions = /with exceptions disabled|undefined symbol: __cxa_(throw|allocate_exception|begin_catch)/.test(output);
   const error: GuestError = {
     name: "CompileError",
-    message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : message,
+    message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : fix ? `${message}. To fix: ${fix}` : message,
     traceback: output,
     line,
   };

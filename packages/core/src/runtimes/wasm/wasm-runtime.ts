@@ -230,8 +230,8 @@ function checkDeclaredSizes(info: ModuleInfo, capPages: number, memoryLimitBytes
       throw end("memory_limit", {
         name: "MemoryLimitError",
         message:
-          `the program's stack (${mib(stack)}) and static data need ${mib(m.min * WASM_PAGE_BYTES)} of memory before it starts, more than memoryLimitBytes (${mib(memoryLimitBytes)}); ` +
-          `raise limits.memoryLimitBytes, or give it a smaller stack ${built ? `with compile.flags: ["-Wl,-z,stack-size=N"] (N in bytes; the default is ${mib(DEFAULT_STACK_BYTES)})` : "(link it with a smaller -z stack-size)"}`,
+          `the program's stack (${stackText(stack)}) and static data need ${mib(m.min * WASM_PAGE_BYTES)} of memory before it starts, more than memoryLimitBytes (${mib(memoryLimitBytes)}); ` +
+          `raise limits.memoryLimitBytes, or give it a smaller stack ${built ? `with compile.flags: ["-Wl,-z,stack-size=N"] (N in bytes; the default is ${stackText(DEFAULT_STACK_BYTES)})` : "(link it with a smaller -z stack-size)"}`,
         traceback: "",
         line: null,
       });
@@ -378,7 +378,7 @@ function isStackOverflow(stack: StackState | null): stack is StackState & { poin
 function raiseStackHint(stackBytes: number, built: boolean): string {
   const n = Math.min(stackBytes * 2, MAX_STACK_BYTES);
   if (!built) return `link it with a larger stack (wasm-ld -z stack-size=${n}); the stack counts toward limits.memoryLimitBytes`;
-  return `compile.flags: ["-Wl,-z,stack-size=${n}"] (CLI: --cflag=-Wl,-z,stack-size=${n}) gives it ${mib(n)}; the stack counts toward limits.memoryLimitBytes`;
+  return `compile.flags: ["-Wl,-z,stack-size=${n}"] (CLI: --cflag=-Wl,-z,stack-size=${n}) gives it ${stackText(n)}; the stack counts toward limits.memoryLimitBytes`;
 }
 
 /** Turn whatever stopped the guest into the outcome's status and error. */
@@ -408,7 +408,7 @@ function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.
     outcome.status = "error";
     outcome.error = {
       name: "StackOverflow",
-      message: `the program ran out of stack (wasm trap: ${message}): its stack is ${mib(size)}, and deep recursion or large local arrays (VLAs, alloca) used it all; ${raiseStackHint(size, stack.built)}`,
+      message: `the program ran out of stack (wasm trap: ${message}): its stack is ${stackText(size)}, and deep recursion or large local arrays (VLAs, alloca) used it all; ${raiseStackHint(size, stack.built)}`,
       traceback: wasmFrames(e),
       line: null,
     };
@@ -417,7 +417,7 @@ function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.
   if (name === "RangeError" && /call stack/.test(message)) {
     // V8's own limit: the host thread's stack ran out before the program's own stack did.
     outcome.status = "error";
-    const own = stack ? `, before the program's own ${mib(stack.layout.topBytes)} stack ran out` : "";
+    const own = stack ? `, before the program's own ${stackText(stack.layout.topBytes)} stack ran out` : "";
     outcome.error = {
       name: "StackOverflow",
       message: `the program's calls nested deeper than the host allows (${message})${own}: each wasm call also takes room on the host thread's stack. Make the recursion shallower: recurse on the smaller half, or keep an explicit stack and loop`,
@@ -479,6 +479,11 @@ function messageOf(e: unknown): string {
 function lineOf(message: string): number | null {
   const m = /:(\d+):\d+:/.exec(message);
   return m ? Number(m[1]) : null;
+}
+
+/** A stack's size as a person would say it: "64 KiB", "8 MiB". */
+function stackText(bytes: number): string {
+  return bytes < 1048576 ? `${Math.round((bytes / 1024) * 10) / 10} KiB` : mib(bytes);
 }
 
 function mib(bytes: number): string {
