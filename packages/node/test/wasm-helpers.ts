@@ -77,8 +77,6 @@ export interface NativeOptions {
   collect?: string[];
   /** The program's stack limit (`ulimit -s`, KiB); default the machine's (8 MiB on Linux). */
   stackKiB?: number;
-  /** Extra compiler flags (e.g. to match a wasmbox build's compile.flags). */
-  flags?: string[];
 }
 
 const NATIVE_COMPILERS = { c: ["gcc", "-std=c17"], cpp: ["g++", "-std=c++17", "-fno-exceptions"] } as const;
@@ -109,7 +107,7 @@ export async function runNative(language: "c" | "cpp", source: string, options: 
     const src = join(dir, language === "c" ? "main.c" : "main.cpp");
     const bin = join(dir, "main");
     await writeFile(src, source);
-    const build = await exec(compiler, [...std, "-O2", ...(options.flags ?? []), "-o", bin, src, "-lm"]).catch((e: NodeJS.ErrnoException) => {
+    const build = await exec(compiler, [...std, "-O2", "-o", bin, src, "-lm"]).catch((e: NodeJS.ErrnoException) => {
       if (e.code === "ENOENT") {
         throw new Error(`${compiler} is not installed: the ${language} conformance tests compare wasmbox against a native build and need ${compiler} on PATH`);
       }
