@@ -9,7 +9,7 @@ export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } 
 export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
-export { checkCompileFlag, type CompiledLanguage } from "./runtimes/compilers/flags.js";
+export { checkCompileFlag, DEFAULT_STACK_BYTES, stackBytesOf, type CompiledLanguage } from "./runtimes/compilers/flags.js";
 export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";
 export { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES } from "./runtimes/compilers/source-tree.js";
 // Everything a sandbox uses (runtimes, output ring, runtime interface) is public too.

@@ -75,6 +75,8 @@ export interface NativeOptions {
   files?: Record<string, string>;
   /** Output files to read back after the run. */
   collect?: string[];
+  /** The program's stack limit (`ulimit -s`, KiB); default the machine's (8 MiB on Linux). */
+  stackKiB?: number;
 }
 
 const NATIVE_COMPILERS = { c: ["gcc", "-std=c17"], cpp: ["g++", "-std=c++17", "-fno-exceptions"] } as const;
@@ -118,7 +120,11 @@ export async function runNative(language: "c" | "cpp", source: string, options: 
       await mkdir(dirname(join(work, path)), { recursive: true });
       await writeFile(join(work, path), content);
     }
-    const run = await exec(bin, options.args ?? [], { cwd: work, input: options.stdin ?? "", env: {} });
+    const args = options.args ?? [];
+    const run =
+      options.stackKiB === undefined
+        ? await exec(bin, args, { cwd: work, input: options.stdin ?? "", env: {} })
+        : await exec("/bin/sh", ["-c", `ulimit -s ${options.stackKiB} && exec "$0" "$@"`, bin, ...args], { cwd: work, input: options.stdin ?? "", env: {} });
     const files = new Map<string, string>();
     for (const path of options.collect ?? []) files.set(path, await readFile(join(work, path), "utf8"));
     return { stdout: run.stdout, stderr: run.stderr, exitCode: run.status, files };

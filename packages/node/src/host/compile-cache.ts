@@ -12,7 +12,7 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest } from "@wasmbox/core";
+import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest, stackBytesOf } from "@wasmbox/core";
 import { makePrivateDir } from "./snapshot-cache.js";
 
 export interface CompiledModule {
@@ -31,8 +31,9 @@ interface DiskRecord {
  * Bumped whenever what a build depends on changes beyond the key's fields (how wasmbox
  * builds the compiler's command line or source tree): older entries are never read again.
  * 2: inputs by normalised path, per-tenant keys.
+ * 3: C/C++ link with a native-like stack (8 MiB, stack first) and export `__stack_pointer`.
  */
-const FORMAT = 2;
+const FORMAT = 3;
 
 /**
  * The cache key of a request's build: everything that changes the module. `inputs` are the
@@ -51,6 +52,8 @@ export function compileKey(request: ExecuteRequest, filename: string, compilerVe
         compiler: compilerVersion,
         optimize: request.compile?.optimize ?? "2",
         flags: request.compile?.flags ?? [],
+        // The stack a C/C++ build gets, default included: a new default is a new build.
+        stackBytes: request.language === "assemblyscript" ? null : stackBytesOf(request.compile?.flags ?? []),
         reactor: request.wasm?.invoke !== undefined,
         filename,
         code: request.code,

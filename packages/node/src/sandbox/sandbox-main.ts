@@ -196,6 +196,14 @@ class OutputBatcher {
 // ---------------------------------------------------------------------------------------
 // QuickJS, wasm, compilers: a supervisor and a guest worker thread.
 
+/**
+ * The guest thread's stack in a wasm sandbox. Every wasm call also takes a frame on it, and
+ * V8's wasm frames are larger than native ones: at 4 MiB a C program recursing 100 000 deep
+ * (fine natively, within 8 MiB) ran out here first. It is reserved, not committed: only
+ * the pages a deep recursion touches are resident.
+ */
+const WASM_THREAD_STACK_MB = 64;
+
 interface GuestThread {
   worker: Worker;
   port: MessagePort;
@@ -225,7 +233,7 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
         stdin: false,
         stdout: true,
         stderr: true,
-        resourceLimits: { maxOldGenerationSizeMb: config.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: 4 },
+        resourceLimits: { maxOldGenerationSizeMb: config.heapLimitMb, maxYoungGenerationSizeMb: 32, stackSizeMb: config.kind === "wasm" ? WASM_THREAD_STACK_MB : 4 },
       });
       const thread: GuestThread = { worker, port: ports.port1, interrupt, ring: new OutputRingReader(ringBuffer), retired: false };
       // The worker's own process.stdout/stderr are not the guest's output channel; drain and drop.

@@ -6,8 +6,8 @@
  */
 import type { GuestError } from "../../contract.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
-import { crashReason, firstError, parseClangDiagnostics } from "./diagnostics.js";
-import { checkCompileFlag } from "./flags.js";
+import { crashReason, firstError, fixFor, parseClangDiagnostics } from "./diagnostics.js";
+import { checkCompileFlag, DEFAULT_STACK_BYTES } from "./flags.js";
 import { C_SOURCE_FILES, commandLineNameProblem, emptyTree, own, sourceTree, type Tree } from "./source-tree.js";
 
 type RunClang = (args: string[], files: Tree, options: Record<string, unknown>) => Promise<Tree | undefined>;
@@ -56,6 +56,7 @@ class ClangCompiler implements LoadedRuntime {
       ...(cxx ? ["-fno-exceptions"] : []),
       // Calling an export (wasm.invoke) needs no main(): build a WASI reactor (`_initialize`).
       ...(invoke !== undefined ? ["-mexec-model=reactor"] : []),
+      ...stackLayout(flags),
       ...flags,
       "-x",
       cxx ? "c++" : "c",
@@ -89,6 +90,24 @@ class ClangCompiler implements LoadedRuntime {
   [Symbol.dispose](): void {}
 }
 
+/**
+ * How the module lays out its stack. The stack goes first in linear memory, below the static
+ * data, so a stack that overflows runs below address 0 and traps rather than silently
+ * overwriting globals (clang 22's wasm-ld does this by default; it is said here so it stays
+ * so). Its size is native-like unless the request set one. `__stack_pointer` is exported so
+ * the runtime can tell, when the program traps, whether it ran out of stack.
+ */
+function stackLayout(flags: readonly string[]): string[] {
+  const chosen = flags.some((f) => f.startsWith("-Wl,-z,stack-size="));
+  return [
+    // A function that makes no calls may carve a VLA or alloca out of the stack without
+    // storing the new stack pointer, so an overflow there would leave no trace in it. The
+    // canary check makes such functions move the stack pointer like every other (and catches
+    // local arrays written past their end). Ubuntu's gcc turns this on by default too.
+    "-fstack-protector-strong",
+    "-Wl,--stack-first", ...(chosen ? [] : [`-Wl,-z,stack-size=${DEFAULT_STACK_BYTES}`]), "-Wl,--export=__stack_pointer"];
+}
+
 function quiet(write: (bytes: Uint8Array | null) => void): Record<string, unknown> {
   return { stdout: write, stderr: write, fetchProgress: () => {} };
 }
@@ -96,10 +115,12 @@ function quiet(write: (bytes: Uint8Array | null) => void): Record<string, unknow
 function failed(output: string, fallback: string): GuestOutcome {
   const diagnostics = parseClangDiagnostics(output);
   const { message, line } = firstError(diagnostics, fallback);
+  const at = diagnostics.findIndex((d) => d.severity === "error");
+  const fix = at === -1 ? null : fixFor(diagnostics[at]!, diagnostics.slice(at + 1));
   const exceptions = /with exceptions disabled|undefined symbol: __cxa_(throw|allocate_exception|begin_catch)/.test(output);
   const error: GuestError = {
     name: "CompileError",
-    message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : message,
+    message: exceptions ? `${message}. ${EXCEPTIONS_NOTE}` : fix ? `${message}. To fix: ${fix}` : message,
     traceback: output,
     line,
   };

@@ -10,7 +10,7 @@ const TOOL = /^(?:clang(?:\+\+)?|wasm-ld|ld|lld)(?:-\d+)?: (error|warning|note):
 const ASC_HEAD = /^(ERROR|WARNING|INFO|PEDANTIC)(?: (?:TS|AS)\d+)?: (.*)$/;
 const ASC_WHERE = /in (\S+?)\((\d+),(\d+)\)\s*$/;
 
-/** Parse clang or wasm-ld output. */
+/** Parse clang or wasm-ld output; errors wasmbox knows a fix for get a note naming it. */
 export function parseClangDiagnostics(output: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   for (const raw of output.split("\n")) {
@@ -23,7 +23,7 @@ export function parseClangDiagnostics(output: string): Diagnostic[] {
     const t = TOOL.exec(line);
     if (t) out.push({ file: null, line: null, column: null, severity: t[1] as Diagnostic["severity"], message: t[2]! });
   }
-  return out;
+  return withFixNotes(out);
 }
 
 /** Parse the AssemblyScript compiler's output. */
@@ -86,4 +86,81 @@ export function crashReason(e: unknown): string {
   const first = scrubHostDetails(String(raw)).split("\n").find((l) => l.trim() !== "") ?? "";
   const reason = first.trim().slice(0, 200);
   return reason ? (reason.startsWith(`${name}:`) ? reason : `${name}: ${reason}`) : name;
+}
+
+/**
+ * Headers of common C library functions clang does not name itself. For the library
+ * functions it knows (printf, strlen, malloc, …) clang adds a note "include the header
+ * <stdio.h> or explicitly provide a declaration for 'printf'", which is used instead.
+ */
+const HEADERS: Readonly<Record<string, readonly string[]>> = {
+  "stdio.h": ["printf", "fprintf", "sprintf", "snprintf", "puts", "putchar", "getchar", "fputs", "fgets", "fopen", "fclose", "fread", "fwrite", "fflush", "fseek", "ftell", "scanf", "sscanf", "fscanf", "perror", "remove", "rename", "getline"],
+  "stdlib.h": ["malloc", "calloc", "realloc", "free", "exit", "abort", "atoi", "atol", "atoll", "atof", "strtol", "strtoul", "strtoll", "strtod", "rand", "srand", "qsort", "bsearch", "abs", "labs", "getenv", "system"],
+  "string.h": ["strlen", "strcmp", "strncmp", "strcpy", "strncpy", "strcat", "strncat", "strchr", "strrchr", "strstr", "strtok", "strdup", "memcpy", "memmove", "memset", "memcmp"],
+  "unistd.h": ["read", "write", "close", "sleep", "usleep", "getpid", "isatty", "access", "unlink", "lseek", "getopt", "getcwd", "chdir"],
+  "time.h": ["time", "clock", "clock_gettime", "nanosleep", "difftime", "localtime", "gmtime", "strftime", "mktime"],
+  "sys/time.h": ["gettimeofday"],
+  "assert.h": ["assert"],
+  "ctype.h": ["isdigit", "isalpha", "isalnum", "isspace", "isupper", "islower", "ispunct", "isxdigit", "toupper", "tolower"],
+  "math.h": ["sqrt", "pow", "exp", "log", "log2", "log10", "sin", "cos", "tan", "atan", "atan2", "floor", "ceil", "round", "fabs", "fmod", "hypot"],
+};
+const HEADER_OF = new Map(Object.entries(HEADERS).flatMap(([header, names]) => names.map((n) => [n, header] as const)));
+
+/** Warnings clang makes errors by default in C where gcc (before 14) only warns, and the code's own fix. */
+const GCC_LENIENT: Readonly<Record<string, string>> = {
+  "implicit-int": "write the type that was left out (int)",
+  "int-conversion": "convert between the pointer and the integer with an explicit cast",
+  "incompatible-function-pointer-types": "make the function's type match the pointer's (or cast)",
+  "incompatible-pointer-types": "make the pointer types match (or cast)",
+  "return-mismatch": "return a value of the function's return type",
+};
+
+/** `compile.flags: ["-Wno-error=NAME"] (CLI: --cflag=-Wno-error=NAME)` */
+function downgradeHint(warning: string): string {
+  return `compile.flags: ["-Wno-error=${warning}"] (CLI: --cflag=-Wno-error=${warning})`;
+}
+
+/**
+ * What to do about an error that is one of clang's warnings made an error by default
+ * (`… [-Wimplicit-function-declaration]`), or null for any other error. `following` are the
+ * diagnostics after it, where clang's own note naming a header may be.
+ * @example fixFor(undeclaredPrintf, [clangNote]) // "include <stdio.h> (it declares 'printf'), or …"
+ */
+export function fixFor(error: Diagnostic, following: readonly Diagnostic[]): string | null {
+  if (error.severity !== "error") return null;
+  const tag = /\[-W([a-z0-9+-]+)\]$/.exec(error.message);
+  if (!tag) return null;
+  const warning = tag[1]!;
+  if (warning === "implicit-function-declaration") {
+    const name = /undeclared (?:library )?function '([^']+)'/.exec(error.message)?.[1];
+    const end = following.findIndex((d) => d.severity !== "note");
+    const notes = end === -1 ? following : following.slice(0, end);
+    const named = name ? notes.map((n) => /^include the header <([^>]+)> or explicitly provide a declaration for '([^']+)'/.exec(n.message)).find((m) => m?.[2] === name) : undefined;
+    const header = named?.[1] ?? (name ? HEADER_OF.get(name) : undefined);
+    const fix = header ? `add #include <${header}> (it declares '${name}')` : `declare '${name ?? "the function"}' before its first use (a prototype, or move its definition above)`;
+    return `${fix}; or, to accept implicit declarations as gcc before 14 does, ${downgradeHint(warning)}`;
+  }
+  const own = Object.hasOwn(GCC_LENIENT, warning) ? GCC_LENIENT[warning] : undefined;
+  if (own) return `${own}; or, to accept it as gcc before 14 does, ${downgradeHint(warning)}`;
+  return `clang makes this warning an error by default; ${downgradeHint(warning)} turns it back into a warning`;
+}
+
+/**
+ * A note after each error `fixFor` knows what to do about (after clang's own notes on it),
+ * so the diagnostics name the fix too.
+ */
+export function withFixNotes(diagnostics: readonly Diagnostic[]): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  let pending: Diagnostic | null = null;
+  diagnostics.forEach((d, i) => {
+    if (pending && d.severity !== "note") {
+      out.push(pending);
+      pending = null;
+    }
+    out.push(d);
+    const fix = fixFor(d, diagnostics.slice(i + 1));
+    if (fix) pending = { file: d.file, line: d.line, column: d.column, severity: "note", message: fix };
+  });
+  if (pending) out.push(pending);
+  return out;
 }

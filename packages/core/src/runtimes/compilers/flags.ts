@@ -1,6 +1,6 @@
 /**
  * Which compiler flags a request may pass. Anything not on these lists is refused at the
- * boundary with a message that names the flag: no linker flags, no include paths outside
+ * boundary with a message that names the flag: no linker flags (but the stack size), no include paths outside
  * the request's files, no plugins, no response files.
  */
 export type CompiledLanguage = "c" | "cpp" | "assemblyscript";
@@ -49,13 +49,42 @@ const SIMPLE_C_FLAGS = new Set(["-w", "-pedantic", "-pedantic-errors", "-Wall", 
 const ASC_FLAGS = /^--(noAssert|exportRuntime|debug|exportTable|importTable|noExportMemory|pedantic)$/;
 const ASC_VALUED = /^--(runtime=(stub|minimal|incremental)|uncheckedBehavior=(default|never|always)|(enable|disable)=[a-z0-9-]+(,[a-z0-9-]+)*)$/;
 
+/**
+ * The C/C++ stack when the request sets none: what native Linux gives a program (`ulimit -s`,
+ * 8 MiB). It lives in the module's linear memory, so it counts toward memoryLimitBytes.
+ */
+export const DEFAULT_STACK_BYTES = 8 * 1024 * 1024;
+/** The smallest and largest stack a request may ask for (wasm-ld's own default is 64 KiB). */
+export const MIN_STACK_BYTES = 64 * 1024;
+export const MAX_STACK_BYTES = 1024 * 1024 * 1024;
+/** The one linker flag a request may pass: `-Wl,-z,stack-size=N` (bytes), as wasi-sdk users write it. */
+const STACK_SIZE_FLAG = /^-Wl,-z,stack-size=(\d{1,12})$/;
+
+/** The stack size a request's flags ask for (the last `-Wl,-z,stack-size=N`), else the default. */
+export function stackBytesOf(flags: readonly string[]): number {
+  let bytes = DEFAULT_STACK_BYTES;
+  for (const flag of flags) {
+    const m = STACK_SIZE_FLAG.exec(flag);
+    if (m) bytes = Number(m[1]);
+  }
+  return bytes;
+}
+
+function checkStackSizeFlag(flag: string): string | null {
+  const bytes = Number(STACK_SIZE_FLAG.exec(flag)![1]);
+  if (bytes < MIN_STACK_BYTES || bytes > MAX_STACK_BYTES || bytes % 16 !== 0) {
+    return `flag ${JSON.stringify(flag)}: the stack size must be a multiple of 16 bytes from ${MIN_STACK_BYTES} (64 KiB) to ${MAX_STACK_BYTES} (1 GiB); the default is ${DEFAULT_STACK_BYTES} (8 MiB)`;
+  }
+  return null;
+}
+
 /** Flags with a meaning we refuse on purpose, and why. */
 function refusedReason(flag: string): string | null {
   if (/^-f(cxx-)?exceptions$/.test(flag) || flag === "-fwasm-exceptions") {
     return "C++ exceptions are not supported: the wasm32-wasi C++ library here is built without them (code that uses try/throw is reported at compile time)";
   }
   if (/^-(o|x|B|Xlinker|Xclang|mllvm|fplugin|include|imacros|isystem|iquote|isysroot|-sysroot|target)/.test(flag) || flag.startsWith("-Wl,") || flag.startsWith("@")) {
-    return "it controls inputs, outputs or the toolchain, which wasmbox sets itself";
+    return `it controls inputs, outputs or the toolchain, which wasmbox sets itself${flag.startsWith("-Wl,") ? " (the one linker flag allowed is -Wl,-z,stack-size=N, the stack in bytes)" : ""}`;
   }
   return null;
 }
@@ -68,6 +97,10 @@ export function checkCompileFlag(language: CompiledLanguage, flag: string): stri
   if (language === "assemblyscript") {
     if (ASC_FLAGS.test(flag) || ASC_VALUED.test(flag)) return null;
     return `flag ${JSON.stringify(flag)} is not allowed for AssemblyScript; allowed: --runtime=stub|minimal|incremental, --noAssert, --uncheckedBehavior=…, --enable=…, --disable=…, --exportRuntime, --debug, --pedantic (use compile.optimize for the level)`;
+  }
+  if (STACK_SIZE_FLAG.test(flag)) return checkStackSizeFlag(flag);
+  if (flag.startsWith("-Wl,-z,stack-size=")) {
+    return `flag ${JSON.stringify(flag)}: the stack size is a number of bytes, e.g. -Wl,-z,stack-size=16777216 for 16 MiB`;
   }
   const refused = refusedReason(flag);
   if (refused) return `flag ${JSON.stringify(flag)} is not allowed: ${refused}`;
@@ -89,7 +122,7 @@ export function checkCompileFlag(language: CompiledLanguage, flag: string): stri
     if (!dir.startsWith("/") && !dir.split("/").includes("..") && !dir.includes("\0")) return null;
     return `flag ${JSON.stringify(flag)}: include directories must be relative paths inside the request's files`;
   }
-  return `flag ${JSON.stringify(flag)} is not allowed; allowed: -std=…, -D…, -U…, -I<relative dir>, -W…, -w, -pedantic, -O0…-O3/-Os/-Oz, -g, -f(no-)fast-math/wrapv/rtti/…, -m(no-)simd128/bulk-memory/…, -lm`;
+  return `flag ${JSON.stringify(flag)} is not allowed; allowed: -std=…, -D…, -U…, -I<relative dir>, -W…, -w, -pedantic, -O0…-O3/-Os/-Oz, -g, -f(no-)fast-math/wrapv/rtti/…, -m(no-)simd128/bulk-memory/…, -lm, -Wl,-z,stack-size=N`;
 }
 
 /**

@@ -49,6 +49,22 @@ export interface ModuleInfo {
   tables: Limits[];
   /** Whether the module has a start function (it runs during instantiation). */
   hasStart: boolean;
+  /** Its C stack, when it exports `__stack_pointer` with a constant start (null otherwise). */
+  stack: StackLayout | null;
+}
+
+/**
+ * Where a C/C++ module's stack lives. The stack grows down from `topBytes`; with wasm-ld's
+ * `--stack-first` it spans `[0, topBytes)`, below every data segment, so running out of it
+ * traps instead of overwriting data, and `topBytes` is its size.
+ */
+export interface StackLayout {
+  /** Name of the exported mutable i32 global that holds the stack pointer. */
+  exportName: string;
+  /** The stack pointer's initial value. */
+  topBytes: number;
+  /** No data segment lies below the stack: it starts at address 0. */
+  stackFirst: boolean;
 }
 
 /** Why a module cannot be read; the message is meant for the person who sent it. */
@@ -91,6 +107,18 @@ class Reader {
       result += (b & 0x7f) * scale;
       if ((b & 0x80) === 0) return result;
       scale *= 128;
+    }
+    throw new WasmModuleError("the module has a malformed integer");
+  }
+  /** Signed LEB128 of at most 32 bits, as a JS number. */
+  s32(): number {
+    let result = 0;
+    let shift = 0;
+    for (let i = 0; i < 5; i++) {
+      const b = this.byte();
+      result |= (b & 0x7f) << shift;
+      shift += 7;
+      if ((b & 0x80) === 0) return shift < 32 && b & 0x40 ? result | (-1 << shift) : result | 0;
     }
     throw new WasmModuleError("the module has a malformed integer");
   }
@@ -189,8 +217,11 @@ function sections(bytes: Uint8Array): Section[] {
  * @throws WasmModuleError when the bytes are not a readable core module.
  */
 export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
-  const info: ModuleInfo = { imports: [], exports: [], memories: [], tables: [], hasStart: false };
+  const info: ModuleInfo = { imports: [], exports: [], memories: [], tables: [], hasStart: false, stack: null };
   let types: (FuncSignature | null)[] | null = [];
+  let importedGlobals = 0;
+  let globalInits: (number | null)[] = [];
+  let lowestData: number | null = null;
   const funcTypes: number[] = [];
   const exportIndex: { name: string; kind: ModuleExport["kind"]; index: number }[] = [];
   for (const s of sections(bytes)) {
@@ -218,6 +249,7 @@ export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
             imp.limits = limits(r);
           } else if (kind === "memory") imp.limits = limits(r);
           else if (kind === "global") {
+            importedGlobals++;
             valueType(r);
             r.byte();
           } else {
@@ -253,6 +285,9 @@ export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
         for (let i = 0; i < count; i++) info.memories.push(limits(r));
         break;
       }
+      case 6:
+        globalInits = readGlobalInits(r);
+        break;
       case 7: {
         const count = r.u();
         for (let i = 0; i < count; i++) {
@@ -267,7 +302,15 @@ export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
       case 8:
         info.hasStart = true;
         break;
+      case 11:
+        lowestData = lowestDataOffset(r);
+        break;
     }
+  }
+  const sp = exportIndex.find((e) => e.kind === "global" && e.name === "__stack_pointer");
+  const top = sp ? globalInits[sp.index - importedGlobals] : undefined;
+  if (sp && typeof top === "number" && top > 0) {
+    info.stack = { exportName: sp.name, topBytes: top >>> 0, stackFirst: lowestData === null || lowestData >= top >>> 0 };
   }
   for (const e of exportIndex) {
     const exp: ModuleExport = { name: e.name, kind: e.kind };
@@ -279,6 +322,66 @@ export function readModuleInfo(bytes: Uint8Array): ModuleInfo {
     info.exports.push(exp);
   }
   return info;
+}
+
+/**
+ * One constant expression, up to its `end`: the value of a lone `i32.const`, else null.
+ * @throws WasmModuleError on an instruction a constant expression here does not use.
+ */
+function constExpr(r: Reader): number | null {
+  let value: number | null = null;
+  let count = 0;
+  for (;;) {
+    const op = r.byte();
+    count++;
+    if (op === 0x0b) return count === 2 ? value : null;
+    if (op === 0x41) value = r.s32();
+    else if (op === 0x42) r.skipSigned();
+    else if (op === 0x43) r.pos += 4;
+    else if (op === 0x44) r.pos += 8;
+    else if (op === 0x23 || op === 0xd2) r.u();
+    else if (op === 0xd0) r.skipSigned();
+    else if (op === 0x6a || op === 0x6b || op === 0x6c || op === 0x7c || op === 0x7d || op === 0x7e) continue;
+    else if (op === 0xfd && r.u() === 12) r.pos += 16;
+    else throw new WasmModuleError(`the module has a constant expression with opcode 0x${op.toString(16)}`);
+  }
+}
+
+/** Initial values of the module's own globals: a number for an `i32.const`, else null. */
+function readGlobalInits(r: Reader): (number | null)[] {
+  const out: (number | null)[] = [];
+  try {
+    const count = r.u();
+    for (let i = 0; i < count; i++) {
+      valueType(r);
+      r.byte(); // mutability
+      out.push(constExpr(r));
+    }
+  } catch (e) {
+    if (!(e instanceof WasmModuleError)) throw e;
+    // Globals it cannot read only mean no stack layout is known; the engine validates the module.
+  }
+  return out;
+}
+
+/** The lowest address an active data segment is placed at (null: none, or not a constant). */
+function lowestDataOffset(r: Reader): number | null {
+  let lowest: number | null = null;
+  try {
+    const count = r.u();
+    for (let i = 0; i < count; i++) {
+      const flags = r.u();
+      if (flags === 2) r.u(); // memory index
+      const offset = flags === 1 ? null : constExpr(r);
+      if (offset !== null && (lowest === null || offset >>> 0 < lowest)) lowest = offset >>> 0;
+      const size = r.u();
+      r.pos += size;
+    }
+  } catch (e) {
+    if (!(e instanceof WasmModuleError)) throw e;
+    return 0; // unreadable: assume data at 0, so no stack-first layout is claimed
+  }
+  return lowest;
 }
 
 /** The type section; entries that are not plain function types (GC) become null. */

@@ -8,7 +8,19 @@ import { type GuestError, type JsonValue } from "../../contract.js";
 import { decodeRequestFiles } from "../../guest/files.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime, RuntimeLoadOptions } from "../../runtime.js";
 import { ASSEMBLYSCRIPT_IMPORTS, GuestAbort, HOST_FUNCTIONS, type HostCallContext } from "./host-imports.js";
-import { capDefinedMemories, describeSignature, importDefinedMemory, looksLikeWasm, readModuleInfo, WASM_PAGE_BYTES, WasmModuleError, type FuncSignature, type ModuleInfo } from "./module-info.js";
+import { DEFAULT_STACK_BYTES, MAX_STACK_BYTES } from "../compilers/flags.js";
+import {
+  capDefinedMemories,
+  describeSignature,
+  importDefinedMemory,
+  looksLikeWasm,
+  readModuleInfo,
+  WASM_PAGE_BYTES,
+  WasmModuleError,
+  type FuncSignature,
+  type ModuleInfo,
+  type StackLayout,
+} from "./module-info.js";
 import { WasiHost, WasmInterrupted } from "./wasi-host.js";
 
 /** Tables larger than this (elements) are refused before instantiation. */
@@ -54,7 +66,9 @@ class WasmRuntime implements LoadedRuntime {
     const bytes = input.module ?? (await moduleFromCode(request.code, input.filename));
     const info = readOrFail(bytes);
     const capPages = Math.floor(limits.memoryLimitBytes / WASM_PAGE_BYTES);
-    checkDeclaredSizes(info, capPages, limits.memoryLimitBytes);
+    // A module wasmbox compiled (C, C++) takes its stack size from compile.flags; an uploaded one from its own link.
+    const built = input.module !== undefined;
+    checkDeclaredSizes(info, capPages, limits.memoryLimitBytes, built);
 
     // The host owns the module's memory (imported in place of the defined one), capped at the limit.
     const moved = importDefinedMemory(bytes, capPages);
@@ -96,21 +110,20 @@ class WasmRuntime implements LoadedRuntime {
     if (memory) wasi.bind(memory);
 
     const outcome: GuestOutcome = { status: "ok", error: null, exitCode: 0, value: null, files: new Map() };
-    let instantiated = false;
+    let instance: WebAssembly.Instance | undefined;
     try {
       // Instantiation runs a start function, if the module has one. (AssemblyScript's
       // top-level code is exported as `_initialize` instead, so it runs with memory bound.)
-      const instance = await WebAssembly.instantiate(module, imports);
-      instantiated = true;
+      instance = await WebAssembly.instantiate(module, imports);
       const exported = Object.values(instance.exports).find((e): e is WebAssembly.Memory => e instanceof WebAssembly.Memory);
       memory ??= exported;
       if (memory) wasi.bind(memory);
       this.#invoke(instance, info, input, outcome);
     } catch (e) {
-      describeFailure(e, outcome, memory, limits.memoryLimitBytes);
+      describeFailure(e, outcome, memory, limits.memoryLimitBytes, instance && info.stack ? stackState(instance, info.stack, built) : null);
     }
     // Files are returned whenever the program itself ended (exit code or trap), not for a refused module.
-    if (instantiated) outcome.files = wasi.changedFiles();
+    if (instance) outcome.files = wasi.changedFiles();
     return outcome;
   }
 
@@ -208,10 +221,21 @@ function readOrFail(bytes: Uint8Array): ModuleInfo {
 }
 
 /** Refuse modules whose declared sizes already break the limits, before allocating anything. */
-function checkDeclaredSizes(info: ModuleInfo, capPages: number, memoryLimitBytes: number): void {
+function checkDeclaredSizes(info: ModuleInfo, capPages: number, memoryLimitBytes: number, built: boolean): void {
   const memories = [...info.memories, ...info.imports.filter((i) => i.kind === "memory").map((i) => i.limits!)];
   for (const m of memories) {
     if (m.is64) throw end("compile_error", { name: "WasmModuleError", message: "the module uses a 64-bit memory (memory64), which is not supported", traceback: "", line: null });
+    if (m.min > capPages && info.stack?.stackFirst) {
+      const stack = info.stack.topBytes;
+      throw end("memory_limit", {
+        name: "MemoryLimitError",
+        message:
+          `the program's stack (${stackText(stack)}) and static data need ${mib(m.min * WASM_PAGE_BYTES)} of memory before it starts, more than memoryLimitBytes (${mib(memoryLimitBytes)}); ` +
+          `raise limits.memoryLimitBytes, or give it a smaller stack ${built ? `with compile.flags: ["-Wl,-z,stack-size=N"] (N in bytes; the default is ${stackText(DEFAULT_STACK_BYTES)})` : "(link it with a smaller -z stack-size)"}`,
+        traceback: "",
+        line: null,
+      });
+    }
     if (m.min > capPages) {
       throw end("memory_limit", {
         name: "MemoryLimitError",
@@ -318,8 +342,47 @@ function toJson(value: unknown): JsonValue {
   return String(value);
 }
 
+/** The C stack of a module at the moment it stopped. */
+interface StackState {
+  layout: StackLayout;
+  /** Compiled by wasmbox: the stack size is set with compile.flags. */
+  built: boolean;
+  /** The stack pointer when the run stopped (unsigned), or null when it cannot be read. */
+  pointer: number | null;
+}
+
+function stackState(instance: WebAssembly.Instance, layout: StackLayout, built: boolean): StackState {
+  const global = (instance.exports as Record<string, unknown>)[layout.exportName];
+  const value: unknown = global instanceof WebAssembly.Global ? global.value : null;
+  return { layout, built, pointer: typeof value === "number" ? value >>> 0 : null };
+}
+
+/**
+ * LLVM lets a function that calls nothing use up to this much below the stack pointer
+ * without moving it (the wasm "red zone"), so a leaf that overflows leaves it this close to 0.
+ */
+const RED_ZONE_BYTES = 128;
+
+/**
+ * Whether a trap came from running out of stack. The stack spans [0, top) and grows down, so
+ * the pointer of a program that overflowed has wrapped below 0 (above top, unsigned) or sits
+ * within the red zone of 0. A wild pointer leaves the stack pointer where it was: that trap
+ * stays "memory access out of bounds".
+ */
+function isStackOverflow(stack: StackState | null): stack is StackState & { pointer: number } {
+  if (!stack?.layout.stackFirst || stack.pointer === null) return false;
+  return stack.pointer > stack.layout.topBytes || stack.pointer < RED_ZONE_BYTES;
+}
+
+/** `compile.flags: ["-Wl,-z,stack-size=N"]` with N twice the stack, as a user would paste it. */
+function raiseStackHint(stackBytes: number, built: boolean): string {
+  const n = Math.min(stackBytes * 2, MAX_STACK_BYTES);
+  if (!built) return `link it with a larger stack (wasm-ld -z stack-size=${n}); the stack counts toward limits.memoryLimitBytes`;
+  return `compile.flags: ["-Wl,-z,stack-size=${n}"] (CLI: --cflag=-Wl,-z,stack-size=${n}) gives it ${stackText(n)}; the stack counts toward limits.memoryLimitBytes`;
+}
+
 /** Turn whatever stopped the guest into the outcome's status and error. */
-function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.Memory | undefined, memoryLimitBytes: number): void {
+function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.Memory | undefined, memoryLimitBytes: number, stack: StackState | null): void {
   if (e instanceof RunEnd) {
     Object.assign(outcome, { ...e.outcome, files: outcome.files });
     return;
@@ -338,13 +401,36 @@ function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.
     outcome.error = { name: "AbortError", message: `${e.message}${where}`, traceback: "", line: e.line };
     return;
   }
+  const name = e instanceof Error ? e.constructor.name : "Error";
+  const message = messageOf(e);
+  if (name === "RuntimeError" && isStackOverflow(stack)) {
+    const size = stack.layout.topBytes;
+    outcome.status = "error";
+    outcome.error = {
+      name: "StackOverflow",
+      message: `the program ran out of stack (wasm trap: ${message}): its stack is ${stackText(size)}, and deep recursion or large local arrays (VLAs, alloca) used it all; ${raiseStackHint(size, stack.built)}`,
+      traceback: wasmFrames(e),
+      line: null,
+    };
+    return;
+  }
+  if (name === "RangeError" && /call stack/.test(message)) {
+    // V8's own limit: the host thread's stack ran out before the program's own stack did.
+    outcome.status = "error";
+    const own = stack ? `, before the program's own ${stackText(stack.layout.topBytes)} stack ran out` : "";
+    outcome.error = {
+      name: "StackOverflow",
+      message: `the program's calls nested deeper than the host allows (${message})${own}: each wasm call also takes room on the host thread's stack. Make the recursion shallower: recurse on the smaller half, or keep an explicit stack and loop`,
+      traceback: wasmFrames(e),
+      line: null,
+    };
+    return;
+  }
   // `memory.grow` past the cap returns -1 inside the guest, which then fails its own way
   // (malloc returns NULL, abort() traps). A failure with memory this close to the cap is
   // reported as the memory limit.
   const nearCap = memoryLimitBytes - Math.max(4 * 1024 * 1024, memoryLimitBytes / 8);
   const atCap = memory !== undefined && memory.buffer.byteLength >= nearCap;
-  const name = e instanceof Error ? e.constructor.name : "Error";
-  const message = messageOf(e);
   if (atCap || /out of memory|could not allocate/i.test(message)) {
     outcome.status = "memory_limit";
     outcome.error = {
@@ -357,7 +443,7 @@ function describeFailure(e: unknown, outcome: GuestOutcome, memory: WebAssembly.
   }
   outcome.status = "error";
   outcome.error = {
-    name: name === "RangeError" && /call stack/.test(message) ? "StackOverflow" : name,
+    name,
     message: name === "RuntimeError" ? `wasm trap: ${message}` : message,
     traceback: wasmFrames(e),
     line: null,
@@ -393,6 +479,11 @@ function messageOf(e: unknown): string {
 function lineOf(message: string): number | null {
   const m = /:(\d+):\d+:/.exec(message);
   return m ? Number(m[1]) : null;
+}
+
+/** A stack's size as a person would say it: "64 KiB", "8 MiB". */
+function stackText(bytes: number): string {
+  return bytes < 1048576 ? `${Math.round((bytes / 1024) * 10) / 10} KiB` : mib(bytes);
 }
 
 function mib(bytes: number): string {
