@@ -100,9 +100,10 @@ class QuickJSRuntimeHost implements LoadedRuntime {
     try {
       return await this.#context.execute(input, io);
     } finally {
-      // Prepare the next clean slate while the sandbox waits for its next request.
+      // Prepare the next clean slate while the sandbox waits for its next request: after a
+      // macrotask, so this run's result goes out first (the prelude takes milliseconds).
       // A failed preparation is retried when the run comes (never an unhandled rejection).
-      if (mode.fresh) this.#next = this.#newContext().catch(() => undefined);
+      if (mode.fresh) this.#next = new Promise((r) => setTimeout(r, 0)).then(() => this.#newContext()).catch(() => undefined);
     }
   }
 
