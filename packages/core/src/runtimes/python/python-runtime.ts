@@ -12,7 +12,15 @@ import {
 import { DRIVER_SOURCE } from "./driver.js";
 import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
-type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void };
+type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void; callKwargs(...args: unknown[]): unknown };
+type Driver = { get(name: string): PyCallable; destroy(): void };
+interface PyProxyLike {
+  destroy(): void;
+  toJs(options: { depth: number }): unknown;
+}
+
+/** What the driver's `prepare` hands over: the program's body and last expression, each flagged when it awaits. */
+type PreparedProgram = [body: PyProxyLike, bodyIsAsync: boolean, last: PyProxyLike | undefined, lastIsAsync: boolean];
 
 /**
  * Boot Pyodide, import the recipe's modules, and return a memory snapshot of the
@@ -42,10 +50,10 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     restore();
   }
   pyodide.setInterruptBuffer(options.interruptBuffer);
-  const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };
+  const driver = pyodide.toPy({}) as unknown as Driver;
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
-  // Pay first-call costs (wasm tier-up, the eval path's imports) before any request exists.
-  await (driver.get("warm_up") as unknown as () => Promise<unknown>)();
+  // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
+  driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
 }
 
@@ -74,10 +82,27 @@ class PythonRuntime implements LoadedRuntime {
   // Python can reach this thread's JS realm (`import js`): a fresh run needs a fresh sandbox.
   readonly supportsFreshRuns = false;
 
+  /** Python's C-level `eval` and the program's globals: calling it from here puts no Python frame below the program's. */
+  readonly #eval: PyCallable;
+  readonly #mainGlobals: PyProxyLike;
+  /** asyncio.Task, started eagerly: a program with top-level await runs its first step from here too. */
+  readonly #task: PyCallable;
+  readonly #loop: PyProxyLike;
+
   constructor(
     private readonly pyodide: PyodideAPI,
-    private readonly driver: { get(name: string): PyCallable; destroy(): void },
-  ) {}
+    private readonly driver: Driver,
+  ) {
+    // Attributes read off a proxy are borrowed from it: take copies, the modules' proxies go.
+    const builtins = pyodide.pyimport("builtins") as unknown as { eval: PyCallable & { copy(): PyCallable }; destroy(): void };
+    this.#eval = builtins.eval.copy();
+    builtins.destroy();
+    this.#mainGlobals = pyodide.runPython("import __main__; __main__.__dict__") as PyProxyLike;
+    const asyncio = pyodide.pyimport("asyncio") as unknown as { Task: PyCallable & { copy(): PyCallable }; get_event_loop: PyCallable; destroy(): void };
+    this.#task = asyncio.Task.copy();
+    this.#loop = asyncio.get_event_loop() as PyProxyLike;
+    asyncio.destroy();
+  }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
     const { request, filename, limits } = input;
@@ -100,7 +125,13 @@ class PythonRuntime implements LoadedRuntime {
     const releaseCap = memory ? capWasmMemory(memory, limits.memoryLimitBytes) : () => {};
     let raw: string;
     try {
-      raw = String(await this.driver.get("run")(request.code, filename, limits.maxOutputBytes));
+      const prepared = this.driver.get("prepare")(request.code, filename) as string | PyProxyLike;
+      if (typeof prepared === "string") raw = prepared;
+      else {
+        const program = prepared.toJs({ depth: 1 }) as PreparedProgram;
+        prepared.destroy();
+        raw = await this.#evaluate(program, filename, limits.maxOutputBytes);
+      }
     } finally {
       releaseCap();
     }
@@ -115,6 +146,49 @@ class PythonRuntime implements LoadedRuntime {
       return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
     }
     return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files: this.#changedFiles(before) };
+  }
+
+  /**
+   * Evaluate the program's body, then its last expression, in `__main__`, straight from this
+   * JS frame through Python's C-level `eval`: the program's `<module>` frame is the bottom
+   * Python frame, as in `python3 main.py`, so the recursion limit, `sys._getframe()`,
+   * `inspect.stack()` and `traceback.print_stack()` see only the program. Code that awaits
+   * at top level evaluates to a coroutine, run as an eagerly started asyncio task (its first
+   * step runs from here too; after its first real suspension the event loop's two frames
+   * sit below it). Every outcome, the run's value included, is described by the driver.
+   */
+  async #evaluate(program: PreparedProgram, filename: string, valueLimit: number): Promise<string> {
+    const [body, bodyIsAsync, last, lastIsAsync] = program;
+    const steps: [PyProxyLike, boolean][] = [[body, bodyIsAsync], ...(last ? [[last, lastIsAsync] as [PyProxyLike, boolean]] : [])];
+    let value: unknown;
+    try {
+      for (const [code, isAsync] of steps) {
+        destroyProxy(value);
+        value = this.#eval(code, this.#mainGlobals);
+        if (isAsync) {
+          const task = this.#task.callKwargs(value, { loop: this.#loop, eager_start: true }) as PyProxyLike;
+          destroyProxy(value);
+          value = undefined;
+          try {
+            await this.driver.get("wait")(task);
+            value = this.driver.get("result")(task);
+          } finally {
+            task.destroy();
+          }
+        }
+      }
+      // The value crosses into JS and back: Python objects stay themselves (a proxy), and
+      // numbers, strings and booleans come back equal, which is all their JSON depends on.
+      return String(this.driver.get("finished")(value, valueLimit));
+    } catch (e) {
+      // The program raised (Pyodide keeps its exception in sys.last_exc); anything else is
+      // the interpreter failing, which the sandbox reports as a crash.
+      if (!(e instanceof this.pyodide.ffi.PythonError)) throw e;
+      return String(this.driver.get("failed")(filename));
+    } finally {
+      destroyProxy(value);
+      for (const [code] of steps) code.destroy();
+    }
   }
 
   #installStreams(io: GuestIO, stdin: string): void {
@@ -169,6 +243,14 @@ class PythonRuntime implements LoadedRuntime {
   }
 
   [Symbol.dispose](): void {
+    this.#eval.destroy?.();
+    this.#task.destroy?.();
+    this.#loop.destroy();
+    this.#mainGlobals.destroy();
     this.driver.destroy();
   }
+}
+
+function destroyProxy(value: unknown): void {
+  if (typeof value === "object" && value !== null && typeof (value as { destroy?: unknown }).destroy === "function") (value as PyProxyLike).destroy();
 }
