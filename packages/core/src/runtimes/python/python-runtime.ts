@@ -89,10 +89,26 @@ class PythonRuntime implements LoadedRuntime {
   readonly #task: PyCallable;
   readonly #loop: PyProxyLike;
 
+  /**
+   * Set once C code recursed so deep that the JS stack overflowed inside wasm (Python's own
+   * stack checks watch wasm's shadow stack, which such recursion barely uses). Pyodide then
+   * declares itself dead and dumps the Python stack, which is kept here for the report.
+   */
+  #overflow: { dump: string } | null = null;
+  #io: GuestIO | null = null;
+
   constructor(
     private readonly pyodide: PyodideAPI,
     private readonly driver: Driver,
   ) {
+    const api = (pyodide as unknown as { _api?: { fatal_error?: (e: unknown) => unknown } })._api;
+    const fatal = api?.fatal_error;
+    if (api && fatal) {
+      api.fatal_error = (e: unknown) => {
+        if (e instanceof RangeError && /call stack/i.test(e.message)) this.#overflow ??= { dump: "" };
+        return fatal.call(api, e);
+      };
+    }
     // Attributes read off a proxy are borrowed from it: take copies, the modules' proxies go.
     const builtins = pyodide.pyimport("builtins") as unknown as { eval: PyCallable & { copy(): PyCallable }; destroy(): void };
     this.#eval = builtins.eval.copy();
@@ -105,8 +121,10 @@ class PythonRuntime implements LoadedRuntime {
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    if (this.#overflow) throw new Error("the Python interpreter stopped after a stack overflow in an earlier run");
     const { request, filename, limits } = input;
     const py = this.pyodide;
+    this.#io = io;
 
     this.#installStreams(io, request.stdin ?? "");
     const inputs = decodeRequestFiles(request.files);
@@ -145,7 +163,9 @@ class PythonRuntime implements LoadedRuntime {
       const message = "the program changed Python's JSON encoder, so wasmbox could not read how it ended";
       return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
     }
-    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files: this.#changedFiles(before) };
+    // After a stack overflow the interpreter (and its file system API) is gone: no files.
+    const files = this.#overflow ? new Map<string, Uint8Array>() : this.#changedFiles(before);
+    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files };
   }
 
   /**
@@ -183,16 +203,41 @@ class PythonRuntime implements LoadedRuntime {
     } catch (e) {
       // The program raised (Pyodide keeps its exception in sys.last_exc); anything else is
       // the interpreter failing, which the sandbox reports as a crash.
+      if (this.#overflow) return this.#overflowOutcome(filename);
       if (!(e instanceof this.pyodide.ffi.PythonError)) throw e;
       return String(this.driver.get("failed")(filename));
     } finally {
-      destroyProxy(value);
-      for (const [code] of steps) code.destroy();
+      if (!this.#overflow) {
+        destroyProxy(value);
+        for (const [code] of steps) code.destroy();
+      }
     }
+  }
+
+  /**
+   * A stack overflow in C code, reported as the RecursionError native CPython raises when its
+   * C stack runs low, with the Python stack Pyodide dumped (most recent call first).
+   */
+  #overflowOutcome(filename: string): string {
+    const dump = this.#overflow?.dump ?? "";
+    const message = "maximum recursion depth exceeded (the interpreter's stack overflowed)";
+    const traceback = `${dump}${dump && !dump.endsWith("\n") ? "\n" : ""}RecursionError: ${message}\n`;
+    this.#io?.write("stderr", traceback);
+    // The program's most recent line: the first of its frames in the dump.
+    let line: number | null = null;
+    for (const entry of dump.split("\n")) {
+      const frame = /^\s*File "(.*)", line (\d+)/.exec(entry);
+      if (frame && frame[1] === filename) {
+        line = Number(frame[2]);
+        break;
+      }
+    }
+    return JSON.stringify({ status: "error", error: { name: "RecursionError", message, traceback, line }, exitCode: 1, value: null });
   }
 
   #installStreams(io: GuestIO, stdin: string): void {
     const py = this.pyodide;
+    const dumpDecoder = new TextDecoder();
     for (const [stream, set] of [
       ["stdout", py.setStdout.bind(py)],
       ["stderr", py.setStderr.bind(py)],
@@ -202,7 +247,9 @@ class PythonRuntime implements LoadedRuntime {
         // Raw mode: the bytes the program wrote (`sys.stdout.buffer.write(b"\xff")` included),
         // copied because Pyodide reuses its buffer.
         write: (bytes: Uint8Array) => {
-          io.write(stream, bytes.slice());
+          // Pyodide's stack dump after an overflow is part of the report, not of the output.
+          if (this.#overflow) this.#overflow.dump += dumpDecoder.decode(bytes, { stream: true });
+          else io.write(stream, bytes.slice());
           return bytes.length;
         },
       });
