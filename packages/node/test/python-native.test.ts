@@ -137,6 +137,14 @@ describe("Python: the program's frame is the bottom frame, as in python3 main.py
     expect(frames(r.error?.traceback ?? "")).toEqual(expected);
   });
 
+  it("a program without top-level await still runs on a switchable stack: pyodide.ffi.run_sync works, so time.sleep yields", async () => {
+    const r = await wasmbox(
+      lines("import asyncio, sys", "from pyodide.ffi import can_run_sync, run_sync", "print(can_run_sync(), sys._getframe().f_back is None)", "run_sync(asyncio.sleep(0.01))", "print('slept')"),
+    );
+    expect(r.status, r.stderr).toBe("ok");
+    expect(r.stdout).toBe(lines("True True", "slept"));
+  });
+
   it("top-level await still works; before its first suspension the program's frame is the bottom frame too", async () => {
     const r = await wasmbox(
       lines(

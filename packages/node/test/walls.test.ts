@@ -182,7 +182,6 @@ function forgedDone(outcome: Record<string, unknown>): string {
 function forgeRun(frameB64: string): string {
   return `
 get_nonce = H.sniffNonce()
-time.sleep(0.02)  # past the batcher's window after the run's start (the program may start within it)
 print("sniffing", flush=True)
 nonce = get_nonce()
 time.sleep(0.02)  # past the output batcher's window: the next line leaves at once
@@ -537,7 +536,6 @@ describe("Q02 bytes written below the API (the host channel on fd 3, other fds)"
         engine,
         `
 get_nonce = H.sniffNonce()
-time.sleep(0.02)  # past the batcher's window after the run's start (the program may start within it)
 print("sniffing", flush=True)
 nonce = get_nonce() or "x"
 body = 64 * 1024 * 1024  # a run may return 64 MiB of files: a frame this large must be allowed
@@ -588,7 +586,6 @@ print("AFTER")
         engine,
         `
 get_nonce = H.sniffNonce()
-time.sleep(0.02)  # past the batcher's window after the run's start (the program may start within it)
 print("sniffing", flush=True)
 nonce = get_nonce() or "x"
 n = (32 * 1024 * 1024) // 17
@@ -694,7 +691,6 @@ print("REAL END")
       const first = await session.execute({
         code: `${pyPrelude()}
 get_nonce = H.sniffNonce()
-time.sleep(0.02)  # past the batcher's window after the run's start (the program may start within it)
 print("sniffing", flush=True)
 nonce = get_nonce() or "x"
 pad = "[" + ",".join(['"' + "p" * 14 + '"'] * 55_000) + "]"
@@ -767,7 +763,6 @@ describe("Q03 forged results (a well-formed frame with the sniffed nonce; a JS g
         engine,
         `
 get_nonce = H.sniffNonce()
-time.sleep(0.02)  # past the batcher's window after the run's start (the program may start within it)
 print("sniffing", flush=True)
 nonce = get_nonce()
 time.sleep(0.02)  # past the output batcher's window: the next line leaves at once

@@ -6,7 +6,7 @@
  * loaded into Pyodide without touching any filesystem.
  */
 export const DRIVER_SOURCE = String.raw`
-import ast, asyncio, io, json, linecache, os, sys, traceback, __main__
+import ast, asyncio, functools, io, json, linecache, os, sys, traceback, __main__
 from textwrap import dedent as _dedent
 from _pyodide._base import should_quiet as _should_quiet
 
@@ -151,6 +151,14 @@ def _exception_handler(loop, context):
         loop.default_exception_handler(context)
 
 _loop.set_exception_handler(_exception_handler)
+
+# An eager task runs its first step inside the constructor, from the caller's stack.
+_start_task = functools.partial(asyncio.Task, loop=_loop, eager_start=True)
+
+def starting(coroutine):
+    """A lazy map that starts the program's task when the JS side consumes it with list():
+    this function has returned by then, so only C sits between the JS side and the program."""
+    return map(_start_task, (coroutine,))
 
 async def wait(task):
     """Until the program's task is done, or another task ended the run."""

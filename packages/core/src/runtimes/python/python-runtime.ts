@@ -12,7 +12,11 @@ import {
 import { DRIVER_SOURCE } from "./driver.js";
 import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
-type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void; callKwargs(...args: unknown[]): unknown };
+type PyCallable = ((...args: unknown[]) => unknown) & {
+  destroy?: () => void;
+  callPromising(...args: unknown[]): Promise<unknown>;
+  callPromisingKwargs(...args: unknown[]): Promise<unknown>;
+};
 type Driver = { get(name: string): PyCallable; destroy(): void };
 interface PyProxyLike {
   destroy(): void;
@@ -85,9 +89,8 @@ class PythonRuntime implements LoadedRuntime {
   /** Python's C-level `eval` and the program's globals: calling it from here puts no Python frame below the program's. */
   readonly #eval: PyCallable;
   readonly #mainGlobals: PyProxyLike;
-  /** asyncio.Task, started eagerly: a program with top-level await runs its first step from here too. */
-  readonly #task: PyCallable;
-  readonly #loop: PyProxyLike;
+  /** `list`, which starts a top-level-await program's task (see #evaluate). */
+  readonly #list: PyCallable;
 
   /**
    * Set once C code recursed so deep that the JS stack overflowed inside wasm (Python's own
@@ -110,14 +113,11 @@ class PythonRuntime implements LoadedRuntime {
       };
     }
     // Attributes read off a proxy are borrowed from it: take copies, the modules' proxies go.
-    const builtins = pyodide.pyimport("builtins") as unknown as { eval: PyCallable & { copy(): PyCallable }; destroy(): void };
+    const builtins = pyodide.pyimport("builtins") as unknown as { eval: PyCallable & { copy(): PyCallable }; list: PyCallable & { copy(): PyCallable }; destroy(): void };
     this.#eval = builtins.eval.copy();
+    this.#list = builtins.list.copy();
     builtins.destroy();
     this.#mainGlobals = pyodide.runPython("import __main__; __main__.__dict__") as PyProxyLike;
-    const asyncio = pyodide.pyimport("asyncio") as unknown as { Task: PyCallable & { copy(): PyCallable }; get_event_loop: PyCallable; destroy(): void };
-    this.#task = asyncio.Task.copy();
-    this.#loop = asyncio.get_event_loop() as PyProxyLike;
-    asyncio.destroy();
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
@@ -184,11 +184,21 @@ class PythonRuntime implements LoadedRuntime {
     try {
       for (const [code, isAsync] of steps) {
         destroyProxy(value);
-        value = this.#eval(code, this.#mainGlobals);
+        // Called "promising": on a stack Pyodide can switch (JSPI), so time.sleep and
+        // pyodide.ffi.run_sync let the event loop run (output leaves, timers fire) as before.
+        // (A promising call awaits an awaitable result, so code that awaits is evaluated
+        // plainly: that only makes its coroutine.)
+        value = isAsync ? this.#eval(code, this.#mainGlobals) : await this.#eval.callPromising(code, this.#mainGlobals);
         if (isAsync) {
-          const task = this.#task.callKwargs(value, { loop: this.#loop, eager_start: true }) as PyProxyLike;
+          // list(map(start_task, [coroutine])): C all the way down to the task's first step,
+          // and a list, which a promising call hands back as it is.
+          const starting = this.driver.get("starting")(value) as PyProxyLike;
           destroyProxy(value);
           value = undefined;
+          const started = (await this.#list.callPromising(starting)) as PyProxyLike & { get(i: number): PyProxyLike };
+          starting.destroy();
+          const task = started.get(0);
+          started.destroy();
           try {
             await this.driver.get("wait")(task);
             value = this.driver.get("result")(task);
@@ -291,8 +301,7 @@ class PythonRuntime implements LoadedRuntime {
 
   [Symbol.dispose](): void {
     this.#eval.destroy?.();
-    this.#task.destroy?.();
-    this.#loop.destroy();
+    this.#list.destroy?.();
     this.#mainGlobals.destroy();
     this.driver.destroy();
   }
