@@ -6,7 +6,7 @@
  * loaded into Pyodide without touching any filesystem.
  */
 export const DRIVER_SOURCE = String.raw`
-import ast, asyncio, functools, io, json, linecache, os, sys, traceback, __main__
+import ast, asyncio, functools, io, itertools, json, linecache, os, sys, traceback, __main__
 from textwrap import dedent as _dedent
 from _pyodide._base import should_quiet as _should_quiet
 
@@ -108,7 +108,10 @@ def prepare(code, filename):
         module = compile(_dedent(code), filename, "exec", flags | ast.PyCF_ONLY_AST, dont_inherit=True)
         last = None
         if module.body and isinstance(module.body[-1], ast.Expr) and not _should_quiet(code):
-            last = compile(ast.Expression(module.body.pop().value), filename, "eval", flags, dont_inherit=True)
+            # As a 1-tuple: the value then reaches the driver as the object it is (a promising
+            # call from JS would await an awaitable value, and numbers would pass through JS).
+            expr = module.body.pop().value
+            last = compile(ast.Expression(ast.copy_location(ast.Tuple([expr], ast.Load()), expr)), filename, "eval", flags, dont_inherit=True)
         body = compile(module, filename, "exec", flags, dont_inherit=True)
     except BaseException as exc:
         return _failure(exc, filename)
@@ -152,13 +155,18 @@ def _exception_handler(loop, context):
 
 _loop.set_exception_handler(_exception_handler)
 
-# An eager task runs its first step inside the constructor, from the caller's stack.
 _start_task = functools.partial(asyncio.Task, loop=_loop, eager_start=True)
 
-def starting(coroutine):
-    """A lazy map that starts the program's task when the JS side consumes it with list():
-    this function has returned by then, so only C sits between the JS side and the program."""
-    return map(_start_task, (coroutine,))
+def evaluating(*codes):
+    """A lazy map that evaluates the codes in __main__ when the JS side consumes it with
+    list(): this function has returned by then, so only C sits between the JS side and the
+    program, and the parts run back to back, with nothing of the event loop between them."""
+    return map(eval, codes, itertools.repeat(__main__.__dict__))
+
+def starting(code):
+    """The same for code that awaits at top level: its coroutine, started as an eager task
+    (whose first step runs inside the constructor, from the caller's stack)."""
+    return map(_start_task, (eval(code, __main__.__dict__),))
 
 async def wait(task):
     """Until the program's task is done, or another task ended the run."""
@@ -184,8 +192,11 @@ def failed(filename):
     finally:
         exc = None
 
-def finished(value, value_limit):
+def finished(last, value_limit):
+    """The outcome of a program that ran to its end; last is its last part's result: the
+    last expression's value in a 1-tuple, or None."""
     _flush()
+    value = last[0] if last is not None else None
     return _dumps({"status": "ok", "error": None, "exitCode": 0, "value": _value(value, value_limit)})
 
 def _failure(exc, filename):

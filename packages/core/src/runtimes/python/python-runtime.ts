@@ -15,7 +15,6 @@ import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 type PyCallable = ((...args: unknown[]) => unknown) & {
   destroy?: () => void;
   callPromising(...args: unknown[]): Promise<unknown>;
-  callPromisingKwargs(...args: unknown[]): Promise<unknown>;
 };
 type Driver = { get(name: string): PyCallable; destroy(): void };
 interface PyProxyLike {
@@ -86,10 +85,7 @@ class PythonRuntime implements LoadedRuntime {
   // Python can reach this thread's JS realm (`import js`): a fresh run needs a fresh sandbox.
   readonly supportsFreshRuns = false;
 
-  /** Python's C-level `eval` and the program's globals: calling it from here puts no Python frame below the program's. */
-  readonly #eval: PyCallable;
-  readonly #mainGlobals: PyProxyLike;
-  /** `list`, which starts a top-level-await program's task (see #evaluate). */
+  /** Python's C-level `list`: consuming the driver's lazy maps with it evaluates the program with no Python frame below its own (see #evaluate). */
   readonly #list: PyCallable;
 
   /**
@@ -113,11 +109,9 @@ class PythonRuntime implements LoadedRuntime {
       };
     }
     // Attributes read off a proxy are borrowed from it: take copies, the modules' proxies go.
-    const builtins = pyodide.pyimport("builtins") as unknown as { eval: PyCallable & { copy(): PyCallable }; list: PyCallable & { copy(): PyCallable }; destroy(): void };
-    this.#eval = builtins.eval.copy();
+    const builtins = pyodide.pyimport("builtins") as unknown as { list: PyCallable & { copy(): PyCallable }; destroy(): void };
     this.#list = builtins.list.copy();
     builtins.destroy();
-    this.#mainGlobals = pyodide.runPython("import __main__; __main__.__dict__") as PyProxyLike;
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
@@ -169,8 +163,8 @@ class PythonRuntime implements LoadedRuntime {
   }
 
   /**
-   * Evaluate the program's body, then its last expression, in `__main__`, straight from this
-   * JS frame through Python's C-level `eval`: the program's `<module>` frame is the bottom
+   * Evaluate the program's body, then its last expression, in `__main__`, from this JS frame
+   * through C only (`list` consuming a lazy `map` of `eval`): the program's `<module>` frame is the bottom
    * Python frame, as in `python3 main.py`, so the recursion limit, `sys._getframe()`,
    * `inspect.stack()` and `traceback.print_stack()` see only the program. Code that awaits
    * at top level evaluates to a coroutine, run as an eagerly started asyncio task (its first
@@ -180,36 +174,49 @@ class PythonRuntime implements LoadedRuntime {
   async #evaluate(program: PreparedProgram, filename: string, valueLimit: number): Promise<string> {
     const [body, bodyIsAsync, last, lastIsAsync] = program;
     const steps: [PyProxyLike, boolean][] = [[body, bodyIsAsync], ...(last ? [[last, lastIsAsync] as [PyProxyLike, boolean]] : [])];
-    let value: unknown;
+    // The last part's result: the last expression's value in a 1-tuple, or None.
+    let result: unknown;
     try {
-      for (const [code, isAsync] of steps) {
-        destroyProxy(value);
-        // Called "promising": on a stack Pyodide can switch (JSPI), so time.sleep and
-        // pyodide.ffi.run_sync let the event loop run (output leaves, timers fire) as before.
-        // (A promising call awaits an awaitable result, so code that awaits is evaluated
-        // plainly: that only makes its coroutine.)
-        value = isAsync ? this.#eval(code, this.#mainGlobals) : await this.#eval.callPromising(code, this.#mainGlobals);
-        if (isAsync) {
-          // list(map(start_task, [coroutine])): C all the way down to the task's first step,
-          // and a list, which a promising call hands back as it is.
-          const starting = this.driver.get("starting")(value) as PyProxyLike;
-          destroyProxy(value);
-          value = undefined;
-          const started = (await this.#list.callPromising(starting)) as PyProxyLike & { get(i: number): PyProxyLike };
-          starting.destroy();
-          const task = started.get(0);
-          started.destroy();
+      for (let i = 0; i < steps.length; ) {
+        destroyProxy(result);
+        result = undefined;
+        const [code, isAsync] = steps[i]!;
+        if (!isAsync) {
+          // Parts that do not await, together: list(map(eval, parts, ...)), called "promising",
+          // so on a stack Pyodide can switch (JSPI): time.sleep and pyodide.ffi.run_sync let
+          // the event loop run (output leaves, timers fire) as they always did.
+          let j = i;
+          while (j < steps.length && !steps[j]![1]) j++;
+          const evaluating = this.driver.get("evaluating")(...steps.slice(i, j).map(([c]) => c)) as PyProxyLike;
           try {
-            await this.driver.get("wait")(task);
-            value = this.driver.get("result")(task);
+            const results = (await this.#list.callPromising(evaluating)) as PyProxyLike & { get(i: number): unknown; length: number };
+            result = results.get(results.length - 1);
+            results.destroy();
           } finally {
-            task.destroy();
+            if (!this.#overflow) evaluating.destroy();
           }
+          i = j;
+          continue;
         }
+        // list(map(start_task, [coroutine])): C all the way down to the task's first step.
+        const starting = this.driver.get("starting")(code) as PyProxyLike;
+        let task: PyProxyLike;
+        try {
+          const started = (await this.#list.callPromising(starting)) as PyProxyLike & { get(i: number): PyProxyLike };
+          task = started.get(0);
+          started.destroy();
+        } finally {
+          if (!this.#overflow) starting.destroy();
+        }
+        try {
+          await this.driver.get("wait")(task);
+          result = this.driver.get("result")(task);
+        } finally {
+          if (!this.#overflow) task.destroy();
+        }
+        i++;
       }
-      // The value crosses into JS and back: Python objects stay themselves (a proxy), and
-      // numbers, strings and booleans come back equal, which is all their JSON depends on.
-      return String(this.driver.get("finished")(value, valueLimit));
+      return String(this.driver.get("finished")(result, valueLimit));
     } catch (e) {
       // The program raised (Pyodide keeps its exception in sys.last_exc); anything else is
       // the interpreter failing, which the sandbox reports as a crash.
@@ -218,7 +225,7 @@ class PythonRuntime implements LoadedRuntime {
       return String(this.driver.get("failed")(filename));
     } finally {
       if (!this.#overflow) {
-        destroyProxy(value);
+        destroyProxy(result);
         for (const [code] of steps) code.destroy();
       }
     }
@@ -300,9 +307,7 @@ class PythonRuntime implements LoadedRuntime {
   }
 
   [Symbol.dispose](): void {
-    this.#eval.destroy?.();
     this.#list.destroy?.();
-    this.#mainGlobals.destroy();
     this.driver.destroy();
   }
 }
