@@ -12,7 +12,18 @@ import {
 import { DRIVER_SOURCE } from "./driver.js";
 import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
-type PyCallable = ((...args: unknown[]) => unknown) & { destroy?: () => void };
+type PyCallable = ((...args: unknown[]) => unknown) & {
+  destroy?: () => void;
+  callPromising(...args: unknown[]): Promise<unknown>;
+};
+type Driver = { get(name: string): PyCallable; destroy(): void };
+interface PyProxyLike {
+  destroy(): void;
+  toJs(options: { depth: number }): unknown;
+}
+
+/** What the driver's `prepare` hands over: the program's body and last expression, each flagged when it awaits. */
+type PreparedProgram = [body: PyProxyLike, bodyIsAsync: boolean, last: PyProxyLike | undefined, lastIsAsync: boolean];
 
 /**
  * Boot Pyodide, import the recipe's modules, and return a memory snapshot of the
@@ -42,10 +53,10 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     restore();
   }
   pyodide.setInterruptBuffer(options.interruptBuffer);
-  const driver = pyodide.toPy({}) as unknown as { get(name: string): PyCallable; destroy(): void };
+  const driver = pyodide.toPy({}) as unknown as Driver;
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
-  // Pay first-call costs (wasm tier-up, the eval path's imports) before any request exists.
-  await (driver.get("warm_up") as unknown as () => Promise<unknown>)();
+  // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
+  driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
 }
 
@@ -74,14 +85,40 @@ class PythonRuntime implements LoadedRuntime {
   // Python can reach this thread's JS realm (`import js`): a fresh run needs a fresh sandbox.
   readonly supportsFreshRuns = false;
 
+  /** Python's C-level `list`: consuming the driver's lazy maps with it evaluates the program with no Python frame below its own (see #evaluate). */
+  readonly #list: PyCallable;
+
+  /**
+   * Set once C code recursed so deep that the JS stack overflowed inside wasm (Python's own
+   * stack checks watch wasm's shadow stack, which such recursion barely uses). Pyodide then
+   * declares itself dead and dumps the Python stack, which is kept here for the report.
+   */
+  #overflow: { dump: string } | null = null;
+  #io: GuestIO | null = null;
+
   constructor(
     private readonly pyodide: PyodideAPI,
-    private readonly driver: { get(name: string): PyCallable; destroy(): void },
-  ) {}
+    private readonly driver: Driver,
+  ) {
+    const api = (pyodide as unknown as { _api?: { fatal_error?: (e: unknown) => unknown } })._api;
+    const fatal = api?.fatal_error;
+    if (api && fatal) {
+      api.fatal_error = (e: unknown) => {
+        if (e instanceof RangeError && /call stack/i.test(e.message)) this.#overflow ??= { dump: "" };
+        return fatal.call(api, e);
+      };
+    }
+    // Attributes read off a proxy are borrowed from it: take copies, the modules' proxies go.
+    const builtins = pyodide.pyimport("builtins") as unknown as { list: PyCallable & { copy(): PyCallable }; destroy(): void };
+    this.#list = builtins.list.copy();
+    builtins.destroy();
+  }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    if (this.#overflow) throw new Error("the Python interpreter stopped after a stack overflow in an earlier run");
     const { request, filename, limits } = input;
     const py = this.pyodide;
+    this.#io = io;
 
     this.#installStreams(io, request.stdin ?? "");
     const inputs = decodeRequestFiles(request.files);
@@ -100,7 +137,13 @@ class PythonRuntime implements LoadedRuntime {
     const releaseCap = memory ? capWasmMemory(memory, limits.memoryLimitBytes) : () => {};
     let raw: string;
     try {
-      raw = String(await this.driver.get("run")(request.code, filename, limits.maxOutputBytes));
+      const prepared = this.driver.get("prepare")(request.code, filename) as string | PyProxyLike;
+      if (typeof prepared === "string") raw = prepared;
+      else {
+        const program = prepared.toJs({ depth: 1 }) as PreparedProgram;
+        prepared.destroy();
+        raw = await this.#evaluate(program, filename, limits.maxOutputBytes);
+      }
     } finally {
       releaseCap();
     }
@@ -114,11 +157,104 @@ class PythonRuntime implements LoadedRuntime {
       const message = "the program changed Python's JSON encoder, so wasmbox could not read how it ended";
       return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
     }
-    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files: this.#changedFiles(before) };
+    // After a stack overflow the interpreter (and its file system API) is gone: no files.
+    const files = this.#overflow ? new Map<string, Uint8Array>() : this.#changedFiles(before);
+    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files };
+  }
+
+  /**
+   * Evaluate the program's body, then its last expression, in `__main__`, from this JS frame
+   * through C only (`list` consuming a lazy `map` of `eval`): the program's `<module>` frame is the bottom
+   * Python frame, as in `python3 main.py`, so the recursion limit, `sys._getframe()`,
+   * `inspect.stack()` and `traceback.print_stack()` see only the program. Code that awaits
+   * at top level evaluates to a coroutine, run as an eagerly started asyncio task (its first
+   * step runs from here too; after its first real suspension the event loop's two frames
+   * sit below it). Every outcome, the run's value included, is described by the driver.
+   */
+  async #evaluate(program: PreparedProgram, filename: string, valueLimit: number): Promise<string> {
+    const [body, bodyIsAsync, last, lastIsAsync] = program;
+    const steps: [PyProxyLike, boolean][] = [[body, bodyIsAsync], ...(last ? [[last, lastIsAsync] as [PyProxyLike, boolean]] : [])];
+    // The last part's result: the last expression's value in a 1-tuple, or None.
+    let result: unknown;
+    try {
+      for (let i = 0; i < steps.length; ) {
+        destroyProxy(result);
+        result = undefined;
+        const [code, isAsync] = steps[i]!;
+        if (!isAsync) {
+          // Parts that do not await, together: list(map(eval, parts, ...)), called "promising",
+          // so on a stack Pyodide can switch (JSPI): time.sleep and pyodide.ffi.run_sync let
+          // the event loop run (output leaves, timers fire) as they always did.
+          let j = i;
+          while (j < steps.length && !steps[j]![1]) j++;
+          const evaluating = this.driver.get("evaluating")(...steps.slice(i, j).map(([c]) => c)) as PyProxyLike;
+          try {
+            const results = (await this.#list.callPromising(evaluating)) as PyProxyLike & { get(i: number): unknown; length: number };
+            result = results.get(results.length - 1);
+            results.destroy();
+          } finally {
+            if (!this.#overflow) evaluating.destroy();
+          }
+          i = j;
+          continue;
+        }
+        // list(map(start_task, [coroutine])): C all the way down to the task's first step.
+        const starting = this.driver.get("starting")(code) as PyProxyLike;
+        let task: PyProxyLike;
+        try {
+          const started = (await this.#list.callPromising(starting)) as PyProxyLike & { get(i: number): PyProxyLike };
+          task = started.get(0);
+          started.destroy();
+        } finally {
+          if (!this.#overflow) starting.destroy();
+        }
+        try {
+          await this.driver.get("wait")(task);
+          result = this.driver.get("result")(task);
+        } finally {
+          if (!this.#overflow) task.destroy();
+        }
+        i++;
+      }
+      return String(this.driver.get("finished")(result, valueLimit));
+    } catch (e) {
+      // The program raised (Pyodide keeps its exception in sys.last_exc); anything else is
+      // the interpreter failing, which the sandbox reports as a crash.
+      if (this.#overflow) return this.#overflowOutcome(filename);
+      if (!(e instanceof this.pyodide.ffi.PythonError)) throw e;
+      return String(this.driver.get("failed")(filename));
+    } finally {
+      if (!this.#overflow) {
+        destroyProxy(result);
+        for (const [code] of steps) code.destroy();
+      }
+    }
+  }
+
+  /**
+   * A stack overflow in C code, reported as the RecursionError native CPython raises when its
+   * C stack runs low, with the Python stack Pyodide dumped (most recent call first).
+   */
+  #overflowOutcome(filename: string): string {
+    const dump = this.#overflow?.dump ?? "";
+    const message = "maximum recursion depth exceeded (the interpreter's stack overflowed)";
+    const traceback = `${dump}${dump && !dump.endsWith("\n") ? "\n" : ""}RecursionError: ${message}\n`;
+    this.#io?.write("stderr", traceback);
+    // The program's most recent line: the first of its frames in the dump.
+    let line: number | null = null;
+    for (const entry of dump.split("\n")) {
+      const frame = /^\s*File "(.*)", line (\d+)/.exec(entry);
+      if (frame && frame[1] === filename) {
+        line = Number(frame[2]);
+        break;
+      }
+    }
+    return JSON.stringify({ status: "error", error: { name: "RecursionError", message, traceback, line }, exitCode: 1, value: null });
   }
 
   #installStreams(io: GuestIO, stdin: string): void {
     const py = this.pyodide;
+    const dumpDecoder = new TextDecoder();
     for (const [stream, set] of [
       ["stdout", py.setStdout.bind(py)],
       ["stderr", py.setStderr.bind(py)],
@@ -128,7 +264,9 @@ class PythonRuntime implements LoadedRuntime {
         // Raw mode: the bytes the program wrote (`sys.stdout.buffer.write(b"\xff")` included),
         // copied because Pyodide reuses its buffer.
         write: (bytes: Uint8Array) => {
-          io.write(stream, bytes.slice());
+          // Pyodide's stack dump after an overflow is part of the report, not of the output.
+          if (this.#overflow) this.#overflow.dump += dumpDecoder.decode(bytes, { stream: true });
+          else io.write(stream, bytes.slice());
           return bytes.length;
         },
       });
@@ -169,6 +307,11 @@ class PythonRuntime implements LoadedRuntime {
   }
 
   [Symbol.dispose](): void {
+    this.#list.destroy?.();
     this.driver.destroy();
   }
+}
+
+function destroyProxy(value: unknown): void {
+  if (typeof value === "object" && value !== null && typeof (value as { destroy?: unknown }).destroy === "function") (value as PyProxyLike).destroy();
 }
