@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { LANGUAGES, STATUSES, type Language } from "@wasmbox/node";
+import { LANGUAGES, STATUSES, WasmboxError, type Language } from "@wasmbox/node";
 import type { ServerConfig } from "../config.js";
-import { HttpError, notFound } from "../http-error.js";
+import { notFound } from "../http-error.js";
 import { tenantOf, type LiveEvent, type RunService } from "../run-service.js";
 import type { BlobStore } from "../store/blobs.js";
 import type { RunRecord, RunState, RunStore } from "../store/runs.js";
@@ -81,15 +81,15 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
     async (req) => {
       const q = req.query as Record<string, string | undefined>;
       const unknown = Object.keys(q).filter((k) => !["status", "language", "limit", "cursor"].includes(k));
-      if (unknown.length) throw new HttpError("INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
+      if (unknown.length) throw new WasmboxError("INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
       if (q.status !== undefined && !RUN_STATES.includes(q.status)) {
-        throw new HttpError("INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
+        throw new WasmboxError("INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
       }
       if (q.language !== undefined && !(LANGUAGES as readonly string[]).includes(q.language)) {
-        throw new HttpError("INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
+        throw new WasmboxError("INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
       }
       const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError("INVALID_QUERY", "limit must be a whole number from 1 to 200");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new WasmboxError("INVALID_QUERY", "limit must be a whole number from 1 to 200");
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const page = runs.list({
         keyId: req.keyId,
@@ -120,9 +120,8 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
     const run = runs.get(id, req.keyId);
     if (!run) throw notFound("run", id);
     const cancelled = service.cancel(id, req.keyId);
-    return reply.code(cancelled ? 202 : 409).send(
-      cancelled ? { id, cancelled: true } : { error: { code: "ALREADY_FINISHED", message: `run ${id} already finished with status ${run.status}` } },
-    );
+    if (!cancelled) throw new WasmboxError("ALREADY_FINISHED", `run ${id} already finished with status ${run.status}`);
+    return reply.code(202).send({ id, cancelled: true });
   });
 
   app.get(
@@ -141,9 +140,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
       const run = runs.get(id, req.keyId);
       if (!run) throw notFound("run", id);
       const file = runs.file(id, path);
-      if (!file) throw new HttpError("NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
+      if (!file) throw new WasmboxError("NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
       if (!file.stored) {
-        throw new HttpError(
+        throw new WasmboxError(
           "FILE_NOT_STORED",
           file.size > config.maxStoredFileBytes
             ? `${path} (${file.size} bytes) was larger than WASMBOX_MAX_STORED_FILE_BYTES and was not kept`
@@ -151,7 +150,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
         );
       }
       const bytes = blobs.get(file.sha256);
-      if (!bytes) throw new HttpError("FILE_NOT_STORED", `${path} is no longer stored (retention)`);
+      if (!bytes) throw new WasmboxError("FILE_NOT_STORED", `${path} is no longer stored (retention)`);
       const asked = inline === "1" || inline === "true";
       const disposition = asked && PLAIN_IMAGES.has(file.mime) ? "inline" : "attachment";
       return reply
@@ -172,14 +171,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
       if (!run) throw notFound("run", id);
       const header = req.headers["last-event-id"] ?? (req.query as { lastEventId?: string }).lastEventId;
       const lastSeen = header === undefined ? 0 : Number(header);
-      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new HttpError("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
+      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new WasmboxError("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
       const tenant = tenantOf(req.keyId);
       const open = streams.get(tenant) ?? 0;
       if (open >= config.maxEventStreamsPerKey) {
-        throw new HttpError(
+        throw new WasmboxError(
           "TOO_MANY_STREAMS",
           `this API key already has ${open} event streams open (WASMBOX_MAX_EVENT_STREAMS_PER_KEY=${config.maxEventStreamsPerKey}); close one, or poll GET /v1/runs/:id`,
-          { "retry-after": "1" },
+          { retryAfterSeconds: 1 },
         );
       }
       streams.set(tenant, open + 1);
@@ -305,5 +304,5 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   } catch {
     // fall through
   }
-  throw new HttpError("INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
+  throw new WasmboxError("INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
 }
