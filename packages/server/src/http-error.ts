@@ -4,12 +4,7 @@
  * Routes and services throw `WasmboxError` with a catalogue code; the error handler (and
  * the few answers written straight to a socket) turn it into that body.
  */
-import { ERROR_CATALOGUE, WasmboxError, type WasmboxErrorCode } from "@wasmbox/node";
-
-/** The JSON body of an error answer. */
-export interface ErrorAnswer {
-  error: { code: WasmboxErrorCode; message: string; details?: unknown };
-}
+import { ERROR_CATALOGUE, WasmboxError, type ErrorAnswer, type WasmboxErrorCode } from "@wasmbox/node";
 
 export const errorAnswer = (code: WasmboxErrorCode, message: string, details?: unknown): ErrorAnswer => ({
   error: details === undefined ? { code, message } : { code, message, details },

@@ -143,6 +143,9 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
       // How often Node checks those timeouts (its default, 30 s, would let them run over by that much).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
     },
+    // What the router refuses before any hook runs (a bad URL encoding, a path parameter over
+    // maxParamLength) is answered like every other error, not with Fastify's own body.
+    frameworkErrors: (err, req, reply) => answerError(err, req, reply),
     clientErrorHandler(err, socket) {
       if (err.code === "ECONNRESET" || socket.destroyed) return;
       const [code, message]: [WasmboxErrorCode, string] =
@@ -171,6 +174,10 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   // Validation happens once, in the handlers, with the engine's zod schemas; the JSON
   // schemas on routes are for the OpenAPI document.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Answers are serialized as they are, with JSON.stringify, as on a route without a response
+  // schema: Fastify's schema serializer (fast-json-stringify) would drop every property the
+  // schema does not name and coerce the rest, and a result's `value` is any JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // The API speaks JSON only: without this, Fastify's built-in text/plain parser hands a
   // string to the handlers, and a JSON body sent as text/plain fails with a misleading
   // "expected object, received string" instead of 415 UNSUPPORTED_MEDIA_TYPE.
@@ -276,6 +283,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     // Fastify's other 4xx: a path parameter over maxParamLength, a missing static file; the rest
     // is a request wrong in a way no code names.
     if (e.code === "FST_ERR_MAX_PARAM_LENGTH") return new WasmboxError("URI_TOO_LONG", "a path segment is longer than this server accepts (ids are at most 100 characters)");
+    if (e.code === "FST_ERR_BAD_URL") return new WasmboxError("BAD_REQUEST", `the path ${JSON.stringify(pathOf(req).slice(0, 200))} is not valid URL encoding`);
     if (e.statusCode === 404) return new WasmboxError("NOT_FOUND", `no ${req.method} ${pathOf(req)}; see /docs`);
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new WasmboxError("BAD_REQUEST", e.message ?? "bad request");
     req.log.error({ err }, "unhandled error");

@@ -5,7 +5,19 @@ import { notFound } from "../http-error.js";
 import { tenantOf, type LiveEvent, type RunService } from "../run-service.js";
 import type { BlobStore } from "../store/blobs.js";
 import type { RunRecord, RunState, RunStore } from "../store/runs.js";
-import { executeBodySchema, idParams } from "./schemas.js";
+import {
+  ADMISSION_ERRORS,
+  BODY_ERRORS,
+  errorAnswers,
+  executeBodySchema,
+  idParams,
+  mediaAnswer,
+  runCancelledAnswer,
+  runCreatedAnswer,
+  runDetailAnswer,
+  runPageAnswer,
+  runResultAnswer,
+} from "./schemas.js";
 
 const RUN_STATES: readonly string[] = ["queued", "running", ...STATUSES];
 const HEARTBEAT_MS = 15_000;
@@ -39,7 +51,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.post(
     "/v1/execute",
-    { schema: { tags: ["runs"], summary: "Run code and answer with the result (stored in run history)", body: executeBodySchema } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Run code and answer with the result (stored in run history)",
+        body: executeBodySchema,
+        response: { 200: runResultAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS) },
+      },
+    },
     async (req, reply) => {
       // A client that disconnects before the answer cancels its run: no sandbox works for nobody.
       const gone = new AbortController();
@@ -57,7 +76,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.post(
     "/v1/runs",
-    { schema: { tags: ["runs"], summary: "Start a run in the background; follow it with GET /v1/runs/:id/events", body: executeBodySchema } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Start a run in the background; follow it with GET /v1/runs/:id/events",
+        body: executeBodySchema,
+        response: { 202: runCreatedAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS) },
+      },
+    },
     async (req, reply) => reply.code(202).send(service.createAsync(req.keyId, req.body)),
   );
 
@@ -76,6 +102,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
             cursor: { type: "string" },
           },
         },
+        response: { 200: runPageAnswer, ...errorAnswers("INVALID_QUERY", "INVALID_CURSOR") },
       },
     },
     async (req) => {
@@ -108,21 +135,36 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
     },
   );
 
-  app.get("/v1/runs/:id", { schema: { tags: ["runs"], summary: "A run: its request, state and result", params: idParams } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const run = runs.get(id, req.keyId);
-    if (!run) throw notFound("run", id);
-    return detail(run);
-  });
+  app.get(
+    "/v1/runs/:id",
+    { schema: { tags: ["runs"], summary: "A run: its request, state and result", params: idParams, response: { 200: runDetailAnswer, ...errorAnswers("NOT_FOUND", "URI_TOO_LONG") } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const run = runs.get(id, req.keyId);
+      if (!run) throw notFound("run", id);
+      return detail(run);
+    },
+  );
 
-  app.delete("/v1/runs/:id", { schema: { tags: ["runs"], summary: "Cancel a queued or running run (it ends as killed)", params: idParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const run = runs.get(id, req.keyId);
-    if (!run) throw notFound("run", id);
-    const cancelled = service.cancel(id, req.keyId);
-    if (!cancelled) throw new WasmboxError("ALREADY_FINISHED", `run ${id} already finished with status ${run.status}`);
-    return reply.code(202).send({ id, cancelled: true });
-  });
+  app.delete(
+    "/v1/runs/:id",
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Cancel a queued or running run (it ends as killed)",
+        params: idParams,
+        response: { 202: runCancelledAnswer, ...errorAnswers("NOT_FOUND", "ALREADY_FINISHED", "URI_TOO_LONG") },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const run = runs.get(id, req.keyId);
+      if (!run) throw notFound("run", id);
+      const cancelled = service.cancel(id, req.keyId);
+      if (!cancelled) throw new WasmboxError("ALREADY_FINISHED", `run ${id} already finished with status ${run.status}`);
+      return reply.code(202).send({ id, cancelled: true });
+    },
+  );
 
   app.get(
     "/v1/runs/:id/files/*",
@@ -132,6 +174,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
         summary:
           "A file the run produced, with the MIME type its name gives, as an attachment (sandboxed, never sniffed); ?inline=1 shows a plain image (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO) inline",
         querystring: { type: "object", properties: { inline: { type: "string", enum: ["0", "1", "true", "false"] } } },
+        response: {
+          200: mediaAnswer("The file's bytes, with the content type its name gives (`application/octet-stream` when none).", "*/*", { type: "string", format: "binary" }),
+          ...errorAnswers("NOT_FOUND", "FILE_NOT_STORED"),
+        },
       },
     },
     async (req, reply) => {
@@ -164,7 +210,20 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.get(
     "/v1/runs/:id/events",
-    { schema: { tags: ["runs"], summary: "Server-Sent Events: status, stdout, stderr, result. Resume with Last-Event-ID.", params: idParams } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Server-Sent Events: status, stdout, stderr, result. Resume with Last-Event-ID.",
+        params: idParams,
+        response: {
+          200: mediaAnswer(
+            "Events `status` ({ status }), `stdout` and `stderr` ({ text, base64? }: base64 when the bytes are not valid UTF-8) and last `result` (the result, as `GET /v1/runs/:id` gives it); each event's id resumes the stream.",
+            "text/event-stream",
+          ),
+          ...errorAnswers("NOT_FOUND", "INVALID_LAST_EVENT_ID", "TOO_MANY_STREAMS"),
+        },
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const run = runs.get(id, req.keyId);
