@@ -100,8 +100,3 @@ export class WasmboxError extends Error {
 export function isWasmboxError(e: unknown, code?: WasmboxErrorCode): e is WasmboxError {
   return e instanceof WasmboxError && (code === undefined || e.code === code);
 }
-
-/** Whether `code` is a catalogue code (for codes read from the wire). */
-export function isWasmboxErrorCode(code: unknown): code is WasmboxErrorCode {
-  return typeof code === "string" && Object.hasOwn(ERROR_CATALOGUE, code);
-}

@@ -10,4 +10,3 @@ export { KeyStore, type ApiKeyInfo } from "./store/keys.js";
 export { openDatabase } from "./store/database.js";
 export { startServer } from "./start.js";
 // Error codes and their HTTP statuses: ERROR_CATALOGUE in @wasmbox/core (re-exported by @wasmbox/node).
-export { errorAnswer } from "./http-error.js";

@@ -176,7 +176,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
         querystring: { type: "object", properties: { inline: { type: "string", enum: ["0", "1", "true", "false"] } } },
         response: {
           200: mediaAnswer("The file's bytes, with the content type its name gives (`application/octet-stream` when none).", "*/*", { type: "string", format: "binary" }),
-          ...errorAnswers("NOT_FOUND", "FILE_NOT_STORED"),
+          ...errorAnswers("NOT_FOUND", "FILE_NOT_STORED", "URI_TOO_LONG"),
         },
       },
     },
@@ -220,7 +220,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
             "Events `status` ({ status }), `stdout` and `stderr` ({ text, base64? }: base64 when the bytes are not valid UTF-8) and last `result` (the result, as `GET /v1/runs/:id` gives it); each event's id resumes the stream.",
             "text/event-stream",
           ),
-          ...errorAnswers("NOT_FOUND", "INVALID_LAST_EVENT_ID", "TOO_MANY_STREAMS"),
+          ...errorAnswers("NOT_FOUND", "INVALID_LAST_EVENT_ID", "TOO_MANY_STREAMS", "URI_TOO_LONG"),
         },
       },
     },

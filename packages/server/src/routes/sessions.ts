@@ -24,7 +24,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: Se
   );
   app.get(
     "/v1/sessions/:id",
-    { schema: { tags: ["sessions"], summary: "A session's state", params: idParams, response: { 200: sessionAnswer("The session."), ...errorAnswers("NOT_FOUND", "SESSION_CLOSED") } } },
+    { schema: { tags: ["sessions"], summary: "A session's state", params: idParams, response: { 200: sessionAnswer("The session."), ...errorAnswers("NOT_FOUND", "SESSION_CLOSED", "URI_TOO_LONG") } } },
     async (req) => {
       const { id } = req.params as { id: string };
       return sessions.info(id, req.keyId);
@@ -38,7 +38,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: Se
         summary: "Run code in the session and wait for the result",
         params: idParams,
         body: sessionExecuteBodySchema,
-        response: { 200: runResultAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS, "NOT_FOUND", "SESSION_CLOSED", "SESSION_BUSY") },
+        response: { 200: runResultAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS, "NOT_FOUND", "SESSION_CLOSED", "SESSION_BUSY", "URI_TOO_LONG") },
       },
     },
     async (req) => {
@@ -49,7 +49,7 @@ export function registerSessionRoutes(app: FastifyInstance, deps: { sessions: Se
   );
   app.delete(
     "/v1/sessions/:id",
-    { schema: { tags: ["sessions"], summary: "Close a session and its sandbox", params: idParams, response: { 204: noContentAnswer, ...errorAnswers("NOT_FOUND", "SESSION_CLOSED") } } },
+    { schema: { tags: ["sessions"], summary: "Close a session and its sandbox", params: idParams, response: { 204: noContentAnswer, ...errorAnswers("NOT_FOUND", "SESSION_CLOSED", "URI_TOO_LONG") } } },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       await sessions.close(id, req.keyId);

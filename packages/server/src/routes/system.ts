@@ -11,6 +11,7 @@ export function registerSystemRoutes(app: FastifyInstance, deps: { engine: Engin
   const stats = () => ({ ...engine.stats(), queued: scheduler.queued, active: scheduler.active });
   app.get("/healthz", { schema: { tags: ["system"], summary: "Liveness: the process answers (open to everyone, on any Host)", response: { 200: healthAnswer } } }, async () => ({ status: "ok" }));
 
+  // Its 503 is the draining answer (a readiness probe reads the status); the error 503s share it.
   app.get("/readyz", { schema: { tags: ["system"], summary: "Readiness: not shutting down, database reachable", response: { ...errorAnswers(), 200: readyAnswer, 503: drainingAnswer } } }, async (_req, reply) => {
     if (deps.isDraining()) return reply.code(503).send({ status: "draining", ...stats() });
     deps.db.prepare("SELECT 1").get();
