@@ -1,12 +1,21 @@
 /**
  * Every failure of a client call is a thrown {@link WasmboxApiError}: an HTTP error answer
- * from the server (its `{ error: { code, message } }` body), a server that cannot be reached,
+ * from the server (its `{ error: { code, message, details? } }` body), a server that cannot be reached,
  * or a request that took longer than `timeoutMs`. Guest failures are not errors: they are
  * the `status`/`error` fields of a result.
  */
 
-/** Codes the client itself produces (the server's own codes come from its answers). */
-export type ClientErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE";
+import type { WasmboxErrorCode } from "@wasmbox/core";
+
+/** Codes the client itself produces, when no answer (or no readable one) arrived. */
+export type LocalErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE";
+
+/**
+ * Every code a {@link WasmboxApiError} can carry: the server's (its error catalogue,
+ * `ERROR_CATALOGUE` in @wasmbox/core), the client's own, and `HTTP_<status>` for an error
+ * answer without a JSON error body (a proxy's page, say).
+ */
+export type ClientErrorCode = WasmboxErrorCode | LocalErrorCode | `HTTP_${number}`;
 
 /**
  * An error answer from the wasmbox server, or a request that never got one.
@@ -28,21 +37,27 @@ export class WasmboxApiError extends Error {
   override readonly name = "WasmboxApiError";
   /** HTTP status of the answer; 0 when no answer arrived (network failure, timeout). */
   readonly status: number;
-  /** Stable machine-readable code, e.g. `INVALID_REQUEST` or `NETWORK_ERROR`. */
-  readonly code: string;
+  /**
+   * Stable machine-readable code, e.g. `INVALID_REQUEST` or `NETWORK_ERROR`. A newer server
+   * may answer a code this client does not know yet, hence the `string` beside the known ones.
+   */
+  readonly code: ClientErrorCode | (string & {});
   /** How long the server asked to wait before retrying (from `Retry-After`), in ms. */
   readonly retryAfterMs: number | undefined;
+  /** The answer's machine-readable detail, e.g. `[{ path, message }]` for `INVALID_REQUEST`; undefined when it had none. */
+  readonly details: unknown;
   /** The method and URL of the request that failed. */
   readonly method: string;
   readonly url: string;
 
   constructor(init: {
     status: number;
-    code: string;
+    code: ClientErrorCode | (string & {});
     message: string;
     method: string;
     url: string;
     retryAfterMs?: number | undefined;
+    details?: unknown;
     cause?: unknown;
   }) {
     super(init.message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -51,6 +66,7 @@ export class WasmboxApiError extends Error {
     this.method = init.method;
     this.url = init.url;
     this.retryAfterMs = init.retryAfterMs;
+    this.details = init.details;
   }
 
   /** True for answers that say the request itself was wrong (4xx other than 408 and 429). */
@@ -63,7 +79,7 @@ export class WasmboxApiError extends Error {
  * Whether `e` is a {@link WasmboxApiError} (optionally with this `code`). Works across copies
  * of the package (it checks the shape, not only the prototype).
  */
-export function isWasmboxApiError(e: unknown, code?: string): e is WasmboxApiError {
+export function isWasmboxApiError(e: unknown, code?: ClientErrorCode | (string & {})): e is WasmboxApiError {
   const ok =
     e instanceof WasmboxApiError ||
     (e instanceof Error && e.name === "WasmboxApiError" && typeof (e as { code?: unknown }).code === "string" && typeof (e as { status?: unknown }).status === "number");
@@ -81,13 +97,15 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
 
 /** Build the error for a non-2xx answer from its (already read) body text. */
 export function errorFromResponse(response: Response, bodyText: string, method: string, url: string): WasmboxApiError {
-  let code = `HTTP_${response.status}`;
+  let code: ClientErrorCode | (string & {}) = `HTTP_${response.status}`;
+  let details: unknown;
   let message = bodyText.trim() ? bodyText.trim().slice(0, 500) : `${response.status} ${response.statusText}`.trim();
   try {
-    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown } };
+    const body = JSON.parse(bodyText) as { error?: { code?: unknown; message?: unknown; details?: unknown } };
     if (body && typeof body.error === "object" && body.error !== null) {
       if (typeof body.error.code === "string") code = body.error.code;
       if (typeof body.error.message === "string") message = body.error.message;
+      details = body.error.details;
     }
   } catch {
     // not JSON: keep the text
@@ -99,5 +117,6 @@ export function errorFromResponse(response: Response, bodyText: string, method: 
     method,
     url,
     retryAfterMs: parseRetryAfter(response.headers.get("retry-after")),
+    details,
   });
 }

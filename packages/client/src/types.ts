@@ -5,11 +5,8 @@
  */
 import type { ExecuteRequestInput, ExecuteResult, Language, Limits, RunState } from "@wasmbox/core";
 
-export type { RunDetail, RunMode, RunPage, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/core";
+export type { ErrorAnswer, RunDetail, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/core";
 export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/core";
-
-/** A result as the API returns it: the contract's result plus the run's id in history. */
-export type RunResult = ExecuteResult & { id: string };
 
 export interface ListRunsQuery {
   status?: RunState;

@@ -1,74 +1,87 @@
 /**
  * The shapes of the HTTP API beyond the request/result contract: run history, sessions.
- * Types only, shared by the server (which answers with them) and the client (which reads
- * them), so the two cannot drift apart.
+ * Shared by the server (which answers with them and documents them in its OpenAPI
+ * document) and the client (which reads them, types only), so the three cannot drift apart.
  */
-import type { CompileOptions, ExecuteResult, Language, Limits, Status, WasmOptions } from "./contract.js";
+import { z } from "zod";
+import { ERROR_CODES, type WasmboxErrorCode } from "./errors.js";
+import { CompileOptionsSchema, ExecuteResultSchema, LanguageSchema, LimitsSchema, STATUSES, WasmOptionsSchema } from "./contract.js";
 
 /** A run's lifecycle: queued → running → one of the result statuses. */
-export type RunState = "queued" | "running" | Status;
+export const RunStateSchema = z.enum(["queued", "running", ...STATUSES]);
+export type RunState = z.infer<typeof RunStateSchema>;
 
 /** How a run was started: `POST /v1/execute`, `POST /v1/runs`, or in a session. */
+export const RunModeSchema = z.enum(["sync", "async", "session"]);
+export type RunMode = z.infer<typeof RunModeSchema>;
 
-/** How a run was started: `POST /v1/execute`, `POST /v1/runs`, or in a session. */
-export type RunMode = "sync" | "async" | "session";
+/** A result as the API answers it (`POST /v1/execute`, a session's execute): the contract's result plus the run's id in history. */
+export const RunResultSchema = ExecuteResultSchema.extend({ id: z.string() });
+export type RunResult = z.infer<typeof RunResultSchema>;
 
 /** One entry of `GET /v1/runs`. Timestamps are ISO 8601 strings. */
-
-/** One entry of `GET /v1/runs`. Timestamps are ISO 8601 strings. */
-export interface RunSummary {
-  id: string;
-  status: RunState;
-  language: Language;
-  mode: RunMode;
-  sessionId: string | null;
-  createdAt: string;
-  finishedAt: string | null;
-}
-
-/** What run history keeps of a request: code and inputs, file names and hashes, env names only. */
+export const RunSummarySchema = z.object({
+  id: z.string(),
+  status: RunStateSchema,
+  language: LanguageSchema,
+  mode: RunModeSchema,
+  sessionId: z.string().nullable(),
+  createdAt: z.string(),
+  finishedAt: z.string().nullable(),
+});
+export type RunSummary = z.infer<typeof RunSummarySchema>;
 
 /** What run history keeps of a request: code and inputs, file names and hashes, env names only. */
-export interface StoredRequest {
-  language: Language;
-  code: string;
-  filename: string | null;
-  files: Array<{ path: string; size: number; sha256: string }>;
-  stdin: string;
-  args: string[];
-  envNames: string[];
-  limits: Limits;
+export const StoredRequestSchema = z.object({
+  language: LanguageSchema,
+  code: z.string(),
+  filename: z.string().nullable(),
+  files: z.array(z.object({ path: z.string(), size: z.number().int().nonnegative(), sha256: z.string() })),
+  stdin: z.string(),
+  args: z.array(z.string()),
+  envNames: z.array(z.string()),
+  limits: LimitsSchema,
   /** C, C++, AssemblyScript: how it was compiled. */
-  compile?: CompileOptions;
+  compile: CompileOptionsSchema.optional(),
   /** WebAssembly: the export called and the host functions granted. */
-  wasm?: WasmOptions;
-}
+  wasm: WasmOptionsSchema.optional(),
+});
+export type StoredRequest = z.infer<typeof StoredRequestSchema>;
 
 /** `GET /v1/runs/:id`: the run, its stored request and (once finished) its result. */
-
-/** `GET /v1/runs/:id`: the run, its stored request and (once finished) its result. */
-export interface RunDetail extends RunSummary {
-  startedAt: string | null;
-  request: StoredRequest;
-  result: ExecuteResult | null;
-}
-
-/** A page of `GET /v1/runs`, newest first. Pass `nextCursor` as `cursor` for the next page. */
+export const RunDetailSchema = RunSummarySchema.extend({
+  startedAt: z.string().nullable(),
+  request: StoredRequestSchema,
+  result: ExecuteResultSchema.nullable(),
+});
+export type RunDetail = z.infer<typeof RunDetailSchema>;
 
 /** A page of `GET /v1/runs`, newest first. Pass `nextCursor` as `cursor` for the next page. */
-export interface RunPage {
-  runs: RunSummary[];
-  nextCursor: string | null;
-}
+export const RunPageSchema = z.object({
+  runs: z.array(RunSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+export type RunPage = z.infer<typeof RunPageSchema>;
 
 /** A session: its own sandbox, where variables, imports and files persist between runs. */
-export interface SessionInfo {
-  id: string;
-  language: Language;
-  createdAt: string;
+export const SessionInfoSchema = z.object({
+  id: z.string(),
+  language: LanguageSchema,
+  createdAt: z.string(),
   /** When the session closes if it stays idle. */
-  expiresAt: string;
-  alive: boolean;
-}
+  expiresAt: z.string(),
+  alive: z.boolean(),
+});
+export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
-/** `POST /v1/sessions/:id/execute` body: a request whose language defaults to the session's. */
+/** Every error answer of the HTTP API; `code` is one of `ERROR_CATALOGUE`'s and decides the status. */
+export const ErrorAnswerSchema = z.object({
+  error: z.object({
+    code: z.enum(ERROR_CODES as [WasmboxErrorCode, ...WasmboxErrorCode[]]),
+    /** What went wrong and what to do about it, for a person. */
+    message: z.string(),
+    /** Machine-readable detail when there is some, e.g. `[{ path, message }]` for INVALID_REQUEST. */
+    details: z.unknown().optional(),
+  }),
+});
+export type ErrorAnswer = z.infer<typeof ErrorAnswerSchema>;

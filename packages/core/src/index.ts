@@ -4,8 +4,29 @@
  * packages (`@wasmbox/node`, later a browser host).
  */
 export * from "./contract.js";
-export type { RunDetail, RunMode, RunPage, RunState, RunSummary, SessionInfo, StoredRequest } from "./api.js";
-export { ERROR_CATALOGUE, WasmboxError, isWasmboxError, type WasmboxErrorCode } from "./errors.js";
+// Named, not `export *`: the guest side has a RunMode of its own (how a runtime runs), and
+// the HTTP API's RunMode (how a run was started) is the one the package name means.
+export {
+  ErrorAnswerSchema,
+  RunDetailSchema,
+  RunModeSchema,
+  RunPageSchema,
+  RunResultSchema,
+  RunStateSchema,
+  RunSummarySchema,
+  SessionInfoSchema,
+  StoredRequestSchema,
+  type ErrorAnswer,
+  type RunDetail,
+  type RunMode,
+  type RunPage,
+  type RunResult,
+  type RunState,
+  type RunSummary,
+  type SessionInfo,
+  type StoredRequest,
+} from "./api.js";
+export { ERROR_CATALOGUE, ERROR_CODES, WasmboxError, isWasmboxError, type ErrorCodeInfo, type WasmboxErrorCode, type WasmboxErrorOptions } from "./errors.js";
 export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";

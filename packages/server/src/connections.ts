@@ -4,27 +4,28 @@
  * short JSON error and closed, before it can cost a parser, a body buffer or a handler; the
  * slow and idle ones under the caps are cut by the request, header and idle timeouts.
  */
-import type { Server } from "node:http";
+import { STATUS_CODES, type Server } from "node:http";
 import type { Socket } from "node:net";
-import { errorJson, SERVER_ERROR_CODES, type ServerErrorCode } from "./http-error.js";
+import type { WasmboxErrorCode } from "@wasmbox/node";
+import { errorJson, httpStatusOf } from "./http-error.js";
 
 export interface ConnectionCaps {
   maxConnections: number;
   maxConnectionsPerClient: number;
 }
 
-export function capConnections(server: Server, caps: ConnectionCaps, onRefused: (code: ServerErrorCode) => void = () => {}) {
+export function capConnections(server: Server, caps: ConnectionCaps, onRefused: (code: WasmboxErrorCode) => void = () => {}) {
   const perAddress = new Map<string, number>();
   let open = 0;
 
-  const refuse = (socket: Socket, code: ServerErrorCode, message: string) => {
+  const refuse = (socket: Socket, code: "SERVER_BUSY" | "TOO_MANY_CONNECTIONS", message: string) => {
     onRefused(code);
     const body = errorJson(code, message);
-    const status = SERVER_ERROR_CODES[code].status;
+    const status = httpStatusOf(code);
     socket.on("error", () => {}); // a client that already left
     socket.resume(); // discard whatever it sends: closing with unread bytes would reset the answer away
     socket.end(
-      `HTTP/1.1 ${status} ${status === 429 ? "Too Many Requests" : "Service Unavailable"}\r\n` +
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
         `content-type: application/json; charset=utf-8\r\ncontent-length: ${Buffer.byteLength(body)}\r\n` +
         `retry-after: 1\r\nconnection: close\r\n\r\n${body}`,
     );

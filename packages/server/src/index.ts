@@ -9,4 +9,4 @@ export { loadConfig, isLoopback, ServerConfigSchema, type ServerConfig, type Ser
 export { KeyStore, type ApiKeyInfo } from "./store/keys.js";
 export { openDatabase } from "./store/database.js";
 export { startServer } from "./start.js";
-export { SERVER_ERROR_CODES, type ServerErrorCode } from "./http-error.js";
+// Error codes and their HTTP statuses: ERROR_CATALOGUE in @wasmbox/core (re-exported by @wasmbox/node).

@@ -6,7 +6,7 @@
 import { isIP } from "node:net";
 import type { FastifyRequest } from "fastify";
 import type { ServerConfig } from "./config.js";
-import { HttpError } from "./http-error.js";
+import { WasmboxError } from "@wasmbox/node";
 
 /** Names that always mean this machine (browsers resolve `*.localhost` to loopback themselves). */
 function isLoopbackName(hostname: string): boolean {
@@ -61,13 +61,13 @@ export function createRequestGuard({ config, keyed }: GuardOptions) {
     const header = req.headers.host ?? "";
     const hostname = hostnameOf(header);
     if (hostname === undefined) {
-      throw new HttpError("HOST_NOT_ALLOWED", header ? `the Host header ${JSON.stringify(header.slice(0, 100))} is not a host name` : "send a Host header naming this server (HTTP/1.1)");
+      throw new WasmboxError("HOST_NOT_ALLOWED", header ? `the Host header ${JSON.stringify(header.slice(0, 100))} is not a host name` : "send a Host header naming this server (HTTP/1.1)");
     }
     if (!hostAllowed(hostname)) {
       const hint = keyed() || config.allowedHosts.length
         ? `if this is a name of this server, add it to WASMBOX_ALLOWED_HOSTS (comma-separated: WASMBOX_ALLOWED_HOSTS=${hostname})`
         : `this server has no API keys, so it answers only to localhost, 127.0.0.1 and [::1]; to use another name, add it to WASMBOX_ALLOWED_HOSTS (WASMBOX_ALLOWED_HOSTS=${hostname}) or create an API key`;
-      throw new HttpError("HOST_NOT_ALLOWED", `this server does not answer for the host ${JSON.stringify(hostname)} (a web page reaching it under another name is refused); ${hint}`);
+      throw new WasmboxError("HOST_NOT_ALLOWED", `this server does not answer for the host ${JSON.stringify(hostname)} (a web page reaching it under another name is refused); ${hint}`);
     }
   }
 
@@ -92,7 +92,7 @@ export function createRequestGuard({ config, keyed }: GuardOptions) {
       const site = req.headers["sec-fetch-site"];
       const navigation = req.headers["sec-fetch-mode"] === "navigate" && (req.method === "GET" || req.method === "HEAD");
       if ((site === "cross-site" || site === "same-site") && !navigation) {
-        throw new HttpError("ORIGIN_NOT_ALLOWED", `a web page on another site may not call this API (Sec-Fetch-Site: ${site}); allow its origin with WASMBOX_ALLOWED_ORIGINS`);
+        throw new WasmboxError("ORIGIN_NOT_ALLOWED", `a web page on another site may not call this API (Sec-Fetch-Site: ${site}); allow its origin with WASMBOX_ALLOWED_ORIGINS`);
       }
       return;
     }
@@ -105,7 +105,7 @@ export function createRequestGuard({ config, keyed }: GuardOptions) {
     }
     if (url && isOwnOrigin(url, req.headers.host ?? "")) return;
     if (url && allowedOrigins.has(url.origin)) return;
-    throw new HttpError(
+    throw new WasmboxError(
       "ORIGIN_NOT_ALLOWED",
       url
         ? `web pages at ${url.origin} may not call this API; to allow them, add the origin to WASMBOX_ALLOWED_ORIGINS (WASMBOX_ALLOWED_ORIGINS=${url.origin})`

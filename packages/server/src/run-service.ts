@@ -7,6 +7,7 @@
 import { createHash, randomUUID } from "node:crypto";
 import {
   isWasmboxError,
+  WasmboxError,
   parseExecuteRequest,
   Utf8ChunkDecoder,
   type Engine,
@@ -18,7 +19,6 @@ import {
   type Session,
 } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
-import { HttpError } from "./http-error.js";
 import type { Metrics } from "./metrics.js";
 import type { FairScheduler } from "./scheduler.js";
 import type { Storage } from "./storage.js";
@@ -95,13 +95,13 @@ export class RunService {
   /** A session's execute: same history and limits, in the session's own sandbox. */
   async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<ApiResult> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
-      throw new HttpError("INVALID_REQUEST", "invalid request: (request): expected a JSON object");
+      throw new WasmboxError("INVALID_REQUEST", "invalid request: (request): expected a JSON object");
     }
     const request = this.#validate({ language: session.language, ...body });
     // Checked here, not left to the session: its refusal would be recorded as a killed run
     // (stored, under the wrong language) and answered 200 instead of 400.
     if (request.language !== session.language) {
-      throw new HttpError("INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
+      throw new WasmboxError("INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
     }
     const { id, done } = this.#start(keyId, request, "session", { sessionId, session });
     const result = await done;
@@ -136,24 +136,24 @@ export class RunService {
   }
 
   #validate(body: unknown): ExecuteRequest {
-    if (this.#closing) throw new HttpError("SHUTTING_DOWN", "the server is shutting down; retry on another instance", { "retry-after": "5" });
+    if (this.#closing) throw new WasmboxError("SHUTTING_DOWN", "the server is shutting down; retry on another instance", { retryAfterSeconds: 5 });
     return parseExecuteRequest(body);
   }
 
   #admit(keyId: string | null): void {
     const active = this.#perKey.get(keyId) ?? 0;
     if (active >= this.config.maxConcurrentRunsPerKey) {
-      throw new HttpError(
+      throw new WasmboxError(
         "TOO_MANY_RUNS",
         `this API key already has ${active} runs in flight (WASMBOX_MAX_CONCURRENT_RUNS_PER_KEY=${this.config.maxConcurrentRunsPerKey}); wait for one to finish`,
-        { "retry-after": "1" },
+        { retryAfterSeconds: 1 },
       );
     }
     // Only a run that would have to wait can overflow the queue: with a slot free for this
     // key it starts at once (this matters for WASMBOX_MAX_QUEUED_RUNS=0, "never queue", which
     // otherwise refused every run, even on an idle server).
     if (!this.scheduler.canStartNow(tenantOf(keyId)) && this.scheduler.queued >= this.config.maxQueuedRuns) {
-      throw new HttpError("QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting, WASMBOX_MAX_QUEUED_RUNS); retry shortly`, { "retry-after": "1" });
+      throw new WasmboxError("QUEUE_FULL", `the run queue is full (${this.config.maxQueuedRuns} waiting, WASMBOX_MAX_QUEUED_RUNS); retry shortly`, { retryAfterSeconds: 1 });
     }
     this.storage.assertRoom();
   }

@@ -10,11 +10,11 @@ import cors from "@fastify/cors";
 import rateLimit from "@fastify/rate-limit";
 import swagger from "@fastify/swagger";
 import swaggerUi from "@fastify/swagger-ui";
-import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
-import { createEngine, isWasmboxError, type Engine } from "@wasmbox/node";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import { createEngine, isWasmboxError, WasmboxError, type Engine, type WasmboxErrorCode } from "@wasmbox/node";
 import { isLoopback, loadConfig, type ServerConfig, type ServerConfigInput } from "./config.js";
 import { capConnections } from "./connections.js";
-import { errorJson, HttpError, SERVER_ERROR_CODES, type ServerErrorCode } from "./http-error.js";
+import { errorAnswer, errorJson, httpStatusOf } from "./http-error.js";
 import { createMetrics } from "./metrics.js";
 import { createRequestGuard } from "./request-guard.js";
 import { registerRunRoutes } from "./routes/runs.js";
@@ -58,7 +58,7 @@ const OPERATIONAL = /^\/(metrics|readyz|docs)(\/|$)/;
 const CLIENT_REQUEST_ID_MAX = 128;
 
 /** Codes counted in wasmbox_refused_total: a guard or a cap said no. */
-const REFUSALS: ReadonlySet<string> = new Set<ServerErrorCode>([
+const REFUSALS: ReadonlySet<WasmboxErrorCode> = new Set<WasmboxErrorCode>([
   "UNAUTHORIZED",
   "HOST_NOT_ALLOWED",
   "ORIGIN_NOT_ALLOWED",
@@ -143,9 +143,12 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
       // How often Node checks those timeouts (its default, 30 s, would let them run over by that much).
       connectionsCheckingInterval: Math.max(50, Math.min(1000, Math.floor(Math.min(config.headersTimeoutMs, config.requestTimeoutMs) / 4))),
     },
+    // What the router refuses before any hook runs (a bad URL encoding, a path parameter over
+    // maxParamLength) is answered like every other error, not with Fastify's own body.
+    frameworkErrors: (err, req, reply) => answerError(err, req, reply),
     clientErrorHandler(err, socket) {
       if (err.code === "ECONNRESET" || socket.destroyed) return;
-      const [code, message]: [ServerErrorCode, string] =
+      const [code, message]: [WasmboxErrorCode, string] =
         err.code === "ERR_HTTP_REQUEST_TIMEOUT"
           ? [
               "REQUEST_TIMEOUT",
@@ -155,7 +158,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
             ? ["HEADERS_TOO_LARGE", "the request headers are too large"]
             : ["BAD_REQUEST", "the request is not valid HTTP"];
       if (REFUSALS.has(code)) metrics.refused.inc({ code });
-      const status = SERVER_ERROR_CODES[code].status;
+      const status = httpStatusOf(code);
       const body = errorJson(code, message);
       if (socket.writable) {
         socket.write(
@@ -171,6 +174,10 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   // Validation happens once, in the handlers, with the engine's zod schemas; the JSON
   // schemas on routes are for the OpenAPI document.
   app.setValidatorCompiler(() => (data) => ({ value: data }));
+  // Answers are serialized as they are, with JSON.stringify, as on a route without a response
+  // schema: Fastify's schema serializer (fast-json-stringify) would drop every property the
+  // schema does not name and coerce the rest, and a result's `value` is any JSON.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
   // The API speaks JSON only: without this, Fastify's built-in text/plain parser hands a
   // string to the handlers, and a JSON body sent as text/plain fails with a misleading
   // "expected object, received string" instead of 415 UNSUPPORTED_MEDIA_TYPE.
@@ -207,19 +214,18 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     const keyId = match ? keys.verify(match[1]!) : null;
     if (!keyId) {
       const none = keys.activeCount() === 0;
-      throw new HttpError(
+      throw new WasmboxError(
         "UNAUTHORIZED",
         none
           ? "this server requires an API key and has no active one (the last was revoked); create one with `wasmbox keys create`"
           : match
             ? "the API key is not valid (revoked or mistyped)"
             : "send an API key: Authorization: Bearer <key> (create one with `wasmbox keys create`)",
-        { "www-authenticate": "Bearer" },
       );
     }
     // Without the OS sandbox, tenants would share a wall that guest code can reach: one key only.
     if (engine.isolation.weak && !config.allowWeakIsolation && keys.activeCount() > 1) {
-      throw new HttpError(
+      throw new WasmboxError(
         "WEAK_ISOLATION",
         "this server's sandboxes run without an OS sandbox (install bubblewrap; see `wasmbox runtimes`), so it serves one API key only; revoke the others or set WASMBOX_ALLOW_WEAK_ISOLATION=1",
       );
@@ -237,8 +243,8 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
       return path === LIVENESS || OPERATIONAL.test(path);
     },
     errorResponseBuilder: (_req, ctx) =>
-      new HttpError("RATE_LIMITED", `rate limit of ${ctx.max} requests per minute reached (WASMBOX_RATE_LIMIT_PER_MINUTE); retry in ${ctx.after}`, {
-        "retry-after": String(Math.ceil(ctx.ttl / 1000)),
+      new WasmboxError("RATE_LIMITED", `rate limit of ${ctx.max} requests per minute reached (WASMBOX_RATE_LIMIT_PER_MINUTE); retry in ${ctx.after}`, {
+        retryAfterSeconds: Math.ceil(ctx.ttl / 1000),
       }),
   });
 
@@ -248,37 +254,43 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
     if (!req.raw.complete) reply.header("connection", "close");
   });
 
-  app.setErrorHandler((err: unknown, req, reply) => {
-    const send = (status: number, code: string, message: string, headers: Record<string, string> = {}) => {
-      if (REFUSALS.has(code)) metrics.refused.inc({ code });
-      return reply.code(status).headers(headers).send({ error: { code, message } });
-    };
-    if (err instanceof HttpError) return send(err.statusCode, err.code, err.message, err.headers);
-    if (isWasmboxError(err)) {
-      if (err.httpStatus >= 500) req.log.error({ err }, "host error");
-      return send(err.httpStatus, err.code, err.message, err.code === "QUEUE_FULL" ? { "retry-after": "1" } : {});
-    }
+  /** Every error answer: `{ error: { code, message, details? } }` with the catalogue's status for its code. */
+  const answerError = (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const e = toWasmboxError(err, req);
+    if (REFUSALS.has(e.code)) metrics.refused.inc({ code: e.code });
+    if (e.httpStatus >= 500 && e.code !== "INTERNAL") req.log.error({ err }, "host error");
+    if (e.retryAfterSeconds !== undefined) reply.header("retry-after", String(e.retryAfterSeconds));
+    if (e.code === "UNAUTHORIZED") reply.header("www-authenticate", "Bearer");
+    return reply.code(e.httpStatus).send(errorAnswer(e.code, e.message, e.details));
+  };
+  /** Fastify's and Node's own errors, as catalogue errors. */
+  const toWasmboxError = (err: unknown, req: FastifyRequest): WasmboxError => {
+    if (isWasmboxError(err)) return err;
     const e = err as { statusCode?: number; code?: string; message?: string };
     switch (e.code) {
       case "FST_ERR_CTP_BODY_TOO_LARGE":
-        return send(413, "BODY_TOO_LARGE", `the request body is larger than ${config.bodyLimitBytes} bytes (WASMBOX_BODY_LIMIT_BYTES)`);
+        return new WasmboxError("BODY_TOO_LARGE", `the request body is larger than ${config.bodyLimitBytes} bytes (WASMBOX_BODY_LIMIT_BYTES)`);
       case "FST_ERR_CTP_INVALID_MEDIA_TYPE":
-        return send(415, "UNSUPPORTED_MEDIA_TYPE", "send JSON with the header content-type: application/json");
+        return new WasmboxError("UNSUPPORTED_MEDIA_TYPE", "send JSON with the header content-type: application/json");
       case "FST_ERR_CTP_EMPTY_JSON_BODY":
-        return send(400, "INVALID_JSON", "the request body is empty; send a JSON object");
+        return new WasmboxError("INVALID_JSON", "the request body is empty; send a JSON object");
       case "FST_ERR_CTP_INVALID_JSON_BODY":
-        return send(400, "INVALID_JSON", `the request body is not valid JSON: ${e.message ?? ""}`);
+        return new WasmboxError("INVALID_JSON", `the request body is not valid JSON: ${e.message ?? ""}`);
     }
     if (err instanceof SyntaxError || (e.statusCode === 400 && /JSON/i.test(e.message ?? ""))) {
-      return send(400, "INVALID_JSON", `the request body is not valid JSON: ${e.message ?? ""}`);
+      return new WasmboxError("INVALID_JSON", `the request body is not valid JSON: ${e.message ?? ""}`);
     }
-    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return send(e.statusCode, "BAD_REQUEST", e.message ?? "bad request");
+    // Fastify's other 4xx: a path parameter over maxParamLength, a missing static file; the rest
+    // is a request wrong in a way no code names.
+    if (e.code === "FST_ERR_MAX_PARAM_LENGTH") return new WasmboxError("URI_TOO_LONG", "a path segment is longer than this server accepts (ids are at most 100 characters)");
+    if (e.code === "FST_ERR_BAD_URL") return new WasmboxError("BAD_REQUEST", `the path ${JSON.stringify(pathOf(req).slice(0, 200))} is not valid URL encoding`);
+    if (e.statusCode === 404) return new WasmboxError("NOT_FOUND", `no ${req.method} ${pathOf(req)}; see /docs`);
+    if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) return new WasmboxError("BAD_REQUEST", e.message ?? "bad request");
     req.log.error({ err }, "unhandled error");
-    return send(500, "INTERNAL", `wasmbox hit an internal error; the request id is ${req.id}`);
-  });
-  app.setNotFoundHandler((req, reply) => {
-    reply.code(404).send({ error: { code: "NOT_FOUND", message: `no route ${req.method} ${req.url.split("?")[0]}; see /docs` } });
-  });
+    return new WasmboxError("INTERNAL", `wasmbox hit an internal error; the request id is ${req.id}`);
+  };
+  app.setErrorHandler(answerError);
+  app.setNotFoundHandler((req, reply) => answerError(new WasmboxError("NOT_FOUND", `no route ${req.method} ${pathOf(req)}; see /docs`), req, reply));
 
   await app.register(swagger, {
     openapi: {

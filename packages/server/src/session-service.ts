@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
-import { parseSessionOptions, type Engine, type Session, type SessionInfo } from "@wasmbox/node";
+import { parseSessionOptions, WasmboxError, type Engine, type Session, type SessionInfo } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
-import { HttpError, notFound } from "./http-error.js";
+import { notFound } from "./http-error.js";
 import { tenantOf } from "./run-service.js";
 
 interface Entry {
@@ -48,22 +48,22 @@ export class SessionService {
   async open(keyId: string | null, body: unknown): Promise<SessionInfo> {
     const b = (typeof body === "object" && body !== null ? body : {}) as { language?: unknown; limits?: unknown };
     const unknown = Object.keys(b).filter((k) => k !== "language" && k !== "limits");
-    if (unknown.length) throw new HttpError("INVALID_REQUEST", `invalid request: (request): unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}`);
+    if (unknown.length) throw new WasmboxError("INVALID_REQUEST", `invalid request: (request): unknown field ${unknown.map((k) => JSON.stringify(k)).join(", ")}`);
     // Validate language and limits with the contract's schemas.
     const probe = parseSessionOptions({ language: b.language, ...(b.limits === undefined ? {} : { limits: b.limits }) });
     const mine = [...this.#sessions.values()].filter((e) => e.keyId === keyId).length + (this.#opening.get(keyId) ?? 0);
     if (mine >= this.config.maxSessionsPerKey) {
-      throw new HttpError(
+      throw new WasmboxError(
         "TOO_MANY_SESSIONS",
         `this API key already has ${mine} open sessions (WASMBOX_MAX_SESSIONS_PER_KEY=${this.config.maxSessionsPerKey}); delete one first`,
       );
     }
     const all = this.#sessions.size + [...this.#opening.values()].reduce((a, b) => a + b, 0);
     if (all >= this.config.maxSessions) {
-      throw new HttpError(
+      throw new WasmboxError(
         "SESSIONS_FULL",
         `the server has ${all} sessions open, its limit (WASMBOX_MAX_SESSIONS=${this.config.maxSessions}); retry when one closes or expires, or the operator can raise WASMBOX_MAX_SESSIONS`,
-        { "retry-after": String(Math.max(1, Math.ceil(Math.min(this.config.sessionTtlMs, 60_000) / 1000))) },
+        { retryAfterSeconds: Math.max(1, Math.ceil(Math.min(this.config.sessionTtlMs, 60_000) / 1000)) },
       );
     }
     // Reserve the slot before the (slow) sandbox start, so concurrent opens cannot overshoot the limit.
@@ -86,13 +86,13 @@ export class SessionService {
     const entry = this.#sessions.get(id);
     if (!entry || entry.keyId !== keyId) {
       const ended = this.#ended.get(id);
-      if (ended && ended.keyId === keyId) throw new HttpError("SESSION_CLOSED", `the session has ended (${ended.reason}); open a new one`);
+      if (ended && ended.keyId === keyId) throw new WasmboxError("SESSION_CLOSED", `the session has ended (${ended.reason}); open a new one`);
       throw notFound("session", id);
     }
     if (!entry.session.alive) {
       this.#end(entry, "its sandbox was stopped by a limit");
       void entry.session.dispose();
-      throw new HttpError("SESSION_CLOSED", "the session has ended (its sandbox was stopped by a limit); open a new one");
+      throw new WasmboxError("SESSION_CLOSED", "the session has ended (its sandbox was stopped by a limit); open a new one");
     }
     return entry;
   }
@@ -103,9 +103,7 @@ export class SessionService {
    */
   async use<T>(entry: Entry, fn: () => Promise<T>): Promise<T> {
     if (entry.busy) {
-      throw new HttpError("SESSION_BUSY", "the session is already running a program (a session runs one at a time); retry when it finishes", {
-        "retry-after": "1",
-      });
+      throw new WasmboxError("SESSION_BUSY", "the session is already running a program (a session runs one at a time); retry when it finishes", { retryAfterSeconds: 1 });
     }
     entry.busy = true;
     try {

@@ -4,8 +4,8 @@
  * WASMBOX_MAX_STORED_BYTES bounds the total: past it, expired runs go at once, and if that
  * is not enough new runs are refused with 507 STORAGE_FULL (history is never dropped early).
  */
+import { WasmboxError } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
-import { HttpError } from "./http-error.js";
 import type { BlobStore } from "./store/blobs.js";
 import { databaseBytes, type Db } from "./store/database.js";
 import type { RunStore } from "./store/runs.js";
@@ -49,7 +49,7 @@ export class Storage {
     if (Date.now() - this.#lastSweep > SWEEP_EVERY_MS) this.sweep();
     const bytes = this.bytes;
     if (bytes < cap) return;
-    throw new HttpError(
+    throw new WasmboxError(
       "STORAGE_FULL",
       `the server's stored run history and files (${bytes} bytes) reached WASMBOX_MAX_STORED_BYTES=${cap}, so it takes no new runs; ` +
         `the operator can raise WASMBOX_MAX_STORED_BYTES, or lower WASMBOX_RETENTION_DAYS (now ${this.config.retentionDays}) so older runs are deleted`,

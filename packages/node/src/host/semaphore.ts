@@ -29,7 +29,7 @@ export class Semaphore {
       return this.#releaser();
     }
     if (this.#waiting.length >= this.maxQueued) {
-      throw new WasmboxError("QUEUE_FULL", `${this.#waiting.length} runs are already waiting (maxQueuedRuns); retry later`);
+      throw new WasmboxError("QUEUE_FULL", `${this.#waiting.length} runs are already waiting (maxQueuedRuns); retry later`, { retryAfterSeconds: 1 });
     }
     const granted = await new Promise<boolean>((resolve) => {
       const wake = () => {

@@ -1,11 +1,23 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { LANGUAGES, STATUSES, type Language } from "@wasmbox/node";
+import { LANGUAGES, STATUSES, WasmboxError, type Language } from "@wasmbox/node";
 import type { ServerConfig } from "../config.js";
-import { HttpError, notFound } from "../http-error.js";
+import { notFound } from "../http-error.js";
 import { tenantOf, type LiveEvent, type RunService } from "../run-service.js";
 import type { BlobStore } from "../store/blobs.js";
 import type { RunRecord, RunState, RunStore } from "../store/runs.js";
-import { executeBodySchema, idParams } from "./schemas.js";
+import {
+  ADMISSION_ERRORS,
+  BODY_ERRORS,
+  errorAnswers,
+  executeBodySchema,
+  idParams,
+  mediaAnswer,
+  runCancelledAnswer,
+  runCreatedAnswer,
+  runDetailAnswer,
+  runPageAnswer,
+  runResultAnswer,
+} from "./schemas.js";
 
 const RUN_STATES: readonly string[] = ["queued", "running", ...STATUSES];
 const HEARTBEAT_MS = 15_000;
@@ -39,7 +51,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.post(
     "/v1/execute",
-    { schema: { tags: ["runs"], summary: "Run code and answer with the result (stored in run history)", body: executeBodySchema } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Run code and answer with the result (stored in run history)",
+        body: executeBodySchema,
+        response: { 200: runResultAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS) },
+      },
+    },
     async (req, reply) => {
       // A client that disconnects before the answer cancels its run: no sandbox works for nobody.
       const gone = new AbortController();
@@ -57,7 +76,14 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.post(
     "/v1/runs",
-    { schema: { tags: ["runs"], summary: "Start a run in the background; follow it with GET /v1/runs/:id/events", body: executeBodySchema } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Start a run in the background; follow it with GET /v1/runs/:id/events",
+        body: executeBodySchema,
+        response: { 202: runCreatedAnswer, ...errorAnswers(BODY_ERRORS, ADMISSION_ERRORS) },
+      },
+    },
     async (req, reply) => reply.code(202).send(service.createAsync(req.keyId, req.body)),
   );
 
@@ -76,20 +102,21 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
             cursor: { type: "string" },
           },
         },
+        response: { 200: runPageAnswer, ...errorAnswers("INVALID_QUERY", "INVALID_CURSOR") },
       },
     },
     async (req) => {
       const q = req.query as Record<string, string | undefined>;
       const unknown = Object.keys(q).filter((k) => !["status", "language", "limit", "cursor"].includes(k));
-      if (unknown.length) throw new HttpError("INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
+      if (unknown.length) throw new WasmboxError("INVALID_QUERY", `unknown query parameter ${unknown.map((k) => JSON.stringify(k)).join(", ")}; use status, language, limit, cursor`);
       if (q.status !== undefined && !RUN_STATES.includes(q.status)) {
-        throw new HttpError("INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
+        throw new WasmboxError("INVALID_QUERY", `status must be one of ${RUN_STATES.join(", ")}`);
       }
       if (q.language !== undefined && !(LANGUAGES as readonly string[]).includes(q.language)) {
-        throw new HttpError("INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
+        throw new WasmboxError("INVALID_QUERY", `language must be one of ${LANGUAGES.join(", ")}`);
       }
       const limit = q.limit === undefined ? 50 : Number(q.limit);
-      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new HttpError("INVALID_QUERY", "limit must be a whole number from 1 to 200");
+      if (!Number.isInteger(limit) || limit < 1 || limit > 200) throw new WasmboxError("INVALID_QUERY", "limit must be a whole number from 1 to 200");
       const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
       const page = runs.list({
         keyId: req.keyId,
@@ -108,22 +135,36 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
     },
   );
 
-  app.get("/v1/runs/:id", { schema: { tags: ["runs"], summary: "A run: its request, state and result", params: idParams } }, async (req) => {
-    const { id } = req.params as { id: string };
-    const run = runs.get(id, req.keyId);
-    if (!run) throw notFound("run", id);
-    return detail(run);
-  });
+  app.get(
+    "/v1/runs/:id",
+    { schema: { tags: ["runs"], summary: "A run: its request, state and result", params: idParams, response: { 200: runDetailAnswer, ...errorAnswers("NOT_FOUND", "URI_TOO_LONG") } } },
+    async (req) => {
+      const { id } = req.params as { id: string };
+      const run = runs.get(id, req.keyId);
+      if (!run) throw notFound("run", id);
+      return detail(run);
+    },
+  );
 
-  app.delete("/v1/runs/:id", { schema: { tags: ["runs"], summary: "Cancel a queued or running run (it ends as killed)", params: idParams } }, async (req, reply) => {
-    const { id } = req.params as { id: string };
-    const run = runs.get(id, req.keyId);
-    if (!run) throw notFound("run", id);
-    const cancelled = service.cancel(id, req.keyId);
-    return reply.code(cancelled ? 202 : 409).send(
-      cancelled ? { id, cancelled: true } : { error: { code: "ALREADY_FINISHED", message: `run ${id} already finished with status ${run.status}` } },
-    );
-  });
+  app.delete(
+    "/v1/runs/:id",
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Cancel a queued or running run (it ends as killed)",
+        params: idParams,
+        response: { 202: runCancelledAnswer, ...errorAnswers("NOT_FOUND", "ALREADY_FINISHED", "URI_TOO_LONG") },
+      },
+    },
+    async (req, reply) => {
+      const { id } = req.params as { id: string };
+      const run = runs.get(id, req.keyId);
+      if (!run) throw notFound("run", id);
+      const cancelled = service.cancel(id, req.keyId);
+      if (!cancelled) throw new WasmboxError("ALREADY_FINISHED", `run ${id} already finished with status ${run.status}`);
+      return reply.code(202).send({ id, cancelled: true });
+    },
+  );
 
   app.get(
     "/v1/runs/:id/files/*",
@@ -133,6 +174,10 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
         summary:
           "A file the run produced, with the MIME type its name gives, as an attachment (sandboxed, never sniffed); ?inline=1 shows a plain image (PNG, JPEG, GIF, WebP, AVIF, BMP, ICO) inline",
         querystring: { type: "object", properties: { inline: { type: "string", enum: ["0", "1", "true", "false"] } } },
+        response: {
+          200: mediaAnswer("The file's bytes, with the content type its name gives (`application/octet-stream` when none).", "*/*", { type: "string", format: "binary" }),
+          ...errorAnswers("NOT_FOUND", "FILE_NOT_STORED", "URI_TOO_LONG"),
+        },
       },
     },
     async (req, reply) => {
@@ -141,9 +186,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
       const run = runs.get(id, req.keyId);
       if (!run) throw notFound("run", id);
       const file = runs.file(id, path);
-      if (!file) throw new HttpError("NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
+      if (!file) throw new WasmboxError("NOT_FOUND", `run ${id} produced no file ${JSON.stringify(path)}`);
       if (!file.stored) {
-        throw new HttpError(
+        throw new WasmboxError(
           "FILE_NOT_STORED",
           file.size > config.maxStoredFileBytes
             ? `${path} (${file.size} bytes) was larger than WASMBOX_MAX_STORED_FILE_BYTES and was not kept`
@@ -151,7 +196,7 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
         );
       }
       const bytes = blobs.get(file.sha256);
-      if (!bytes) throw new HttpError("FILE_NOT_STORED", `${path} is no longer stored (retention)`);
+      if (!bytes) throw new WasmboxError("FILE_NOT_STORED", `${path} is no longer stored (retention)`);
       const asked = inline === "1" || inline === "true";
       const disposition = asked && PLAIN_IMAGES.has(file.mime) ? "inline" : "attachment";
       return reply
@@ -165,21 +210,34 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
 
   app.get(
     "/v1/runs/:id/events",
-    { schema: { tags: ["runs"], summary: "Server-Sent Events: status, stdout, stderr, result. Resume with Last-Event-ID.", params: idParams } },
+    {
+      schema: {
+        tags: ["runs"],
+        summary: "Server-Sent Events: status, stdout, stderr, result. Resume with Last-Event-ID.",
+        params: idParams,
+        response: {
+          200: mediaAnswer(
+            "Events `status` ({ status }), `stdout` and `stderr` ({ text, base64? }: base64 when the bytes are not valid UTF-8) and last `result` (the result, as `GET /v1/runs/:id` gives it); each event's id resumes the stream.",
+            "text/event-stream",
+          ),
+          ...errorAnswers("NOT_FOUND", "INVALID_LAST_EVENT_ID", "TOO_MANY_STREAMS", "URI_TOO_LONG"),
+        },
+      },
+    },
     async (req, reply) => {
       const { id } = req.params as { id: string };
       const run = runs.get(id, req.keyId);
       if (!run) throw notFound("run", id);
       const header = req.headers["last-event-id"] ?? (req.query as { lastEventId?: string }).lastEventId;
       const lastSeen = header === undefined ? 0 : Number(header);
-      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new HttpError("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
+      if (!Number.isInteger(lastSeen) || lastSeen < 0) throw new WasmboxError("INVALID_LAST_EVENT_ID", "Last-Event-ID must be a whole number (the id of the last event received)");
       const tenant = tenantOf(req.keyId);
       const open = streams.get(tenant) ?? 0;
       if (open >= config.maxEventStreamsPerKey) {
-        throw new HttpError(
+        throw new WasmboxError(
           "TOO_MANY_STREAMS",
           `this API key already has ${open} event streams open (WASMBOX_MAX_EVENT_STREAMS_PER_KEY=${config.maxEventStreamsPerKey}); close one, or poll GET /v1/runs/:id`,
-          { "retry-after": "1" },
+          { retryAfterSeconds: 1 },
         );
       }
       streams.set(tenant, open + 1);
@@ -305,5 +363,5 @@ function decodeCursor(cursor: string): { createdAt: number; id: string } {
   } catch {
     // fall through
   }
-  throw new HttpError("INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
+  throw new WasmboxError("INVALID_CURSOR", "cursor is not one this server issued; pass the nextCursor of a previous page");
 }
