@@ -5,14 +5,14 @@
  * the `status`/`error` fields of a result.
  */
 
-import type { WasmboxErrorCode } from "@wasmbox/core";
+import type { WasmboxErrorCode } from "@wasmbox/contract";
 
 /** Codes the client itself produces, when no answer (or no readable one) arrived. */
 export type LocalErrorCode = "NETWORK_ERROR" | "TIMEOUT" | "INVALID_RESPONSE";
 
 /**
  * Every code a {@link WasmboxApiError} can carry: the server's (its error catalogue,
- * `ERROR_CATALOGUE` in @wasmbox/core), the client's own, and `HTTP_<status>` for an error
+ * `ERROR_CATALOGUE` in @wasmbox/contract), the client's own, and `HTTP_<status>` for an error
  * answer without a JSON error body (a proxy's page, say).
  */
 export type ClientErrorCode = WasmboxErrorCode | LocalErrorCode | `HTTP_${number}`;

@@ -1,7 +1,7 @@
 /**
  * @wasmbox/client — a typed client for the wasmbox HTTP API, for Node.js 20+ and browsers.
- * No runtime dependencies: it uses the global `fetch` and parses Server-Sent Events from the
- * response stream itself.
+ * Nothing is loaded at run time but this package: it uses the global `fetch` and parses
+ * Server-Sent Events from the response stream itself. Its types come from `@wasmbox/contract`.
  * @example
  * import { WasmboxClient, isWasmboxApiError } from "@wasmbox/client";
  *

@@ -1,12 +1,12 @@
 /**
- * The shapes of the wasmbox HTTP API. The request and result come from `@wasmbox/core`
- * (types only: nothing of core is loaded at run time), and so do run history and session
- * shapes, which the server answers with; the rest are the client's own options.
+ * The shapes of the wasmbox HTTP API. The request and result, run history, sessions and the
+ * events of a run's stream come from `@wasmbox/contract` (types only: nothing of it is loaded
+ * at run time); the rest are the client's own options.
  */
-import type { ExecuteRequestInput, ExecuteResult, Language, Limits, RunState } from "@wasmbox/core";
+import type { ExecuteRequestInput, Language, Limits, RunState } from "@wasmbox/contract";
 
-export type { ErrorAnswer, RunDetail, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/core";
-export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/core";
+export type { ErrorAnswer, OutputPiece, RunDetail, RunEvent, RunEventType, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/contract";
+export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/contract";
 
 export interface ListRunsQuery {
   status?: RunState;
@@ -29,25 +29,6 @@ export interface RunFile {
   /** The MIME type the server recorded, e.g. `text/plain` or `image/png`. */
   contentType: string;
 }
-
-/**
- * A piece of a run's output as it streams: text, and when the bytes are not valid UTF-8 (a
- * binary stream, or a character the program cut short) also the exact bytes in base64.
- * `outputBytes(piece)` gives the bytes either way.
- */
-export interface OutputPiece {
-  text: string;
-  base64?: string;
-}
-
-/** Events of `GET /v1/runs/:id/events`, in order; the stream ends after `result`. */
-export type RunEvent =
-  | { type: "status"; id: string; data: { status: "queued" | "running" } }
-  | { type: "stdout"; id: string; data: OutputPiece }
-  | { type: "stderr"; id: string; data: OutputPiece }
-  | { type: "result"; id: string; data: ExecuteResult };
-
-export type RunEventType = RunEvent["type"];
 
 export interface RunEventsOptions {
   /** Resume after this event id: only later events are sent (the `Last-Event-ID` header). */

@@ -1,36 +1,16 @@
 /**
- * @wasmbox/core — the isomorphic engine: the contract every surface shares, the error
- * catalogue, and the runtime interface. Nothing here is Node-only; hosts live in other
- * packages (`@wasmbox/node`, later a browser host).
+ * @wasmbox/core — the isomorphic engine: the runtime interface and one folder per language
+ * runtime. The contract every surface shares (request/result, API shapes, error catalogue)
+ * lives in `@wasmbox/contract` and is re-exported here unchanged. Nothing here is Node-only;
+ * hosts live in other packages (`@wasmbox/node`, later a browser host).
  */
-export * from "./contract.js";
-// Named, not `export *`: the guest side has a RunMode of its own (how a runtime runs), and
-// the HTTP API's RunMode (how a run was started) is the one the package name means.
-export {
-  ErrorAnswerSchema,
-  RunDetailSchema,
-  RunModeSchema,
-  RunPageSchema,
-  RunResultSchema,
-  RunStateSchema,
-  RunSummarySchema,
-  SessionInfoSchema,
-  StoredRequestSchema,
-  type ErrorAnswer,
-  type RunDetail,
-  type RunMode,
-  type RunPage,
-  type RunResult,
-  type RunState,
-  type RunSummary,
-  type SessionInfo,
-  type StoredRequest,
-} from "./api.js";
-export { ERROR_CATALOGUE, ERROR_CODES, WasmboxError, isWasmboxError, type ErrorCodeInfo, type WasmboxErrorCode, type WasmboxErrorOptions } from "./errors.js";
+export * from "@wasmbox/contract";
+// Named, not only `export *`: the guest side has a RunMode of its own (how a runtime runs),
+// and the HTTP API's RunMode (how a run was started) is the one the package name means.
+export type { RunMode } from "@wasmbox/contract";
 export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
-export { checkCompileFlag, DEFAULT_STACK_BYTES, stackBytesOf, type CompiledLanguage } from "./runtimes/compilers/flags.js";
 export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";
 export { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES } from "./runtimes/compilers/source-tree.js";
 // Everything a sandbox uses (runtimes, output ring, runtime interface) is public too.

@@ -1,4 +1,4 @@
-import type { OutputFile } from "./contract.js";
+import type { OutputFile } from "@wasmbox/contract";
 
 const MIME_BY_EXTENSION: Record<string, string> = {
   txt: "text/plain", md: "text/markdown", csv: "text/csv", tsv: "text/tab-separated-values",

@@ -3,7 +3,7 @@
  * talk to runtimes through it; each runtime lives in `runtimes/<name>/` and is loaded
  * lazily, inside a sandbox (a locked-down process or a Web Worker), never in the host.
  */
-import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits } from "./contract.js";
+import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits } from "@wasmbox/contract";
 
 /**
  * A kind of sandbox: one loaded runtime can serve several languages (JS and TS share

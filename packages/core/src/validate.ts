@@ -1,6 +1,5 @@
 import { z } from "zod";
-import { ExecuteRequestSchema, LanguageSchema, LimitsSchema, WASM_LANGUAGES, type ExecuteRequest, type Language, type Limits } from "./contract.js";
-import { WasmboxError } from "./errors.js";
+import { ExecuteRequestSchema, LanguageSchema, LimitsSchema, WASM_LANGUAGES, WasmboxError, type ExecuteRequest, type Language, type Limits } from "@wasmbox/contract";
 
 /** One validation problem, with the dotted path of the field it concerns. */
 export interface ValidationIssue {

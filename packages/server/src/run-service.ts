@@ -16,6 +16,7 @@ import {
   type Execution,
   type ExecuteOptions,
   type OutputText,
+  type RunEvent,
   type Session,
 } from "@wasmbox/node";
 import type { ServerConfig } from "./config.js";
@@ -27,7 +28,8 @@ import { killedResult, type RunMode, type RunStore, type StoredRequest } from ".
 
 export interface LiveEvent {
   seq: number;
-  type: "status" | "stdout" | "stderr" | "result";
+  type: RunEvent["type"];
+  /** The event's `data` (the contract's `RunEvent`), as JSON. */
   data: string;
 }
 
@@ -246,7 +248,7 @@ export class RunService {
     return result;
   }
 
-  #emit(id: string, live: LiveRun, type: LiveEvent["type"], payload: unknown): void {
+  #emit<T extends RunEvent["type"]>(id: string, live: LiveRun, type: T, payload: Extract<RunEvent, { type: T }>["data"]): void {
     const event: LiveEvent = { seq: ++live.seq, type, data: JSON.stringify(payload) };
     if (live.persist) this.runs.appendEvent(id, event.seq, event.type, event.data);
     for (const l of live.listeners) l(event);

@@ -1,4 +1,4 @@
-import type { FileContent } from "../contract.js";
+import type { FileContent } from "@wasmbox/contract";
 
 /** Request file content as bytes: strings are UTF-8, `{encoding:"base64"}` is decoded. */
 export function decodeFileContent(content: FileContent): Uint8Array {

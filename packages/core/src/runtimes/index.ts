@@ -1,4 +1,4 @@
-import type { Language } from "../contract.js";
+import type { Language } from "@wasmbox/contract";
 import type { RuntimeAssets, RuntimeDescriptor, SandboxKind } from "../runtime.js";
 
 /** Every runtime wasmbox ships, keyed by sandbox kind. Loading one imports its code. */

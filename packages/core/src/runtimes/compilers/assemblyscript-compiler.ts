@@ -6,7 +6,7 @@
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
 import { decodeFileContent } from "../../guest/files.js";
 import { crashReason, firstError, parseAscDiagnostics, scrubHostDetails } from "./diagnostics.js";
-import { checkCompileFlag } from "./flags.js";
+import { checkCompileFlag } from "@wasmbox/contract/flags";
 import { ASC_SOURCE_FILES, buildInputs, commandLineNameProblem, own } from "./source-tree.js";
 
 interface AscResult {

@@ -4,10 +4,10 @@
  * A "run" of this runtime is a compile: the module comes back as the file `main.wasm`,
  * diagnostics go to stderr verbatim.
  */
-import type { GuestError } from "../../contract.js";
+import type { GuestError } from "@wasmbox/contract";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../runtime.js";
 import { crashReason, firstError, fixFor, parseClangDiagnostics } from "./diagnostics.js";
-import { checkCompileFlag, DEFAULT_STACK_BYTES } from "./flags.js";
+import { checkCompileFlag, DEFAULT_STACK_BYTES } from "@wasmbox/contract/flags";
 import { C_SOURCE_FILES, commandLineNameProblem, emptyTree, own, sourceTree, type Tree } from "./source-tree.js";
 
 type RunClang = (args: string[], files: Tree, options: Record<string, unknown>) => Promise<Tree | undefined>;

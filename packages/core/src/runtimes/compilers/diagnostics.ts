@@ -3,7 +3,7 @@
  * for clang/wasm-ld and for the AssemblyScript compiler. Lines that are not diagnostics
  * (source excerpts, carets) are skipped; the raw output is kept separately.
  */
-import type { Diagnostic } from "../../contract.js";
+import type { Diagnostic } from "@wasmbox/contract";
 
 const CLANG = /^(.+?):(\d+):(\d+): (fatal error|error|warning|note): (.*)$/;
 const TOOL = /^(?:clang(?:\+\+)?|wasm-ld|ld|lld)(?:-\d+)?: (error|warning|note): (.*)$/;

@@ -1,4 +1,4 @@
-import type { FileContent } from "../../contract.js";
+import type { FileContent } from "@wasmbox/contract";
 import { decodeFileContent, normalizeGuestPath } from "../../guest/files.js";
 
 // Captured when this module loads, before any request exists: what a compiler builds from
@@ -68,7 +68,7 @@ export function sourceTree(filename: string, code: string, files: Record<string,
   return tree;
 }
 
-export { commandLineNameProblem } from "./flags.js";
+export { commandLineNameProblem } from "@wasmbox/contract/flags";
 
 function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

@@ -8,7 +8,7 @@ import {
   type QuickJSWASMModule,
   newVariant,
 } from "quickjs-emscripten-core";
-import type { GuestError, JsonValue } from "../../contract.js";
+import type { GuestError, JsonValue } from "@wasmbox/contract";
 import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
 import {
   GUEST_WORKDIR,

@@ -1,4 +1,4 @@
-import type { GuestError } from "../../contract.js";
+import type { GuestError } from "@wasmbox/contract";
 
 /** Strips TypeScript types with sucrase, keeping every line where it was. */
 export async function transpileTypeScript(code: string, filename: string): Promise<{ code: string } | { error: GuestError }> {

@@ -4,11 +4,11 @@
  * WASI (an in-memory file system, see `wasi-host.ts`) and the host functions named in
  * `wasm.imports`. Every run instantiates the module anew, so nothing survives a run.
  */
-import { type GuestError, type JsonValue } from "../../contract.js";
+import type { GuestError, JsonValue } from "@wasmbox/contract";
 import { decodeRequestFiles } from "../../guest/files.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime, RuntimeLoadOptions } from "../../runtime.js";
 import { ASSEMBLYSCRIPT_IMPORTS, GuestAbort, HOST_FUNCTIONS, type HostCallContext } from "./host-imports.js";
-import { DEFAULT_STACK_BYTES, MAX_STACK_BYTES } from "../compilers/flags.js";
+import { DEFAULT_STACK_BYTES, MAX_STACK_BYTES } from "@wasmbox/contract/flags";
 import {
   capDefinedMemories,
   describeSignature,

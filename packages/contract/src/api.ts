@@ -85,3 +85,24 @@ export const ErrorAnswerSchema = z.object({
   }),
 });
 export type ErrorAnswer = z.infer<typeof ErrorAnswerSchema>;
+
+/**
+ * A piece of a run's output as it streams: text, and when the bytes are not valid UTF-8 (a
+ * binary stream, or a character the program cut short) also the exact bytes in base64.
+ * The client's `outputBytes(piece)` gives the bytes either way.
+ */
+export const OutputPieceSchema = z.object({
+  text: z.string(),
+  base64: z.string().optional(),
+});
+export type OutputPiece = z.infer<typeof OutputPieceSchema>;
+
+/** Events of `GET /v1/runs/:id/events`, in order; the stream ends after `result`. `id` resumes the stream (`Last-Event-ID`). */
+export const RunEventSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("status"), id: z.string(), data: z.object({ status: z.enum(["queued", "running"]) }) }),
+  z.object({ type: z.literal("stdout"), id: z.string(), data: OutputPieceSchema }),
+  z.object({ type: z.literal("stderr"), id: z.string(), data: OutputPieceSchema }),
+  z.object({ type: z.literal("result"), id: z.string(), data: ExecuteResultSchema }),
+]);
+export type RunEvent = z.infer<typeof RunEventSchema>;
+export type RunEventType = RunEvent["type"];

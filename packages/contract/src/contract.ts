@@ -4,7 +4,7 @@
  * OpenAPI are all derived from them.
  */
 import { z } from "zod";
-import { checkCompileFlag, commandLineNameProblem, type CompiledLanguage } from "./runtimes/compilers/flags.js";
+import { checkCompileFlag, commandLineNameProblem, type CompiledLanguage } from "./flags.js";
 
 /** Languages the engine knows. `wasmbox runtimes` lists which are installed. */
 export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"] as const;
