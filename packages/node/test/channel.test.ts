@@ -47,8 +47,12 @@ describe("frame decoder", () => {
   });
 
   it("refuses, before parsing, a header with more arrays and objects than its size allows", () => {
-    const many = new TextEncoder().encode(JSON.stringify({ t: "out", x: Array.from({ length: 50_000 }, () => []) }));
+    const many = new TextEncoder().encode(JSON.stringify({ t: "out", x: Array.from({ length: 200_000 }, () => []) }));
     expect(() => new FrameDecoder(CAPS).push(new Uint8Array([...prefix(many.byteLength, 0), ...many]))).toThrow(/more arrays and objects/);
+    // What honest runs send passes: an outcome listing 1000 short-named files, a value of 5000 empty arrays.
+    const files = Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`f${i}`, { $b: [0, 0] }]));
+    const honest = new TextEncoder().encode(JSON.stringify({ t: "done", outcome: { files, value: Array.from({ length: 5000 }, () => []) } }));
+    expect(new FrameDecoder(CAPS).push(new Uint8Array([...prefix(honest.byteLength, 0), ...honest]))).toHaveLength(1);
     // Brackets inside strings are text, not structure.
     const text = new TextEncoder().encode(JSON.stringify({ t: "out", s: "[[[[{{{{".repeat(10_000) }));
     expect(new FrameDecoder(CAPS).push(new Uint8Array([...prefix(text.byteLength, 0), ...text]))).toHaveLength(1);

@@ -26,8 +26,14 @@ export interface FrameCaps {
 
 /** Deepest nesting a header may have. */
 const MAX_DEPTH = 64;
-/** At most one array or object per this many header bytes (bounds what parsing allocates). */
-const BYTES_PER_CONTAINER = 16;
+/**
+ * Arrays and objects a header may hold: a floor every honest message stays under (an outcome
+ * lists up to 1000 files at 3 containers each; a value may be thousands of small arrays), and
+ * past it one per this many header bytes. Bounds what parsing allocates: at the 8 MiB run
+ * header cap, about a million containers.
+ */
+const MIN_CONTAINERS = 65_536;
+const BYTES_PER_CONTAINER = 8;
 
 type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
@@ -135,7 +141,7 @@ function checkShape(header: Uint8Array): void {
   let depth = 0;
   let containers = 0;
   let inString = false;
-  const maxContainers = Math.max(64, header.byteLength / BYTES_PER_CONTAINER);
+  const maxContainers = Math.max(MIN_CONTAINERS, header.byteLength / BYTES_PER_CONTAINER);
   for (let i = 0; i < header.byteLength; i++) {
     const c = header[i]!;
     if (inString) {
