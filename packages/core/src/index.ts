@@ -4,8 +4,6 @@
  * packages (`@wasmbox/node`, later a browser host).
  */
 export * from "./contract.js";
-// Named, not `export *`: the guest side has a RunMode of its own (how a runtime runs), and
-// the HTTP API's RunMode (how a run was started) is the one the package name means.
 export {
   ErrorAnswerSchema,
   RunDetailSchema,

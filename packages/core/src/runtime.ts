@@ -71,7 +71,11 @@ export interface GuestOutcome {
   files: Map<string, Uint8Array>;
 }
 
-export interface RunMode {
+/**
+ * How a runtime runs one request (not the HTTP API's `RunMode`, which says how a run was
+ * started: sync, async or in a session).
+ */
+export interface GuestRunMode {
   /**
    * Run in a brand-new interpreter that nothing before it has touched (QuickJS: a new wasm
    * instance with its own linear memory). Without it, a run continues the previous run's
@@ -83,10 +87,10 @@ export interface RunMode {
 
 export interface LoadedRuntime extends Disposable {
   readonly kind: SandboxKind;
-  /** Whether `run(…, { fresh: true })` is supported (see {@link RunMode}). */
+  /** Whether `run(…, { fresh: true })` is supported (see {@link GuestRunMode}). */
   readonly supportsFreshRuns: boolean;
   /** Runs one request, in the same interpreter as the last run unless `mode.fresh`. */
-  run(input: GuestRunInput, io: GuestIO, mode?: RunMode): Promise<GuestOutcome>;
+  run(input: GuestRunInput, io: GuestIO, mode?: GuestRunMode): Promise<GuestOutcome>;
 }
 
 export interface RuntimeDescriptor {

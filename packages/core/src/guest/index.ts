@@ -29,12 +29,12 @@ export type {
   GuestIO,
   GuestOutcome,
   GuestRunInput,
+  GuestRunMode,
   GuestStream,
   LoadedRuntime,
   RuntimeAssets,
   RuntimeDescriptor,
   RuntimeLoadOptions,
-  RunMode,
   SandboxKind,
 } from "../runtime.js";
 export { GUEST_WORKDIR } from "../runtime.js";

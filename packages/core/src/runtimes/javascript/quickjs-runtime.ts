@@ -15,8 +15,8 @@ import {
   type GuestIO,
   type GuestOutcome,
   type GuestRunInput,
+  type GuestRunMode,
   type LoadedRuntime,
-  type RunMode,
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
@@ -87,7 +87,7 @@ class QuickJSRuntimeHost implements LoadedRuntime {
    * next one is prepared as soon as a run ends); without, it continues the last run's
    * context, so a session's globals persist.
    */
-  async run(input: GuestRunInput, io: GuestIO, mode: RunMode = {}): Promise<GuestOutcome> {
+  async run(input: GuestRunInput, io: GuestIO, mode: GuestRunMode = {}): Promise<GuestOutcome> {
     if (mode.fresh && this.#used) {
       this.#context?.dispose();
       this.#context = undefined;
