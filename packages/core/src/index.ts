@@ -27,6 +27,7 @@ export {
 export { ERROR_CATALOGUE, ERROR_CODES, WasmboxError, isWasmboxError, type ErrorCodeInfo, type WasmboxErrorCode, type WasmboxErrorOptions } from "./errors.js";
 export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
+export { describeRuntimes, languageDescription, languageForFilename, supportsSessions, type RuntimeInfo } from "./runtimes/describe.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
 export { checkCompileFlag, DEFAULT_STACK_BYTES, stackBytesOf, type CompiledLanguage } from "./runtimes/compilers/flags.js";
 export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";

@@ -30,10 +30,12 @@ export type {
   GuestRunInput,
   GuestRunMode,
   GuestStream,
+  LanguageDescription,
   LoadedRuntime,
   RuntimeAssets,
   RuntimeDescriptor,
   RuntimeLoadOptions,
+  RuntimeVersions,
   SandboxKind,
 } from "../runtime.js";
 export { GUEST_WORKDIR } from "../runtime.js";
