@@ -10,12 +10,14 @@
  * exit codes); server errors exit 2 when the request was at fault (4xx) and 3 otherwise.
  */
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, resolve, sep } from "node:path";
+import { basename, dirname, resolve, sep } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { isWasmboxApiError, WasmboxClient, type ExecuteResult as RemoteResult } from "@wasmbox/client";
 import {
   createEngine,
   isWasmboxError,
+  languageDescription,
+  languageForFilename,
   LANGUAGES,
   LIMIT_BOUNDS,
   type ExecuteRequestInput,
@@ -26,27 +28,13 @@ import {
   type Language,
 } from "@wasmbox/node";
 
-const EXTENSIONS: Record<string, Language> = {
-  ".py": "python",
-  ".js": "javascript",
-  ".mjs": "javascript",
-  ".cjs": "javascript",
-  ".ts": "typescript",
-  ".mts": "typescript",
-  ".c": "c",
-  ".cc": "cpp",
-  ".cpp": "cpp",
-  ".cxx": "cpp",
-  ".c++": "cpp",
-  ".wasm": "wasm",
-  ".wat": "wasm",
-};
-
-/** The language a file name implies (`x.as.ts` is AssemblyScript; plain `.ts` is TypeScript). */
+/** The language a file name implies, as the runtimes describe it (`x.as.ts` is AssemblyScript; plain `.ts` is TypeScript). */
 export function languageForPath(path: string): Language | undefined {
-  if (/\.as\.ts$/i.test(path)) return "assemblyscript";
-  return EXTENSIONS[extname(path).toLowerCase()];
+  return languageForFilename(basename(path));
 }
+
+/** `.py python, .js .mjs .cjs javascript, …`: the endings `run` recognises, for its help. */
+const EXTENSION_HELP = LANGUAGES.map((l) => `${languageDescription(l).extensions.join(" ")} ${l}`).join(", ");
 
 /** No sandbox is pre-started for a one-shot command: only the one the run needs. */
 const ONE_SHOT_POOL = { python: 0, quickjs: 0, wasm: 0, clang: 0, asc: 0 } as const;
@@ -124,7 +112,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description("run a program in a fresh sandbox; its stdout/stderr stream to the terminal")
     .argument("<path>", "program file, or - to read the program from stdin")
     .argument("[args...]", "arguments passed to the program (after --)")
-    .addOption(new Option("-l, --language <language>", "language (default: from the file extension)").choices([...LANGUAGES]))
+    .addOption(new Option("-l, --language <language>", `language (default: from the file name: ${EXTENSION_HELP})`).choices([...LANGUAGES]))
     .option("--timeout-ms <n>", "wall-time limit in ms (default 10000)", intFlag("--timeout-ms", LIMIT_BOUNDS.timeoutMs.min, LIMIT_BOUNDS.timeoutMs.max))
     .option("--memory-mb <n>", "memory limit in MiB (default 256)", intFlag("--memory-mb", LIMIT_BOUNDS.memoryLimitBytes.min / MiB, LIMIT_BOUNDS.memoryLimitBytes.max / MiB))
     .option("--max-output-bytes <n>", "cap on stdout+stderr bytes (default 1048576)", intFlag("--max-output-bytes", LIMIT_BOUNDS.maxOutputBytes.min, LIMIT_BOUNDS.maxOutputBytes.max))

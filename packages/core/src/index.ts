@@ -5,11 +5,11 @@
  * hosts live in other packages (`@wasmbox/node`, later a browser host).
  */
 export * from "@wasmbox/contract";
-// Named, not only `export *`: the guest side has a RunMode of its own (how a runtime runs),
-// and the HTTP API's RunMode (how a run was started) is the one the package name means.
+// Named, not only `export *`: the HTTP API's RunMode (how a run was started).
 export type { RunMode } from "@wasmbox/contract";
 export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
+export { describeRuntimes, languageDescription, languageForFilename, supportsSessions, type RuntimeInfo } from "./runtimes/describe.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
 export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";
 export { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES } from "./runtimes/compilers/source-tree.js";

@@ -3,6 +3,7 @@
  * UTF-8 (the common case), and otherwise as a lossy text (invalid bytes become U+FFFD)
  * beside the exact bytes in base64. Platform-neutral: Node, browsers and workers alike.
  */
+import { bytesToBase64 } from "./base64.js";
 import type { GuestStream } from "./runtime.js";
 
 /** A piece of output as text, with its exact bytes in base64 when the text cannot hold them. */
@@ -111,22 +112,6 @@ export function utf8CutPoint(bytes: Uint8Array, max: number): number {
   let n = max;
   while (n > max - 3 && n > 0 && (bytes[n]! & 0xc0) === 0x80) n--;
   return (bytes[n]! & 0xc0) === 0x80 ? max : n;
-}
-
-export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  const STEP = 0x8000;
-  for (let i = 0; i < bytes.byteLength; i += STEP) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + STEP));
-  }
-  return btoa(binary);
-}
-
-export function base64ToBytes(base64: string): Uint8Array {
-  const binary = atob(base64);
-  const out = new Uint8Array(binary.length);
-  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
-  return out;
 }
 
 /** Collects a run's output as written: each stream's bytes, and both interleaved in write order. */

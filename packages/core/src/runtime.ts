@@ -71,7 +71,11 @@ export interface GuestOutcome {
   files: Map<string, Uint8Array>;
 }
 
-export interface RunMode {
+/**
+ * How a runtime runs one request (not the HTTP API's `RunMode`, which says how a run was
+ * started: sync, async or in a session).
+ */
+export interface GuestRunMode {
   /**
    * Run in a brand-new interpreter that nothing before it has touched (QuickJS: a new wasm
    * instance with its own linear memory). Without it, a run continues the previous run's
@@ -83,15 +87,57 @@ export interface RunMode {
 
 export interface LoadedRuntime extends Disposable {
   readonly kind: SandboxKind;
-  /** Whether `run(…, { fresh: true })` is supported (see {@link RunMode}). */
+  /** Whether `run(…, { fresh: true })` is supported (see {@link GuestRunMode}). */
   readonly supportsFreshRuns: boolean;
   /** Runs one request, in the same interpreter as the last run unless `mode.fresh`. */
-  run(input: GuestRunInput, io: GuestIO, mode?: RunMode): Promise<GuestOutcome>;
+  run(input: GuestRunInput, io: GuestIO, mode?: GuestRunMode): Promise<GuestOutcome>;
+}
+
+/**
+ * Versions of the packages the runtimes are built from. The host reads them from the
+ * packages' own metadata (Node: their package.json, and Python's from pyodide-lock.json;
+ * see @wasmbox/node's locateAssets) — core reads no files.
+ */
+export interface RuntimeVersions {
+  pyodide: string;
+  python: string;
+  quickjs: string;
+  sucrase: string;
+  clang: string;
+  assemblyscript: string;
+  wabt: string;
+  wasiShim: string;
+}
+
+/**
+ * What a language is, as a user sees it (`wasmbox runtimes`, `/v1/runtimes`, the CLI's
+ * choice of language from a file name). Plain data: reading it loads no runtime.
+ */
+export interface LanguageDescription {
+  readonly language: Language;
+  /**
+   * File name endings that mean this language, lower case, with their dot. Matched
+   * case-insensitively, the longest ending first (`x.as.ts` is AssemblyScript, `x.ts`
+   * TypeScript). No two languages share one.
+   */
+  readonly extensions: readonly string[];
+  /** Whether `openSession` runs it (a stateful interpreter; compiled programs run once). */
+  readonly sessions: boolean;
+  /** The language version or dialect, e.g. `3.13.2`, `C17 (wasm32-wasi)`. */
+  version(versions: RuntimeVersions): string;
+  /** What runs it, with versions, e.g. `Pyodide 0.29.0`. */
+  runtime(versions: RuntimeVersions): string;
 }
 
 export interface RuntimeDescriptor {
   readonly kind: SandboxKind;
+  /** Languages this kind of sandbox serves (runs, or for compilers compiles). */
   readonly languages: readonly Language[];
+  /**
+   * The languages whose programs run in this kind of sandbox (see `sandboxKindFor`),
+   * described. Compilers describe none: their languages run in `wasm`.
+   */
+  readonly describes: readonly LanguageDescription[];
   /** Loads the runtime (compiles wasm, boots the interpreter). Lazy: imports its code on call. */
   load(options: RuntimeLoadOptions): Promise<LoadedRuntime>;
 }

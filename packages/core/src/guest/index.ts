@@ -12,9 +12,8 @@ export {
   type OutputRingWriterOptions,
 } from "./output-ring.js";
 export { truncateUtf8, utf8Length } from "./utf8.js";
+export { base64ToBytes, bytesToBase64 } from "../base64.js";
 export {
-  base64ToBytes,
-  bytesToBase64,
   outputFields,
   OutputRecorder,
   outputText,
@@ -24,17 +23,19 @@ export {
   type OutputText,
 } from "../output-bytes.js";
 export { capWasmMemory } from "./memory-cap.js";
-export { OUTPUT_FILE_CAPS } from "./files.js";
+export { collectChangedFiles, OUTPUT_FILE_CAPS, type OutputFileCaps } from "./files.js";
 export type {
   GuestIO,
   GuestOutcome,
   GuestRunInput,
+  GuestRunMode,
   GuestStream,
+  LanguageDescription,
   LoadedRuntime,
   RuntimeAssets,
   RuntimeDescriptor,
   RuntimeLoadOptions,
-  RunMode,
+  RuntimeVersions,
   SandboxKind,
 } from "../runtime.js";
 export { GUEST_WORKDIR } from "../runtime.js";

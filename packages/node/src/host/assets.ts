@@ -6,7 +6,7 @@ import { existsSync, readFileSync, realpathSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { RuntimeAssets } from "@wasmbox/core";
+import type { RuntimeAssets, RuntimeVersions } from "@wasmbox/core";
 
 export interface NodeAssets {
   assets: RuntimeAssets;
@@ -19,7 +19,8 @@ export interface NodeAssets {
   nodePackageDir: string;
   /** Entry script of a sandbox process. */
   sandboxEntry: string;
-  versions: { pyodide: string; python: string; quickjs: string; sucrase: string; clang: string; assemblyscript: string; wabt: string; wasiShim: string };
+  /** Read from the packages' own package.json (Python's from pyodide-lock.json). */
+  versions: RuntimeVersions;
 }
 
 let cached: NodeAssets | undefined;

@@ -1,14 +1,21 @@
 /**
  * The host's handle on one sandbox process. A sandbox is started ahead of the request
  * that will use it (so pools can pre-warm), inside the walls of its isolation plan (see
- * isolation.ts), with its own cgroup where the host has them.
+ * isolation.ts), with its own cgroup where the host has them. By default it serves one run
+ * and is killed; `keepForReuse` lets a QuickJS, wasm or compiler sandbox serve many runs of
+ * one tenant, each in a fresh runtime instance (never Python: its guests reach the process's
+ * realm), and `keepForSession` keeps it for a session's runs in one interpreter.
  *
  * Everything the sandbox sends is hostile input: frames are parsed with caps (framing.ts),
- * messages are checked for shape, per-run traffic is capped, and anything out of protocol
- * kills that sandbox alone — the host keeps serving. Limits are enforced here, outside the
- * sandbox: a deadline (interrupt, then SIGKILL), a memory watchdog on the whole sandbox
- * (its cgroup's usage, else the RSS of its process tree) behind the cgroup's hard cap, and
- * an output cap.
+ * messages must carry the nonce of its hello, their shape is checked, traffic is rate- and
+ * size-capped (per run, and between runs), and the outcome is checked against the contract
+ * (outcome-check.ts). Anything out of protocol kills that sandbox alone — the host keeps
+ * serving. Limits are enforced here, outside the sandbox: a deadline (interrupt, then
+ * SIGKILL after a grace), a memory watchdog on the whole sandbox (its cgroup's usage, else
+ * the RSS of its process tree) behind the cgroup's hard cap, and an output cap (a kill at
+ * once for a one-run sandbox; for a reused or session sandbox an interrupt first, like the
+ * deadline). A reused sandbox that a limit stopped, or whose runtime misbehaved, serves no
+ * further run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -266,8 +273,8 @@ export class SandboxProcess implements AsyncDisposable {
   }
 
   /**
-   * Resolves when the sandbox can start a run at once: booted, and (reused Python) its fresh
-   * guest thread is up. Rejects like `ready` if the sandbox failed to start.
+   * Resolves when the sandbox can start a run at once (today: once booted). Rejects like
+   * `ready` if the sandbox failed to start.
    */
   async readyForRun(): Promise<void> {
     await this.ready;
@@ -415,7 +422,8 @@ export class SandboxProcess implements AsyncDisposable {
 
   /**
    * Run one request in this sandbox. Resolves (never rejects for guest behaviour) once
-   * the guest finished or a limit stopped it; the sandbox is killed afterwards.
+   * the guest finished or a limit stopped it; afterwards the sandbox is killed, unless it
+   * is kept for reuse or for a session.
    */
   async run(input: GuestRunInput, handlers: SandboxRunHandlers = {}): Promise<SandboxRunResult> {
     if (this.#running) throw new WasmboxError("ALREADY_USED", "a sandbox runs one program at a time");

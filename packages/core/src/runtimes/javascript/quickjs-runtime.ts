@@ -9,14 +9,14 @@ import {
   newVariant,
 } from "quickjs-emscripten-core";
 import type { GuestError, JsonValue } from "@wasmbox/contract";
-import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import { collectChangedFiles, decodeRequestFiles } from "../../guest/files.js";
 import {
   GUEST_WORKDIR,
   type GuestIO,
   type GuestOutcome,
   type GuestRunInput,
+  type GuestRunMode,
   type LoadedRuntime,
-  type RunMode,
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
@@ -87,7 +87,7 @@ class QuickJSRuntimeHost implements LoadedRuntime {
    * next one is prepared as soon as a run ends); without, it continues the last run's
    * context, so a session's globals persist.
    */
-  async run(input: GuestRunInput, io: GuestIO, mode: RunMode = {}): Promise<GuestOutcome> {
+  async run(input: GuestRunInput, io: GuestIO, mode: GuestRunMode = {}): Promise<GuestOutcome> {
     if (mode.fresh && this.#used) {
       this.#context?.dispose();
       this.#context = undefined;
@@ -168,7 +168,7 @@ class JsContext {
       }
       const before = new Map(this.#fs.filesUnder(GUEST_WORKDIR));
       const outcome = await this.#evaluate(input);
-      if (outcome.status !== "compile_error") outcome.files = this.#changedFiles(before);
+      if (outcome.status !== "compile_error") outcome.files = collectChangedFiles(this.#fs.filesUnder(GUEST_WORKDIR), before);
       return outcome;
     } finally {
       for (const t of this.#timers.values()) clearTimeout(t);
@@ -470,22 +470,6 @@ class JsContext {
   #fail(status: GuestOutcome["status"], error: GuestError, exitCode: number): GuestOutcome {
     if (error.traceback) this.#run.io.write("stderr", error.traceback);
     return { status, error, exitCode, value: null, files: new Map() };
-  }
-
-  /** Files created or changed under the working directory since `before`, within the output caps. */
-  #changedFiles(before: Map<string, Uint8Array>): Map<string, Uint8Array> {
-    const out = new Map<string, Uint8Array>();
-    let total = 0;
-    const all = this.#fs.filesUnder(GUEST_WORKDIR);
-    for (const path of [...all.keys()].sort()) {
-      const data = all.get(path)!;
-      const previous = before.get(path);
-      if (previous && sameBytes(previous, data)) continue;
-      if (out.size >= OUTPUT_FILE_CAPS.maxFiles || total + data.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
-      total += data.byteLength;
-      out.set(path, data);
-    }
-    return out;
   }
 }
 

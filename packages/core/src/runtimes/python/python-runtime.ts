@@ -1,5 +1,5 @@
 import { loadPyodide, type PyodideAPI } from "pyodide";
-import { decodeRequestFiles, OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import { collectChangedFiles, decodeRequestFiles } from "../../guest/files.js";
 import { capWasmMemory } from "../../guest/memory-cap.js";
 import {
   GUEST_WORKDIR,
@@ -158,7 +158,7 @@ class PythonRuntime implements LoadedRuntime {
       return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
     }
     // After a stack overflow the interpreter (and its file system API) is gone: no files.
-    const files = this.#overflow ? new Map<string, Uint8Array>() : this.#changedFiles(before);
+    const files = this.#overflow ? new Map<string, Uint8Array>() : collectChangedFiles(this.#readFiles(), before);
     return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files };
   }
 
@@ -288,21 +288,6 @@ class PythonRuntime implements LoadedRuntime {
     const out = new Map<string, Uint8Array>();
     const paths = JSON.parse(String(this.driver.get("list_files")())) as string[];
     for (const path of paths.sort()) out.set(path, this.pyodide.FS.readFile(`${GUEST_WORKDIR}/${path}`) as Uint8Array);
-    return out;
-  }
-
-  /** Files created or changed under the working directory since `before`, within the output caps. */
-  #changedFiles(before: Map<string, Uint8Array>): Map<string, Uint8Array> {
-    const out = new Map<string, Uint8Array>();
-    let total = 0;
-    for (const [path, bytes] of this.#readFiles()) {
-      if (out.size >= OUTPUT_FILE_CAPS.maxFiles) break;
-      const previous = before.get(path);
-      if (previous && sameBytes(previous, bytes)) continue;
-      if (total + bytes.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) break;
-      total += bytes.byteLength;
-      out.set(path, bytes);
-    }
     return out;
   }
 

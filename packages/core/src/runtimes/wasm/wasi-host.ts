@@ -22,7 +22,7 @@ import {
   type Fd,
   type Inode,
 } from "@bjorn3/browser_wasi_shim";
-import { OUTPUT_FILE_CAPS, sameBytes } from "../../guest/files.js";
+import { collectChangedFiles } from "../../guest/files.js";
 import { GUEST_WORKDIR, type GuestStream } from "../../runtime.js";
 
 /** Thrown inside the guest's call stack when the host asked the run to stop. */
@@ -85,18 +85,12 @@ export class WasiHost {
     (this.#wasi as unknown as { inst: { exports: { memory: WebAssembly.Memory } } }).inst = { exports: { memory } };
   }
 
-  /** Files created or changed under the working directory. */
+  /** Files created or changed under the working directory (see {@link collectChangedFiles}). */
   changedFiles(): Map<string, Uint8Array> {
-    const out = new Map<string, Uint8Array>();
-    let total = 0;
-    walk(this.#root, "", (path, data) => {
-      const before = this.#inputs.get(path);
-      if (before && sameBytes(before, data)) return;
-      if (out.size >= OUTPUT_FILE_CAPS.maxFiles || total + data.byteLength > OUTPUT_FILE_CAPS.maxTotalBytes) return;
-      total += data.byteLength;
-      out.set(path, data.slice());
-    });
-    return out;
+    const all: Array<[string, Uint8Array]> = [];
+    walk(this.#root, "", (path, data) => all.push([path, data]));
+    // Copies: the outcome shares no buffer with the shim's file system.
+    return new Map([...collectChangedFiles(all, this.#inputs)].map(([path, data]) => [path, data.slice()]));
   }
 
   #fsBytes(): number {

@@ -5,6 +5,7 @@
  * `wasm.imports`. Every run instantiates the module anew, so nothing survives a run.
  */
 import type { GuestError, JsonValue } from "@wasmbox/contract";
+import { base64ToBytes } from "../../base64.js";
 import { decodeRequestFiles } from "../../guest/files.js";
 import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime, RuntimeLoadOptions } from "../../runtime.js";
 import { ASSEMBLYSCRIPT_IMPORTS, GuestAbort, HOST_FUNCTIONS, type HostCallContext } from "./host-imports.js";
@@ -194,9 +195,7 @@ async function moduleFromCode(code: string, filename: string): Promise<Uint8Arra
   }
   let bytes: Uint8Array;
   try {
-    const bin = atob(code.replace(/\s+/g, ""));
-    bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    bytes = base64ToBytes(code.replace(/\s+/g, ""));
   } catch {
     throw end("compile_error", {
       name: "WasmModuleError",
