@@ -7,8 +7,8 @@
  *   as they were, rewritten with the same bytes, and rewritten with other bytes.
  * - "bytes": files that together exceed the 64 MiB cap, one of them over it on its own.
  *
- * The many files have long names on purpose: short ones (`f1`, `f2`, …) trip the channel's
- * cap on JSON containers per header byte (sandbox/framing.ts) before this rule is reached.
+ * The many files have short names (`many/f0000.txt`): an honest outcome with a thousand of them
+ * once tripped the channel's cap on JSON containers per header byte (sandbox/framing.ts).
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -39,7 +39,7 @@ os.makedirs("deep/a/b/c")
 with open("deep/a/b/c/d.txt", "w") as f: f.write("deep")
 os.makedirs("many")
 for i in reversed(range(${MANY})):
-    with open(f"many/output-file-number-{i:04d}.txt", "w") as f: f.write(str(i))
+    with open(f"many/f{i:04d}.txt", "w") as f: f.write(str(i))
 `,
     bytes: `for path, size, fill in ${JSON.stringify(BIG_FILES.map((f) => [f.path, f.size, f.fill]))}:
     with open(path, "wb") as f: f.write(bytes([fill]) * size)
@@ -52,7 +52,7 @@ fs.writeFileSync("in/edit.txt", "new");
 fs.mkdirSync("deep/a/b/c", { recursive: true });
 fs.writeFileSync("deep/a/b/c/d.txt", "deep");
 fs.mkdirSync("many");
-for (let i = ${MANY} - 1; i >= 0; i--) fs.writeFileSync("many/output-file-number-" + String(i).padStart(4, "0") + ".txt", String(i));
+for (let i = ${MANY} - 1; i >= 0; i--) fs.writeFileSync("many/f" + String(i).padStart(4, "0") + ".txt", String(i));
 `,
     bytes: `const fs = require("fs");
 for (const [path, size, fill] of ${JSON.stringify(BIG_FILES.map((f) => [f.path, f.size, f.fill]))}) fs.writeFileSync(path, new Uint8Array(size).fill(fill));
@@ -75,7 +75,7 @@ int main(void) {
   bad |= put("deep/a/b/c/d.txt", "deep") | mkdir("many", 0755);
   for (int i = ${MANY} - 1; i >= 0; i--) {
     char path[64], text[8];
-    snprintf(path, sizeof path, "many/output-file-number-%04d.txt", i);
+    snprintf(path, sizeof path, "many/f%04d.txt", i);
     snprintf(text, sizeof text, "%d", i);
     bad |= put(path, text);
   }
@@ -109,7 +109,7 @@ int main(void) {
 const TREE_EXPECTED = [
   "deep/a/b/c/d.txt",
   "in/edit.txt",
-  ...Array.from({ length: OUTPUT_FILE_CAPS.maxFiles - 2 }, (_, i) => `many/output-file-number-${String(i).padStart(4, "0")}.txt`),
+  ...Array.from({ length: OUTPUT_FILE_CAPS.maxFiles - 2 }, (_, i) => `many/f${String(i).padStart(4, "0")}.txt`),
 ];
 
 const sha256 = (bytes: Uint8Array) => createHash("sha256").update(bytes).digest("hex");
@@ -133,8 +133,8 @@ describe.each(Object.keys(PROGRAMS) as Array<keyof typeof PROGRAMS>)("output fil
     expect([...r.fileContents.keys()].sort()).toEqual(TREE_EXPECTED);
     expect(text(r, "in/edit.txt")).toBe("new");
     expect(text(r, "deep/a/b/c/d.txt")).toBe("deep");
-    expect(text(r, "many/output-file-number-0997.txt")).toBe("997");
-    expect(r.files.find((f) => f.path === "many/output-file-number-0000.txt")).toMatchObject({ size: 1, mime: "text/plain", sha256: sha256(Buffer.from("0")) });
+    expect(text(r, "many/f0997.txt")).toBe("997");
+    expect(r.files.find((f) => f.path === "many/f0000.txt")).toMatchObject({ size: 1, mime: "text/plain", sha256: sha256(Buffer.from("0")) });
   });
 
   it("leaves out a file that does not fit in the 64 MiB left, and still takes the smaller ones after it", async () => {
