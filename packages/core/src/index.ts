@@ -1,7 +1,7 @@
 /**
  * @wasmbox/core — the isomorphic engine: the contract every surface shares, the error
- * catalogue, and the runtime interface. Nothing here is Node-only; hosts live in other
- * packages (`@wasmbox/node`, later a browser host).
+ * catalogue, the runtime interface, and the `Engine` with the `SandboxHost` port it drives.
+ * Nothing here is Node-only; hosts live in other packages (`@wasmbox/node`, later a browser host).
  */
 export * from "./contract.js";
 // Named, not `export *`: the guest side has a RunMode of its own (how a runtime runs), and
@@ -27,7 +27,17 @@ export {
   type StoredRequest,
 } from "./api.js";
 export { ERROR_CATALOGUE, ERROR_CODES, WasmboxError, isWasmboxError, type ErrorCodeInfo, type WasmboxErrorCode, type WasmboxErrorOptions } from "./errors.js";
-export { formatIssues, parseExecuteRequest, parseSessionOptions, type ValidationIssue } from "./validate.js";
+export {
+  formatIssues,
+  isParsedExecuteRequest,
+  parseExecuteRequest,
+  parseSessionOptions,
+  withDefaultLimits,
+  type ParsedExecuteRequest,
+  type ValidationIssue,
+} from "./validate.js";
+// The engine every host shares, and the port a host implements (engine/sandbox-host.ts).
+export * from "./engine/index.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
 export { checkCompileFlag, DEFAULT_STACK_BYTES, stackBytesOf, type CompiledLanguage } from "./runtimes/compilers/flags.js";

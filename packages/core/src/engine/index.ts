@@ -1,0 +1,17 @@
+export { Engine, Session, type EngineOptions, type ExecuteOptions, type RuntimeInfo } from "./engine.js";
+export type { Execution } from "./results.js";
+export { compileKeyMaterial, crashSummary, wasmExportNames } from "./compile.js";
+export { SandboxPool } from "./pool.js";
+export { Semaphore } from "./semaphore.js";
+export type {
+  CompileCache,
+  CompiledModule,
+  HostSandbox,
+  IsolationSummary,
+  IsolationWall,
+  RuntimeVersions,
+  SandboxHost,
+  SandboxRunCallbacks,
+  SandboxRunResult,
+  StopReason,
+} from "./sandbox-host.js";
