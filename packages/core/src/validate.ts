@@ -24,14 +24,59 @@ export function formatIssues(error: z.ZodError): ValidationIssue[] {
   });
 }
 
+declare const parsedBrand: unique symbol;
+
 /**
- * Validate an untrusted request once, at the boundary.
+ * A request {@link parseExecuteRequest} produced: validated and frozen. The brand is for the
+ * compiler (a plain object is not one); the engine skips its own parse only for a value it finds
+ * in {@link isParsedExecuteRequest}'s record, so a cast cannot smuggle an unparsed one past it.
+ */
+export type ParsedExecuteRequest = ExecuteRequest & { readonly [parsedBrand]: true };
+
+/** Every value parseExecuteRequest returned (weakly: it does not keep them alive). */
+const parsedRequests = new WeakSet<object>();
+
+/**
+ * Validate an untrusted request once, at the boundary. The value is frozen (deeply), so what
+ * was checked is what runs; hand it to `Engine.execute` as it is and it is not parsed again.
  * @throws WasmboxError `INVALID_REQUEST` naming each offending field.
  * @example
  * const request = parseExecuteRequest(JSON.parse(body));
  */
-export function parseExecuteRequest(input: unknown): ExecuteRequest {
-  return parseOrThrow(ExecuteRequestSchema, input);
+export function parseExecuteRequest(input: unknown): ParsedExecuteRequest {
+  if (isParsedExecuteRequest(input)) return input;
+  return markParsed(parseOrThrow(ExecuteRequestSchema, input));
+}
+
+/** Whether `value` came from {@link parseExecuteRequest} (a runtime check, not the type's word). */
+export function isParsedExecuteRequest(value: unknown): value is ParsedExecuteRequest {
+  return typeof value === "object" && value !== null && parsedRequests.has(value);
+}
+
+/**
+ * A parsed request with a session's default limits under its own. Each limit is bounded on
+ * its own (no rule spans two), so merging two valid sets needs no new parse of the request;
+ * the defaults are checked here.
+ */
+export function withDefaultLimits(request: ParsedExecuteRequest, defaults: Limits): ParsedExecuteRequest {
+  // The record, not the type, decides: a value that was never parsed is parsed now.
+  const parsedRequest = parseExecuteRequest(request);
+  const checked = parseOrThrow(LimitsSchema, defaults);
+  if (Object.keys(checked).length === 0) return parsedRequest;
+  return markParsed({ ...parsedRequest, limits: { ...checked, ...parsedRequest.limits } });
+}
+
+function markParsed(request: ExecuteRequest): ParsedExecuteRequest {
+  deepFreeze(request);
+  parsedRequests.add(request);
+  return request as ParsedExecuteRequest;
+}
+
+function deepFreeze(value: unknown): void {
+  // Typed arrays cannot be frozen while they hold elements (a request carries none today).
+  if (typeof value !== "object" || value === null || Object.isFrozen(value) || ArrayBuffer.isView(value)) return;
+  Object.freeze(value);
+  for (const v of Object.values(value)) deepFreeze(v);
 }
 
 /** What opening a session takes: a language that sessions support, and default limits. */

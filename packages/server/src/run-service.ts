@@ -13,6 +13,7 @@ import {
   type Engine,
   type ExecuteRequest,
   type ExecuteResult,
+  type ParsedExecuteRequest,
   type Execution,
   type ExecuteOptions,
   type OutputText,
@@ -137,7 +138,8 @@ export class RunService {
     await all();
   }
 
-  #validate(body: unknown): ExecuteRequest {
+  /** The one parse of a request: the engine (or session) is handed this value and does not parse it again. */
+  #validate(body: unknown): ParsedExecuteRequest {
     if (this.#closing) throw new WasmboxError("SHUTTING_DOWN", "the server is shutting down; retry on another instance", { retryAfterSeconds: 5 });
     return parseExecuteRequest(body);
   }
@@ -162,7 +164,7 @@ export class RunService {
 
   #start(
     keyId: string | null,
-    request: ExecuteRequest,
+    request: ParsedExecuteRequest,
     mode: RunMode,
     session: { sessionId: string; session: Session } | null,
   ): { id: string; done: Promise<ExecuteResult> } {

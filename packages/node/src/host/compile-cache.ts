@@ -12,14 +12,12 @@ import { createHash, randomUUID } from "node:crypto";
 import { readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES, type Diagnostic, type ExecuteRequest, stackBytesOf } from "@wasmbox/core";
+import { compileKeyMaterial, crashSummary as summarizeCrash, type CompiledModule, type Diagnostic, type ExecuteRequest } from "@wasmbox/core";
 import { makePrivateDir } from "./snapshot-cache.js";
 
-export interface CompiledModule {
-  module: Uint8Array;
-  diagnostics: Diagnostic[];
-  output: string;
-}
+export type { CompiledModule };
+/** Read from a module's export section; lives in core (the engine checks builds with it). */
+export { wasmExportNames } from "@wasmbox/core";
 
 interface DiskRecord {
   sha256: string;
@@ -28,39 +26,17 @@ interface DiskRecord {
 }
 
 /**
- * Bumped whenever what a build depends on changes beyond the key's fields (how wasmbox
- * builds the compiler's command line or source tree): older entries are never read again.
- * 2: inputs by normalised path, per-tenant keys.
- * 3: C/C++ link with a native-like stack (8 MiB, stack first) and export `__stack_pointer`.
- */
-const FORMAT = 3;
-
-/**
- * The cache key of a request's build: everything that changes the module. `inputs` are the
- * build's files exactly as the compiler sees them (normalised paths, collisions resolved),
- * so two requests with one key give the compiler the same tree.
+ * The cache key of a request's build: sha256 of everything that changes the module (see
+ * `compileKeyMaterial` in core; the engine hands that to `NodeSandboxHost.compileCache`,
+ * which names entries by this hash).
  * @param tenant whose cache this is (undefined: the shared tenant of library and CLI use)
  */
 export function compileKey(request: ExecuteRequest, filename: string, compilerVersion: string, tenant?: string): string {
-  const inputs = buildInputs(request.files, request.language === "assemblyscript" ? ASC_SOURCE_FILES : C_SOURCE_FILES);
-  return createHash("sha256")
-    .update(
-      JSON.stringify({
-        format: FORMAT,
-        tenant: tenant ?? null,
-        language: request.language,
-        compiler: compilerVersion,
-        optimize: request.compile?.optimize ?? "2",
-        flags: request.compile?.flags ?? [],
-        // The stack a C/C++ build gets, default included: a new default is a new build.
-        stackBytes: request.language === "assemblyscript" ? null : stackBytesOf(request.compile?.flags ?? []),
-        reactor: request.wasm?.invoke !== undefined,
-        filename,
-        code: request.code,
-        inputs,
-      }),
-    )
-    .digest("hex");
+  return sha256Hex(compileKeyMaterial(request, filename, compilerVersion, tenant));
+}
+
+export function sha256Hex(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
 }
 
 export interface CompileCacheOptions {
@@ -175,52 +151,6 @@ export class CompileCache {
   }
 }
 
-/**
- * The names a wasm module exports, read from its export section; null if the bytes are not
- * a well-formed module header/section layout. Used to check a build before it is cached.
- */
-export function wasmExportNames(bytes: Uint8Array): string[] | null {
-  if (bytes.byteLength < 8 || bytes[0] !== 0 || bytes[1] !== 0x61 || bytes[2] !== 0x73 || bytes[3] !== 0x6d) return null;
-  let at = 8;
-  const leb = (): number => {
-    let result = 0;
-    let shift = 0;
-    for (;;) {
-      if (at >= bytes.byteLength || shift > 28) throw new RangeError("bad LEB128");
-      const b = bytes[at++]!;
-      result |= (b & 0x7f) << shift;
-      if ((b & 0x80) === 0) return result >>> 0;
-      shift += 7;
-    }
-  };
-  try {
-    while (at < bytes.byteLength) {
-      const id = bytes[at++]!;
-      const size = leb();
-      const end = at + size;
-      if (end > bytes.byteLength) return null;
-      if (id === 7) {
-        const names: string[] = [];
-        const count = leb();
-        const decoder = new TextDecoder();
-        for (let i = 0; i < count; i++) {
-          const length = leb();
-          if (at + length > end) return null;
-          names.push(decoder.decode(bytes.subarray(at, at + length)));
-          at += length;
-          at++; // export kind
-          leb(); // index
-        }
-        return names;
-      }
-      at = end;
-    }
-    return [];
-  } catch {
-    return null;
-  }
-}
-
 const STACK_FRAME = /^\s*at\s.*(?:\(.*\)|:\d+(?::\d+)?|wasm-function\[\d+\]\S*|<anonymous>|native)\s*$/;
 
 /**
@@ -243,10 +173,7 @@ export function scrubCompilerOutput(text: string, hostPaths: readonly string[]):
 
 /** A compiler's crash as a short reason: the first line of what it said, without any path. */
 export function crashSummary(crash: string, hostPaths: readonly string[]): string {
-  const text = scrubCompilerOutput(crash.replace(/^the sandbox crashed: /, ""), hostPaths);
-  const first = text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "";
-  const reason = first.replace(/(?:file:\/\/)?(?:\/[^\s'"():]+)+(?::\d+)*/g, "…").slice(0, 200);
-  return reason || "no reason given";
+  return summarizeCrash(crash, (text) => scrubCompilerOutput(text, hostPaths));
 }
 
 let locations: string[] | undefined;

@@ -22,7 +22,19 @@ import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
-import { OUTPUT_FILE_CAPS, OutputRecorder, utf8CutPoint, WasmboxError, type GuestOutcome, type GuestRunInput, type GuestStream, type OutputFields, type SandboxKind } from "@wasmbox/core";
+import {
+  OUTPUT_FILE_CAPS,
+  OutputRecorder,
+  utf8CutPoint,
+  WasmboxError,
+  type GuestRunInput,
+  type GuestStream,
+  type HostSandbox,
+  type SandboxKind,
+  type SandboxRunCallbacks,
+  type SandboxRunResult,
+  type StopReason,
+} from "@wasmbox/core";
 import { encodeFrame, FrameDecoder, FrameError } from "../sandbox/framing.js";
 import { SNAPSHOT_FD, type HostToSandbox, type SandboxFailure } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
@@ -45,35 +57,9 @@ export interface SandboxProcessOptions {
   mode?: "serve" | "snapshot";
 }
 
-/** Why a run was stopped from outside the guest. */
-export type StopReason = "timeout" | "memory_limit" | "output_limit" | "killed";
-
-export interface SandboxRunHandlers {
-  /** The guest's output as it arrives: exactly the bytes it wrote. */
-  onOutput?: (stream: GuestStream, bytes: Uint8Array) => void;
-  signal?: AbortSignal;
-}
-
-export interface SandboxRunResult {
-  /**
-   * The sandbox's account of how the run ended, after the host's check (outcome-check.ts):
-   * fields out of shape are dropped and listed in `violations`. Null if it was stopped
-   * before it could say.
-   */
-  outcome: GuestOutcome | null;
-  /** What the host refused in the outcome as sent (forged or broken runtimes); empty normally. */
-  violations: string[];
-  /** Set when a limit or the caller stopped the run. */
-  stoppedBy: StopReason | null;
-  /** A crash of the sandbox that was no limit (the guest broke its runtime, or the process died). */
-  crash: string | null;
-  /** The sandbox broke the host protocol (a malformed or oversized frame): it was killed. */
-  protocolViolation: string | null;
-  /** stdout, stderr and both interleaved: text, and the exact bytes where they are not UTF-8. */
-  streams: OutputFields;
-  executionTimeMs: number;
-  peakRssBytes: number;
-}
+// The run's outcome and its stop reasons are the port's (core engine/sandbox-host.ts).
+export type { SandboxRunResult, StopReason };
+export type SandboxRunHandlers = SandboxRunCallbacks;
 
 const MiB = 1024 * 1024;
 /** Largest JSON header of a frame during a run: output travels in the body, a result's value and error text are cut to fit. */
@@ -91,7 +77,8 @@ const IDLE_BYTES_PER_SECOND = 64 * 1024;
 const RSS_SLACK_BYTES = 64 * 1024 * 1024;
 const MEMORY_POLL_MS = 20;
 
-export class SandboxProcess implements AsyncDisposable {
+/** A sandbox process: the Node host's {@link HostSandbox}. */
+export class SandboxProcess implements HostSandbox, AsyncDisposable {
   readonly kind: SandboxKind;
   readonly ready: Promise<void>;
   readonly startedAt = performance.now();
@@ -479,7 +466,7 @@ export class SandboxProcess implements AsyncDisposable {
       const interruptThenKill = (reason: StopReason) => {
         if (stoppedBy && killTimer) return;
         stoppedBy ??= reason;
-        this.#send({ t: "interrupt" });
+        this.interrupt();
         killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
       };
       const append = (stream: GuestStream, bytes: Uint8Array) => {
@@ -570,6 +557,11 @@ export class SandboxProcess implements AsyncDisposable {
       executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
       peakRssBytes,
     };
+  }
+
+  /** Ask the running guest to stop (the interrupt flag); a run's deadline does this itself, then kills. */
+  interrupt(): void {
+    this.#send({ t: "interrupt" });
   }
 
   /** Kill the process now (idempotent). */

@@ -1,4 +1,4 @@
-import { WasmboxError } from "@wasmbox/core";
+import { WasmboxError } from "@wasmbox/contract";
 
 /** A counting semaphore with a bounded wait queue: over capacity is an error, never a hang. */
 export class Semaphore {

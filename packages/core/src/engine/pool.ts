@@ -1,5 +1,5 @@
-import type { SandboxKind } from "@wasmbox/core";
-import type { SandboxProcess } from "./sandbox-process.js";
+import type { SandboxKind } from "../runtime.js";
+import type { HostSandbox } from "./sandbox-host.js";
 
 /**
  * Ready sandboxes per kind, started ahead of the requests that will use them. A run
@@ -12,40 +12,40 @@ import type { SandboxProcess } from "./sandbox-process.js";
  * so no process-wide state (V8 flags, timers, files in its tmpfs…) crosses tenants.
  */
 export class SandboxPool {
-  readonly #idle = new Map<SandboxKind, SandboxProcess[]>();
+  readonly #idle = new Map<SandboxKind, HostSandbox[]>();
   readonly #refilling = new Set<SandboxKind>();
   #disposed = false;
 
   constructor(
-    private readonly start: (kind: SandboxKind) => SandboxProcess,
+    private readonly start: (kind: SandboxKind) => HostSandbox,
     private readonly targets: Readonly<Record<SandboxKind, number>>,
   ) {
     for (const kind of Object.keys(targets) as SandboxKind[]) this.#refill(kind);
   }
 
   /** A sandbox of `kind` for `tenant`: a pre-started one if there is one, else a new one. */
-  acquire(kind: SandboxKind, tenant: string): SandboxProcess {
+  acquire(kind: SandboxKind, tenant: string): HostSandbox {
     const idle = this.#idle.get(kind) ?? [];
     // Skip any that died; never hand over one another tenant used.
     for (let i = idle.length - 1; i >= 0; i--) if (!idle[i]!.alive) idle.splice(i, 1);
-    const pick = (ok: (s: SandboxProcess) => boolean) => idle.findIndex((s) => ok(s) && (s.tenant === null || s.tenant === tenant));
+    const pick = (ok: (s: HostSandbox) => boolean) => idle.findIndex((s) => ok(s) && (s.tenant === null || s.tenant === tenant));
     // Prefer the tenant's own ready sandbox, then a fresh ready one, then one still booting.
     let at = pick((s) => s.isReady && s.tenant === tenant);
     if (at < 0) at = pick((s) => s.isReady);
     if (at < 0) at = pick(() => true);
     const sandbox = at >= 0 ? idle.splice(at, 1)[0]! : this.start(kind);
     sandbox.bindTenant(tenant);
-    // Refill after this turn: spawning blocks for a few ms and must not delay the run that
-    // just took a sandbox.
-    setImmediate(() => this.#refill(kind));
+    // Refill after this turn: starting a sandbox may block for a few ms (a Node spawn) and must
+    // not delay the run that just took one. (setTimeout, not setImmediate: core runs in browsers.)
+    setTimeout(() => this.#refill(kind), 0);
     return sandbox;
   }
 
   /**
-   * Take back a reusable sandbox after a run (see `SandboxProcess.keepForReuse`). It goes
+   * Take back a reusable sandbox after a run (see `HostSandbox.keepForReuse`). It goes
    * first in line; beyond the target plus `spare`, it is disposed instead.
    */
-  release(sandbox: SandboxProcess, spare: number): void {
+  release(sandbox: HostSandbox, spare: number): void {
     const idle = this.#idle.get(sandbox.kind) ?? [];
     this.#idle.set(sandbox.kind, idle);
     if (this.#disposed || !sandbox.healthy || idle.length >= (this.targets[sandbox.kind] ?? 0) + spare) {

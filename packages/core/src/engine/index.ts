@@ -1,0 +1,16 @@
+export { Engine, Session, type EngineOptions, type ExecuteOptions } from "./engine.js";
+export type { Execution } from "./results.js";
+export { compileKeyMaterial, crashSummary, wasmExportNames } from "./compile.js";
+export { SandboxPool } from "./pool.js";
+export { Semaphore } from "./semaphore.js";
+export type {
+  CompileCache,
+  CompiledModule,
+  HostSandbox,
+  IsolationSummary,
+  IsolationWall,
+  SandboxHost,
+  SandboxRunCallbacks,
+  SandboxRunResult,
+  StopReason,
+} from "./sandbox-host.js";

@@ -1,0 +1,131 @@
+/**
+ * The port between the engine and a host: what the {@link Engine} needs from wherever its
+ * sandboxes live (a Node child process today; a Web Worker or a remote worker next). The
+ * engine owns the queue, the pools, the compile → run pipeline, sessions and the result a
+ * caller sees; a host owns starting and stopping sandboxes, enforcing a run's limits from
+ * outside the guest, and where compiled modules are kept.
+ *
+ * A new host implements {@link SandboxHost} (and a {@link HostSandbox} per sandbox) and hands
+ * it to `new Engine(host, options)`; nothing else in the engine changes.
+ */
+import type { Diagnostic } from "@wasmbox/contract";
+import type { OutputFields } from "../output-bytes.js";
+import type { GuestOutcome, GuestRunInput, GuestStream, RuntimeVersions, SandboxKind } from "../runtime.js";
+
+/** Why a run was stopped from outside the guest. */
+export type StopReason = "timeout" | "memory_limit" | "output_limit" | "killed";
+
+export interface SandboxRunCallbacks {
+  /** The guest's output as it arrives: exactly the bytes it wrote. */
+  onOutput?: (stream: GuestStream, bytes: Uint8Array) => void;
+  /** Aborting stops the run (`stoppedBy: "killed"`). */
+  signal?: AbortSignal;
+}
+
+/** How one run in a sandbox ended, as the host saw it; the engine turns it into the result. */
+export interface SandboxRunResult {
+  /**
+   * The sandbox's account of how the run ended, after the host's check of its shape: fields
+   * out of shape are dropped and listed in `violations`. Null if it was stopped before it could say.
+   */
+  outcome: GuestOutcome | null;
+  /** What the host refused in the outcome as sent (forged or broken runtimes); empty normally. */
+  violations: string[];
+  /** Set when a limit or the caller stopped the run. */
+  stoppedBy: StopReason | null;
+  /** A crash of the sandbox that was no limit (the guest broke its runtime, or the sandbox died). */
+  crash: string | null;
+  /** The sandbox broke the host protocol (a malformed or oversized message): it was killed. */
+  protocolViolation: string | null;
+  /** stdout, stderr and both interleaved: text, and the exact bytes where they are not UTF-8. */
+  streams: OutputFields;
+  executionTimeMs: number;
+  peakRssBytes: number;
+}
+
+/**
+ * One sandbox, as the engine drives it. It boots as soon as it is started (pools pre-warm), runs
+ * one request at a time, and enforces the run's limits itself (`input.limits`: the deadline —
+ * interrupt, then kill —, memory, output), reporting what stopped a run in `stoppedBy`.
+ */
+export interface HostSandbox {
+  readonly kind: SandboxKind;
+  /** Resolves once the runtime is loaded; rejects (`SANDBOX_START_FAILED`) if it cannot start. */
+  readonly ready: Promise<void>;
+  /** Booted and not stopped: a run would start at once. */
+  readonly isReady: boolean;
+  /** Not stopped. */
+  readonly alive: boolean;
+  /** Alive, and no run broke it (a limit stop, a crash, a refused outcome). */
+  readonly healthy: boolean;
+  /** Runs this sandbox has served. */
+  readonly runCount: number;
+  /** The tenant it serves once bound; null while fresh. */
+  readonly tenant: string | null;
+  /** Bind to a tenant; a sandbox bound to another tenant throws `ALREADY_USED`. */
+  bindTenant(tenant: string): void;
+  /** Serve many runs, each on a fresh runtime instance, where the kind allows it (not Python). */
+  keepForReuse(): void;
+  /** Serve a session: several runs in one interpreter; a time or output limit interrupts first. */
+  keepForSession(): void;
+  /** Kept for reuse and still healthy: it may take another request's run. */
+  readonly reusable: boolean;
+  /** Run one request. Resolves (never rejects for guest behaviour) once it ended or was stopped. */
+  run(input: GuestRunInput, callbacks?: SandboxRunCallbacks): Promise<SandboxRunResult>;
+  /** Ask the running guest to stop (cooperative; the host's deadline kills it if it does not). */
+  interrupt(): void;
+  /** Stop the sandbox now (idempotent). */
+  kill(): void;
+  /** Stop it and wait until it is gone. */
+  dispose(): Promise<void>;
+}
+
+/** A build of a C, C++ or AssemblyScript program: the module and what the compiler said. */
+export interface CompiledModule {
+  module: Uint8Array;
+  diagnostics: Diagnostic[];
+  output: string;
+}
+
+/**
+ * Where a host keeps compiled modules. `key` is everything that changes a build (see
+ * `compileKeyMaterial`; it holds the source, so a host that names entries by it hashes it
+ * first). A lookup may be asynchronous (IndexedDB, a shared store); a bad entry is a miss.
+ */
+export interface CompileCache {
+  get(key: string): CompiledModule | undefined | Promise<CompiledModule | undefined>;
+  /** Keep a build that finished ok; a failure to store only costs a recompile. */
+  set(key: string, entry: CompiledModule): void;
+}
+
+/** One wall around sandboxes and whether it is in force on this host. */
+export interface IsolationWall {
+  name: string;
+  inForce: boolean;
+  detail: string;
+}
+
+/** What `Engine.isolation` tells: the walls in force, for `wasmbox runtimes` and `/v1/runtimes`. */
+export interface IsolationSummary {
+  /** `bubblewrap` on the Node host when the OS sandbox is in force. */
+  mode: string;
+  /** The OS sandbox is not in force: the server refuses to serve beyond loopback or more than one key. */
+  weak: boolean;
+  /** The Node version sandboxes run on. */
+  sandboxNode: string;
+  walls: IsolationWall[];
+}
+
+
+/** The port: everything the engine needs from a host. */
+export interface SandboxHost {
+  /** Start a sandbox of `kind`; it boots in the background (see {@link HostSandbox.ready}). */
+  start(kind: SandboxKind): HostSandbox;
+  readonly compileCache: CompileCache;
+  /** Compiler output without the host's own details (its paths, the compiler's stack frames). */
+  scrubCompilerOutput(text: string): string;
+  readonly isolation: IsolationSummary;
+  readonly versions: RuntimeVersions;
+  /** Runs this host can execute at once: the engine's default `maxConcurrentRuns`. */
+  readonly parallelism: number;
+}
