@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { ExecuteRequestSchema, LanguageSchema, LimitsSchema, WASM_LANGUAGES, WasmboxError, type ExecuteRequest, type Language, type Limits } from "@wasmbox/contract";
+import { supportsSessions } from "./runtimes/describe.js";
+import { ExecuteRequestSchema, LANGUAGES, LanguageSchema, LimitsSchema, WasmboxError, type ExecuteRequest, type Language, type Limits } from "@wasmbox/contract";
 
 /** One validation problem, with the dotted path of the field it concerns. */
 export interface ValidationIssue {
@@ -83,8 +84,11 @@ function deepFreeze(value: unknown): void {
 const SessionOptionsSchema = z
   .object({
     language: LanguageSchema.superRefine((language, ctx) => {
-      if ((WASM_LANGUAGES as readonly string[]).includes(language)) {
-        ctx.addIssue({ code: "custom", message: `sessions run python, javascript or typescript; ${language} programs run one request at a time (use execute)` });
+      // The runtime descriptors say which languages keep state between runs.
+      if (!supportsSessions(language)) {
+        const stateful = LANGUAGES.filter(supportsSessions);
+        const list = `${stateful.slice(0, -1).join(", ")} or ${stateful.at(-1)}`;
+        ctx.addIssue({ code: "custom", message: `sessions run ${list}; ${language} programs run one request at a time (use execute)` });
       }
     }),
     limits: LimitsSchema.optional(),

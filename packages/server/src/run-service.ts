@@ -13,6 +13,7 @@ import {
   type Engine,
   type ExecuteRequest,
   type ExecuteResult,
+  type RunResult,
   type ParsedExecuteRequest,
   type Execution,
   type ExecuteOptions,
@@ -44,7 +45,6 @@ interface LiveRun {
   persist: boolean;
 }
 
-export type ApiResult = ExecuteResult & { id: string };
 
 /** The tenant of a keyless server's runs and sessions: the engine never shares a sandbox between tenants. */
 export const ANONYMOUS_TENANT = "anonymous";
@@ -72,7 +72,7 @@ export class RunService {
   }
 
   /** POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run. */
-  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<ApiResult> {
+  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<RunResult> {
     const request = this.#validate(body);
     const { id, done } = this.#start(keyId, request, "sync", null);
     if (signal) {
@@ -96,7 +96,7 @@ export class RunService {
   }
 
   /** A session's execute: same history and limits, in the session's own sandbox. */
-  async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<ApiResult> {
+  async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<RunResult> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new WasmboxError("INVALID_REQUEST", "invalid request: (request): expected a JSON object");
     }
