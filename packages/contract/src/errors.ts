@@ -22,6 +22,7 @@ export const ERROR_CATALOGUE = {
   INVALID_REQUEST: { httpStatus: 400, summary: "The body does not match the request contract; the message names each offending field, `details` lists them." },
   UNSUPPORTED_LANGUAGE: { httpStatus: 400, summary: "No runtime is installed for this language; `GET /v1/runtimes` lists the installed ones." },
   INVALID_QUERY: { httpStatus: 400, summary: "An unknown or out-of-range query parameter; the message names the accepted ones." },
+  INVALID_OPTIONS: { httpStatus: 400, summary: "An engine option is invalid: the message names the option and what it allows; fix the options passed to createEngine." },
   INVALID_CURSOR: { httpStatus: 400, summary: "A pagination cursor this server did not issue; pass the `nextCursor` of a previous page." },
   INVALID_LAST_EVENT_ID: { httpStatus: 400, summary: "Last-Event-ID is not a whole number; send the id of the last event received." },
   REQUEST_TIMEOUT: { httpStatus: 408, summary: "The request did not arrive within WASMBOX_HEADERS_TIMEOUT_MS (headers) / WASMBOX_REQUEST_TIMEOUT_MS (all of it); send it faster." },

@@ -2,12 +2,17 @@
  * `createEngine()` for Node: the engine from `@wasmbox/core` driving {@link NodeSandboxHost}
  * (sandbox processes, isolation, caches on disk). The orchestration itself lives in core.
  */
-import { Engine as CoreEngine, type EngineOptions as CoreEngineOptions } from "@wasmbox/core";
+import { Engine as CoreEngine, parseEngineOptions, type EngineOptions as CoreEngineOptions } from "@wasmbox/core";
 import { NodeSandboxHost, type NodeHostOptions, type NodeIsolationSummary } from "./host/node-host.js";
+import { NODE_HOST_OPTION_SHAPE } from "./host/options.js";
 
 export { Session, type ExecuteOptions, type Execution, type RuntimeInfo } from "@wasmbox/core";
 
-/** The engine's options (pools, concurrency, compile limits) and the Node host's (isolation, caches, start-up). */
+/**
+ * The engine's options (pools, concurrency, compile limits) and the Node host's (isolation,
+ * caches, start-up); every one is optional, with the default its TSDoc gives. A wrong value
+ * or an unknown name throws `WasmboxError` `INVALID_OPTIONS` from `createEngine`.
+ */
 export interface EngineOptions extends CoreEngineOptions, NodeHostOptions {}
 
 /** What `Engine.isolation` tells: the walls in force, for `wasmbox runtimes` and `/v1/runtimes`. */
@@ -25,7 +30,9 @@ export type IsolationSummary = NodeIsolationSummary;
 export class Engine extends CoreEngine {
   readonly #host: NodeSandboxHost;
 
+  /** @throws WasmboxError `INVALID_OPTIONS` for a wrong value or an unknown option name (before any sandbox starts). */
   constructor(options: EngineOptions = {}) {
+    parseEngineOptions(options, NODE_HOST_OPTION_SHAPE);
     const host = new NodeSandboxHost(options);
     super(host, options);
     this.#host = host;
@@ -40,7 +47,10 @@ export class Engine extends CoreEngine {
   }
 }
 
-/** Create an engine. Sandboxes start pre-warming at once (see `EngineOptions.pool`). */
+/**
+ * Create an engine. Sandboxes start pre-warming at once (see `EngineOptions.pool`).
+ * @throws WasmboxError `INVALID_OPTIONS` for a wrong value or an unknown option name.
+ */
 export function createEngine(options?: EngineOptions): Engine {
   return new Engine(options);
 }

@@ -12,32 +12,50 @@ import { describeRuntimes, type RuntimeInfo } from "../runtimes/describe.js";
 import { compilerKindFor, sandboxKindFor } from "../runtimes/index.js";
 import { isParsedExecuteRequest, parseExecuteRequest, parseSessionOptions, withDefaultLimits, type ParsedExecuteRequest } from "../validate.js";
 import { compileKeyMaterial, crashSummary, unexpectedModule } from "./compile.js";
+import { isParsedEngineOptions, parseEngineOptions } from "./options.js";
 import { SandboxPool } from "./pool.js";
 import { assembleResult, cancelledWhileQueued, round, type Execution } from "./results.js";
 import type { CompiledModule, HostSandbox, IsolationSummary, SandboxHost, SandboxRunResult } from "./sandbox-host.js";
 import { Semaphore } from "./semaphore.js";
 
-/** What every host's engine takes; a host adds its own options (the Node host: isolation, cache directory…). */
+/**
+ * What every host's engine takes; a host adds its own options (the Node host: isolation,
+ * cache directory…). Checked once, when the engine is made: a wrong value or an unknown
+ * option name throws `WasmboxError` `INVALID_OPTIONS`, naming the option and what it allows.
+ */
 export interface EngineOptions {
   /**
    * Sandboxes kept started and ready, per kind (`python`, `quickjs` — JS and TS share
-   * QuickJS —, `wasm` for every WebAssembly module, `clang` and `asc` compilers).
-   * Default `{ python: 1, quickjs: 1, wasm: 1, clang: 0, asc: 0 }`: compilers start on
-   * first use and are kept afterwards. Use 0 for one-shot use (the CLI).
+   * QuickJS —, `wasm` for every WebAssembly module, `clang` and `asc` compilers): a whole
+   * number from 0 to 64 each. Default `{ python: 1, quickjs: 1, wasm: 1, clang: 0, asc: 0 }`
+   * (a kind left out keeps its default): compilers start on first use and are kept
+   * afterwards. Use 0 for one-shot use (the CLI).
    */
   pool?: Partial<Record<SandboxKind, number>>;
-  /** Runs executing at once. Default: the host's parallelism (the number of CPU cores on Node). */
+  /**
+   * Runs executing at once, from 1 to 1024. Default: the host's parallelism (the number of
+   * CPU cores on Node).
+   */
   maxConcurrentRuns?: number;
-  /** Runs waiting for a slot before `execute` throws `QUEUE_FULL`. Default 256. */
+  /** Runs waiting for a slot before `execute` throws `QUEUE_FULL`, from 0 to 1000000. Default 256. */
   maxQueuedRuns?: number;
   /**
    * The most compiling C, C++ or AssemblyScript may take. A compile runs under the request's
    * own `limits.timeoutMs` and `limits.memoryLimitBytes` when it sets them (the same budget
    * its program then gets to run), capped by these; under these when it leaves them out
-   * (compiling C++ headers takes far more than a small program needs to run). Default
-   * 60000 ms and 2 GiB.
+   * (compiling C++ headers takes far more than a small program needs to run).
    */
-  compileLimits?: { timeoutMs?: number; memoryLimitBytes?: number; minMemoryLimitBytes?: number };
+  compileLimits?: {
+    /** Wall-clock cap on a compile, in milliseconds, from 1 to 3600000. Default 60000 (one minute). */
+    timeoutMs?: number;
+    /** Memory cap on a compile, in bytes, from 16 MiB to 4 GiB. Default 2147483648 (2 GiB). */
+    memoryLimitBytes?: number;
+    /**
+     * The least memory a compile gets when the request sets a smaller `limits.memoryLimitBytes`
+     * (that limit is for the program), in bytes, from 0 to 4 GiB. Default 536870912 (512 MiB).
+     */
+    minMemoryLimitBytes?: number;
+  };
 }
 
 export interface ExecuteOptions {
@@ -88,7 +106,13 @@ export class Engine implements AsyncDisposable {
   readonly #compileCacheStats = { hits: 0, misses: 0 };
   #disposed = false;
 
+  /**
+   * @param options checked here unless they came from `parseEngineOptions` (a host that adds
+   * options of its own checks them all at once, with its own shape, before it is made).
+   * @throws WasmboxError `INVALID_OPTIONS` for a wrong value or an unknown option name.
+   */
   constructor(host: SandboxHost, options: EngineOptions = {}) {
+    if (!isParsedEngineOptions(options)) parseEngineOptions(options);
     this.#host = host;
     this.#start = (kind: SandboxKind) => {
       this.#sandboxStarts++;

@@ -1,6 +1,7 @@
 export { Engine, Session, type EngineOptions, type ExecuteOptions } from "./engine.js";
 export type { Execution } from "./results.js";
 export { compileKeyMaterial, crashSummary, wasmExportNames } from "./compile.js";
+export { CORE_ENGINE_OPTION_SHAPE, isParsedEngineOptions, oneOfOption, parseEngineOptions, wholeNumberOption } from "./options.js";
 export { SandboxPool } from "./pool.js";
 export { Semaphore } from "./semaphore.js";
 export type {

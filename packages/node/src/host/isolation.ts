@@ -29,8 +29,9 @@ export interface IsolationOptions {
   networkNamespace?: "auto" | "require" | "off";
   /** `auto` (default): when the host runs as root, run sandboxes as `uid`/`gid`. `off`: never. */
   dropPrivileges?: "auto" | "off";
-  /** The unprivileged uid/gid for sandboxes when dropping root. Default 65534 (nobody). */
+  /** The unprivileged uid sandboxes run as when dropping root, from 1 to 4294967294 (never root's 0). Default 65534 (nobody). */
   uid?: number;
+  /** The unprivileged gid sandboxes run as when dropping root, from 1 to 4294967294 (never root's 0). Default 65534 (nogroup). */
   gid?: number;
 }
 

@@ -15,10 +15,10 @@ import { defaultCacheDir, loadOrBuildPythonSnapshot, type PythonSnapshot } from 
 export interface NodeHostOptions {
   /** OS-level walls around sandbox processes. See {@link IsolationOptions}. */
   isolation?: IsolationOptions;
-  /** How long a sandbox may take to boot its runtime. Default 60000. */
+  /** How long a sandbox may take to boot its runtime, in milliseconds, from 1 to 3600000. Default 60000 (one minute). */
   startTimeoutMs?: number;
   /**
-   * Where the Python baseline snapshot is cached. Default: WASMBOX_CACHE_DIR, else
+   * Where the Python baseline snapshot is cached (a non-empty path). Default: WASMBOX_CACHE_DIR, else
    * ~/.cache/wasmbox. `false` disables snapshots (every Python sandbox boots from scratch).
    * Compiled C/C++/AssemblyScript modules are cached here too (in memory only with `false`).
    */
