@@ -66,10 +66,10 @@ export class Utf8ChunkDecoder {
     if (chunk.byteLength === 0) return null;
     try {
       const text = this.#decoder.decode(chunk, { stream: true });
-      this.#held = heldTail(concat(this.#held, chunk));
+      this.#held = heldTail(concatBytes([this.#held, chunk]));
       return text ? { text } : null;
     } catch {
-      const bytes = concat(this.#held, chunk);
+      const bytes = concatBytes([this.#held, chunk]);
       this.#held = new Uint8Array(0);
       this.#decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
       return { text: lossy.decode(bytes), base64: bytesToBase64(bytes) };
@@ -97,11 +97,15 @@ function heldTail(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(0);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  if (a.byteLength === 0) return b;
-  const out = new Uint8Array(a.byteLength + b.byteLength);
-  out.set(a);
-  out.set(b, a.byteLength);
+/** The parts one after another, as one array (a single part is returned as it is). */
+export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
   return out;
 }
 
@@ -131,13 +135,7 @@ export class OutputRecorder {
 
   bytes(stream?: GuestStream): Uint8Array {
     const parts = stream ? this.#chunks.filter(([s]) => s === stream) : this.#chunks;
-    const out = new Uint8Array(parts.reduce((n, [, b]) => n + b.byteLength, 0));
-    let at = 0;
-    for (const [, b] of parts) {
-      out.set(b, at);
-      at += b.byteLength;
-    }
-    return out;
+    return parts.length === 0 ? new Uint8Array(0) : concatBytes(parts.map(([, b]) => b));
   }
 
   fields(): OutputFields {

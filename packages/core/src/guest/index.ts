@@ -14,6 +14,7 @@ export {
 export { truncateUtf8, utf8Length } from "./utf8.js";
 export { base64ToBytes, bytesToBase64 } from "../base64.js";
 export {
+  concatBytes,
   outputFields,
   OutputRecorder,
   outputText,

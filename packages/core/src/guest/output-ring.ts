@@ -1,4 +1,4 @@
-import { utf8CutPoint } from "../output-bytes.js";
+import { concatBytes, utf8CutPoint } from "../output-bytes.js";
 import type { GuestStream } from "../runtime.js";
 
 /** One piece of output, in the order written: the bytes the guest wrote. */
@@ -134,7 +134,7 @@ export class OutputRingReader {
     }
     Atomics.store(this.#header, READ, r);
     Atomics.notify(this.#header, READ);
-    return out.map(([stream, parts]) => [stream, parts.length === 1 ? parts[0]! : joinBytes(parts)] as const);
+    return out.map(([stream, parts]) => [stream, concatBytes(parts)] as const);
   }
 
   #copyOut(position: number, length: number): Uint8Array {
@@ -146,14 +146,4 @@ export class OutputRingReader {
     if (first < length) out.set(this.#data.subarray(0, length - first), first);
     return out;
   }
-}
-
-function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.byteLength;
-  }
-  return out;
 }

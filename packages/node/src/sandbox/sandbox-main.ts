@@ -15,7 +15,7 @@
 import { randomUUID } from "node:crypto";
 import { Socket } from "node:net";
 import type { MessagePort, Worker } from "node:worker_threads";
-import { createOutputRingBuffer, OutputRingReader, utf8CutPoint, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
+import { concatBytes, createOutputRingBuffer, OutputRingReader, utf8CutPoint, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
 import { encodeFrame, FrameDecoder } from "./framing.js";
 import { bootGuest, type GuestInit, type RunHandler } from "./guest-runner.js";
 import { CHANNEL_FD, type HostToSandbox, type SandboxToHost, type WorkerToSupervisor } from "./protocol.js";
@@ -33,13 +33,7 @@ const utf8 = new TextEncoder();
  */
 const sendOut = (chunks: readonly OutputChunk[]) => {
   const parts = chunks.map(([, bytes]) => bytes);
-  const data = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let at = 0;
-  for (const p of parts) {
-    data.set(p, at);
-    at += p.byteLength;
-  }
-  send({ t: "out", streams: chunks.map(([stream]) => (stream === "stdout" ? "o" : "e")).join(""), lengths: parts.map((p) => p.byteLength), data });
+  send({ t: "out", streams: chunks.map(([stream]) => (stream === "stdout" ? "o" : "e")).join(""), lengths: parts.map((p) => p.byteLength), data: concatBytes(parts) });
 };
 
 const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: false });
@@ -189,7 +183,7 @@ class OutputBatcher {
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#bytes = 0;
-    this.sink(chunks.map(([stream, parts]) => [stream, parts.length === 1 ? parts[0]! : Buffer.concat(parts)] as const));
+    this.sink(chunks.map(([stream, parts]) => [stream, concatBytes(parts)] as const));
   }
 }
 
