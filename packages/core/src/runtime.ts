@@ -37,6 +37,12 @@ export interface RuntimeLoadOptions {
    * the guest threads it boots), and its size in bytes to recognise it when Pyodide loads.
    */
   pythonWasm?: { module: WebAssembly.Module; byteLength: number };
+  /**
+   * Python: Pyodide's module factory (the default export of `pyodide.asm.mjs`), for platforms
+   * that bundle it instead of letting Pyodide import it from `pyodideIndexURL` (a Web Worker
+   * whose Content-Security-Policy forbids loading scripts).
+   */
+  pyodideFactory?: unknown;
   /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
   quickjsWasmModule?: WebAssembly.Module;
 }
@@ -141,6 +147,9 @@ export interface RuntimeDescriptor {
   /** Loads the runtime (compiles wasm, boots the interpreter). Lazy: imports its code on call. */
   load(options: RuntimeLoadOptions): Promise<LoadedRuntime>;
 }
+
+/** A result's value may be at most this large as JSON (and within maxOutputBytes); larger results go in files. */
+export const VALUE_MAX_BYTES = 4 * 1024 * 1024;
 
 /** The working directory guest code starts in, for every language. */
 export const GUEST_WORKDIR = "/home/user";

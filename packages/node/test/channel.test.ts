@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { encodeFrame, FrameDecoder, FrameError } from "../src/sandbox/framing.js";
-import { checkOutcome, isOutputPath } from "../src/host/outcome-check.js";
+import { checkOutcome, isOutputPath } from "@wasmbox/core";
 
 const CAPS = { maxHeaderBytes: 1024 * 1024, maxBodyBytes: 8 * 1024 * 1024 };
 const LIMITS = { timeoutMs: 1000, memoryLimitBytes: 64 * 1024 * 1024, maxOutputBytes: 1024 };

@@ -24,6 +24,7 @@ export {
   type OutputText,
 } from "../output-bytes.js";
 export { capWasmMemory } from "./memory-cap.js";
+export { outcomeWithinLimits } from "./outcome-limits.js";
 export { collectChangedFiles, OUTPUT_FILE_CAPS, type OutputFileCaps } from "./files.js";
 export type {
   GuestIO,
@@ -39,4 +40,4 @@ export type {
   RuntimeVersions,
   SandboxKind,
 } from "../runtime.js";
-export { GUEST_WORKDIR } from "../runtime.js";
+export { GUEST_WORKDIR, VALUE_MAX_BYTES } from "../runtime.js";

@@ -23,6 +23,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import {
+  checkOutcome,
   OUTPUT_FILE_CAPS,
   OutputRecorder,
   utf8CutPoint,
@@ -39,7 +40,6 @@ import { encodeFrame, FrameDecoder, FrameError } from "../sandbox/framing.js";
 import { SNAPSHOT_FD, type HostToSandbox, type SandboxFailure } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
 import { SandboxCgroup } from "./cgroup.js";
-import { checkOutcome } from "./outcome-check.js";
 import { sandboxCommand, type IsolationPlan } from "./isolation.js";
 import type { PythonSnapshot } from "./snapshot-cache.js";
 

@@ -5,9 +5,9 @@
  * all, so no thread escapes Node's permission model). Runs before any guest code exists.
  */
 import { fstatSync, readSync } from "node:fs";
-import { buildPythonSnapshot, RUNTIMES, type GuestOutcome, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
+import { buildPythonSnapshot, outcomeWithinLimits, RUNTIMES, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
-import { VALUE_MAX_BYTES, type WorkerToSupervisor } from "./protocol.js";
+import type { WorkerToSupervisor } from "./protocol.js";
 
 export interface GuestInit {
   kind: SandboxKind;
@@ -61,31 +61,11 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
     const t0 = performance.now();
     try {
       const outcome = await runtime.run(input, { write }, { fresh });
-      link.post({ t: "done", outcome: withinLimits(outcome, input.limits.maxOutputBytes), executionTimeMs: performance.now() - t0 });
+      link.post({ t: "done", outcome: outcomeWithinLimits(outcome, input.limits.maxOutputBytes), executionTimeMs: performance.now() - t0 });
     } catch (e) {
       link.post({ t: "fail", reason: "crash", message: e instanceof Error ? e.message : String(e) });
     }
   };
-}
-
-/**
- * An outcome cut to what the run may return: error text at most `maxOutputBytes` each (the
- * host cuts again, and to less), and no value whose JSON is larger (flagged instead, so the
- * host reports the output limit). Keeps the frame within the host's caps.
- */
-function withinLimits(outcome: GuestOutcome, maxOutputBytes: number): GuestOutcome & { valueTooLarge?: true } {
-  const cut = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
-  const limit = Math.min(maxOutputBytes, VALUE_MAX_BYTES);
-  const error = outcome.error ? { ...outcome.error, message: cut(String(outcome.error.message), 16 * 1024), traceback: cut(String(outcome.error.traceback), limit) } : null;
-  let tooLarge = false;
-  if (outcome.value !== null && outcome.value !== undefined) {
-    try {
-      tooLarge = JSON.stringify(outcome.value).length > limit;
-    } catch {
-      tooLarge = true;
-    }
-  }
-  return { ...outcome, error, ...(tooLarge ? { value: null, valueTooLarge: true as const } : {}) };
 }
 
 /** `WebAssembly.compile` of a file, typed for this package (whose lib has no wasm declarations). */

@@ -6,9 +6,6 @@
  */
 import type { GuestOutcome, GuestRunInput, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
 
-/** A result's value may be at most this large as JSON (and within maxOutputBytes); larger results go in files. */
-export const VALUE_MAX_BYTES = 4 * 1024 * 1024;
-
 /** The sandbox's end of the host channel. */
 export const CHANNEL_FD = 3;
 /** An inherited, read-only fd of the verified Python snapshot file, when the host passes one. */

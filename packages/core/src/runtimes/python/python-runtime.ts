@@ -30,8 +30,15 @@ type PreparedProgram = [body: PyProxyLike, bodyIsAsync: boolean, last: PyProxyLi
  * interpreter. Run it where no guest code has ever run: the snapshot is every later
  * sandbox's starting state.
  */
-export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"]): Promise<Uint8Array> {
-  const pyodide = await loadPyodide({ indexURL: assets.pyodideIndexURL, env: {}, stdout: () => {}, stderr: () => {}, _makeSnapshot: true });
+export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], pyodideFactory?: unknown): Promise<Uint8Array> {
+  const pyodide = await loadPyodide({
+    indexURL: assets.pyodideIndexURL,
+    env: {},
+    stdout: () => {},
+    stderr: () => {},
+    _makeSnapshot: true,
+    ...(pyodideFactory ? { createPyodideModule: pyodideFactory as never } : {}),
+  });
   pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
   return pyodide.makeMemorySnapshot();
 }
@@ -48,6 +55,7 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
       stdout: () => {},
       stderr: () => {},
       ...(options.pythonSnapshot ? { _loadSnapshot: options.pythonSnapshot } : {}),
+      ...(options.pyodideFactory ? { createPyodideModule: options.pyodideFactory as never } : {}),
     });
   } finally {
     restore();

@@ -254,8 +254,11 @@ export class WasiHost {
     if (ready.length === 0 && soonest) {
       let remainingMs = Number(soonest.waitNs / 1_000_000n);
       const until = performance.now() + remainingMs;
+      // Atomics.wait needs shared memory: a page that is not cross-origin isolated has none,
+      // and its runs are stopped by terminating the worker instead, so spinning is safe there.
+      const shared = typeof SharedArrayBuffer !== "undefined" && this.options.interrupt.buffer instanceof SharedArrayBuffer;
       while (remainingMs > 0) {
-        Atomics.wait(this.options.interrupt, 0, 0, Math.min(remainingMs, 1000));
+        if (shared) Atomics.wait(this.options.interrupt, 0, 0, Math.min(remainingMs, 1000));
         if (Atomics.load(this.options.interrupt, 0) !== 0) throw new WasmInterrupted("the run was stopped");
         remainingMs = until - performance.now();
       }

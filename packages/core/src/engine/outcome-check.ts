@@ -5,8 +5,10 @@
  * run's limits, and anything out of shape is dropped with the run marked — never stored or
  * returned as it came.
  */
-import { VALUE_MAX_BYTES } from "../sandbox/protocol.js";
-import { OUTPUT_FILE_CAPS, truncateUtf8, utf8Length, type GuestError, type GuestOutcome, type JsonValue, type ResolvedLimits } from "@wasmbox/core";
+import type { GuestError, JsonValue, ResolvedLimits } from "@wasmbox/contract";
+import { OUTPUT_FILE_CAPS } from "../guest/files.js";
+import { truncateUtf8, utf8Length } from "../guest/utf8.js";
+import { VALUE_MAX_BYTES, type GuestOutcome } from "../runtime.js";
 
 /** Error text a run may return beyond its output cap is never more than this. */
 const ERROR_MESSAGE_MAX_BYTES = 16 * 1024;

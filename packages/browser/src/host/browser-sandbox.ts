@@ -1,0 +1,314 @@
+/**
+ * One sandbox of the browser host: a Web Worker in the sandbox frame, seen from the page.
+ * It mirrors the Node host's sandbox process: it boots ahead of the run that will use it,
+ * serves one run (Python, whose guests reach the worker's realm) or many, each on a fresh
+ * runtime instance (QuickJS, wasm, compilers), or a session; and it enforces the run's
+ * limits from the page, outside the guest: the deadline (the interrupt flag, then
+ * `worker.terminate()` after a grace), the output cap, Stop. Everything the worker says is
+ * hostile input: its output is capped, its outcome checked against the contract.
+ */
+import {
+  checkOutcome,
+  OutputRecorder,
+  utf8CutPoint,
+  WasmboxError,
+  type GuestRunInput,
+  type GuestStream,
+  type HostSandbox,
+  type SandboxKind,
+  type SandboxRunCallbacks,
+  type SandboxRunResult,
+  type StopReason,
+} from "@wasmbox/core";
+import type { FrameToPage, PageToFrame } from "../protocol.js";
+import type { SandboxFrame } from "./sandbox-frame.js";
+
+export interface BrowserSandboxOptions {
+  kind: SandboxKind;
+  id: number;
+  frame: SandboxFrame;
+  /** Resolves once the frame holds this kind's runtime files (and, for Python, with the snapshot). */
+  prepare: () => Promise<{ snapshot?: ArrayBuffer }>;
+  startTimeoutMs: number;
+  mode?: "serve" | "snapshot";
+}
+
+/** Time between the cooperative interrupt and the kill (as on the Node host). */
+export function graceMs(timeoutMs: number): number {
+  return Math.min(2000, Math.max(100, Math.round(timeoutMs * 0.25)));
+}
+
+export class BrowserSandbox implements HostSandbox {
+  readonly kind: SandboxKind;
+  readonly ready: Promise<void>;
+  /** In `snapshot` mode: the snapshot the worker built. */
+  readonly snapshot: Promise<Uint8Array> | undefined;
+  runCount = 0;
+  loadMs = 0;
+  readonly #id: number;
+  readonly #frame: SandboxFrame;
+  #onMessage: ((m: FrameToPage) => void) | null = null;
+  #stopListening: () => void = () => {};
+  #booted = false;
+  #exited = false;
+  #exitMessage = "";
+  #exitWasViolation = false;
+  #markGone!: () => void;
+  readonly #gone: Promise<void>;
+  #used = false;
+  #running = false;
+  #session = false;
+  #reusable = false;
+  #freshNext = false;
+  #broken = false;
+  #tenant: string | null = null;
+
+  constructor(options: BrowserSandboxOptions) {
+    this.kind = options.kind;
+    this.#id = options.id;
+    this.#frame = options.frame;
+    this.#gone = new Promise<void>((resolve) => (this.#markGone = resolve));
+    this.#stopListening = this.#frame.listen(this.#id, (m) => {
+      if (m.t === "exit") return this.#exit(typeof m.message === "string" ? m.message.slice(0, 2000) : "", m.violation === true);
+      this.#onMessage?.(m);
+    });
+    let resolveSnapshot: ((b: Uint8Array) => void) | undefined;
+    if (options.mode === "snapshot") this.snapshot = new Promise((r) => (resolveSnapshot = r));
+    this.ready = this.#boot(options, resolveSnapshot);
+    this.ready.catch(() => {});
+  }
+
+  async #boot(options: BrowserSandboxOptions, onSnapshot?: (b: Uint8Array) => void): Promise<void> {
+    const fail = (why: string) => new WasmboxError("SANDBOX_START_FAILED", `a ${this.kind} sandbox failed to start: ${why}`);
+    let prepared: { snapshot?: ArrayBuffer };
+    try {
+      await this.#frame.ready;
+      prepared = await options.prepare();
+    } catch (err) {
+      this.kill();
+      throw err instanceof WasmboxError ? err : fail(err instanceof Error ? err.message : String(err));
+    }
+    if (this.#exited) throw fail("it was disposed before it started");
+    const t0 = performance.now();
+    await new Promise<void>((resolve, reject) => {
+      let settled = false;
+      const done = (err?: Error) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        this.#onMessage = null;
+        if (err) {
+          this.kill();
+          reject(err);
+        } else resolve();
+      };
+      const timer = setTimeout(() => done(fail(`not ready after ${options.startTimeoutMs} ms`)), options.startTimeoutMs);
+      void this.#gone.then(() => done(fail(this.#exitMessage || "its worker stopped during start-up")));
+      this.#onMessage = (m) => {
+        if (m.t === "ready") {
+          this.loadMs = performance.now() - t0;
+          this.#booted = true;
+          done();
+        } else if (m.t === "snapshot" && onSnapshot && m.bytes instanceof Uint8Array) {
+          onSnapshot(m.bytes);
+          done();
+        } else if (m.t === "fail") done(fail(String(m.message).slice(0, 2000)));
+      };
+      this.#send({ t: "spawn", id: this.#id, kind: this.kind, mode: options.mode ?? "serve", ...(prepared.snapshot ? { snapshot: prepared.snapshot } : {}) }, prepared.snapshot ? [prepared.snapshot] : []);
+    });
+  }
+
+  get isReady(): boolean {
+    return this.#booted && !this.#exited;
+  }
+
+  get alive(): boolean {
+    return !this.#exited;
+  }
+
+  get healthy(): boolean {
+    return this.alive && !this.#broken;
+  }
+
+  get tenant(): string | null {
+    return this.#tenant;
+  }
+
+  bindTenant(tenant: string): void {
+    if (this.#tenant !== null && this.#tenant !== tenant) throw new WasmboxError("ALREADY_USED", "a sandbox serves one tenant only");
+    this.#tenant = tenant;
+  }
+
+  keepForReuse(): void {
+    // Python guests reach the worker's realm: such a worker serves one run only.
+    if (this.kind !== "python") this.#reusable = true;
+  }
+
+  keepForSession(): void {
+    this.#session = true;
+    this.#reusable = false;
+    this.#freshNext = this.runCount > 0;
+  }
+
+  get reusable(): boolean {
+    return this.#reusable && this.healthy;
+  }
+
+  async run(input: GuestRunInput, callbacks: SandboxRunCallbacks = {}): Promise<SandboxRunResult> {
+    if (this.#running) throw new WasmboxError("ALREADY_USED", "a sandbox runs one program at a time");
+    if (this.#used && !this.#session && !this.#reusable) throw new WasmboxError("ALREADY_USED", "a sandbox serves exactly one run");
+    this.#used = true;
+    this.#running = true;
+    this.runCount++;
+    try {
+      const result = await this.#runOnce(input, callbacks);
+      if (result.crash !== null) this.#broken = true;
+      return result;
+    } finally {
+      this.#running = false;
+      if (!this.#session && !this.#reusable) this.kill();
+    }
+  }
+
+  async #runOnce(input: GuestRunInput, callbacks: SandboxRunCallbacks): Promise<SandboxRunResult> {
+    await this.ready;
+    const recorder = new OutputRecorder();
+    if (this.#exited) {
+      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: null, streams: recorder.fields(), executionTimeMs: 0, peakRssBytes: 0 };
+    }
+    const { timeoutMs, maxOutputBytes } = input.limits;
+    let stoppedBy: StopReason | null = null;
+    let violation: string | null = null;
+    const t0 = performance.now();
+    const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
+      let settled = false;
+      let killTimer: ReturnType<typeof setTimeout> | undefined;
+      const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(deadline);
+        clearTimeout(killTimer);
+        callbacks.signal?.removeEventListener("abort", onAbort);
+        this.#onMessage = null;
+        resolve(r);
+      };
+      const stop = (reason: StopReason) => {
+        stoppedBy ??= reason;
+        this.kill();
+      };
+      const breach = (why: string) => {
+        violation ??= `the sandbox broke the host protocol (${why}) and was stopped`;
+        this.kill();
+      };
+      // Time and output limits ask the guest to stop first where shared memory lets the page
+      // interrupt it (a session may survive); the worker is terminated after the grace.
+      const interruptThenKill = (reason: StopReason) => {
+        if (stoppedBy && killTimer) return;
+        stoppedBy ??= reason;
+        this.interrupt();
+        killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
+      };
+      const limitStop = (reason: StopReason) => (this.#session || this.#reusable ? interruptThenKill : stop)(reason);
+      const append = (stream: GuestStream, bytes: Uint8Array) => {
+        const room = maxOutputBytes - recorder.byteLength;
+        const kept = bytes.byteLength > room ? bytes.subarray(0, utf8CutPoint(bytes, room)) : bytes;
+        if (kept.byteLength) {
+          recorder.append(stream, kept);
+          callbacks.onOutput?.(stream, kept);
+        }
+        if (bytes.byteLength > room) limitStop("output_limit");
+      };
+      // The deadline asks first too: a guest that stops at once reports where it was.
+      const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
+      const onAbort = () => stop("killed");
+      if (callbacks.signal?.aborted) onAbort();
+      callbacks.signal?.addEventListener("abort", onAbort, { once: true });
+      void this.#gone.then(() => {
+        if (this.#exitWasViolation) violation ??= `the sandbox broke the host protocol (${this.#exitMessage}) and was stopped`;
+        finish({ outcome: null, crash: stoppedBy || violation ? null : `the sandbox's worker stopped unexpectedly${this.#exitMessage ? `: ${this.#exitMessage}` : ""}` });
+      });
+      this.#onMessage = (m) => {
+        if (settled) return;
+        switch (m.t) {
+          case "out": {
+            const { streams, lengths, data } = m;
+            if (typeof streams !== "string" || !Array.isArray(lengths) || !(data instanceof Uint8Array) || streams.length !== lengths.length) return breach("output out of shape");
+            let at = 0;
+            for (let i = 0; i < lengths.length; i++) {
+              const n = lengths[i] as unknown;
+              const stream = streams[i] === "o" ? "stdout" : streams[i] === "e" ? "stderr" : null;
+              if (!stream || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || at + n > data.byteLength) return breach("output out of shape");
+              append(stream, data.subarray(at, at + n));
+              at += n;
+            }
+            break;
+          }
+          case "done":
+            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof m.executionTimeMs === "number" && m.executionTimeMs >= 0 ? m.executionTimeMs : performance.now() - t0 });
+            break;
+          case "fail":
+            if (m.reason === "output_limit") limitStop("output_limit");
+            else if (m.reason === "memory_limit") {
+              stop("memory_limit");
+              finish({ outcome: null, crash: null });
+            } else {
+              this.#broken = true;
+              finish({ outcome: null, crash: m.reason === "crash" ? `the sandbox crashed: ${String(m.message).slice(0, 2000)}` : String(m.message).slice(0, 2000) });
+            }
+            break;
+          default:
+            breach(`an unexpected ${String((m as { t?: unknown }).t).slice(0, 40)} message during a run`);
+        }
+      };
+      const fresh = this.#reusable || this.#freshNext;
+      this.#freshNext = false;
+      this.#send({ t: "run", id: this.#id, input, fresh });
+    });
+    const compiler = this.kind === "clang" || this.kind === "asc";
+    const checked = result.outcome !== null && result.outcome !== undefined && !violation ? checkOutcome(result.outcome, input.limits, compiler) : null;
+    if (checked?.valueOverLimit) stoppedBy ??= "output_limit";
+    if (stoppedBy && this.#reusable) this.#broken = true;
+    if (checked?.violations.length) this.#broken = true;
+    return {
+      outcome: checked?.outcome ?? null,
+      violations: checked?.violations ?? [],
+      stoppedBy: violation ? null : stoppedBy,
+      crash: result.crash,
+      protocolViolation: violation,
+      streams: recorder.fields(),
+      executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
+      // A browser does not say how much memory one worker uses.
+      peakRssBytes: 0,
+    };
+  }
+
+  interrupt(): void {
+    this.#send({ t: "interrupt", id: this.#id });
+  }
+
+  kill(): void {
+    this.#broken = true;
+    if (this.#exited) return;
+    this.#send({ t: "kill", id: this.#id });
+    this.#exit("stopped", false);
+  }
+
+  #exit(message: string, violation: boolean): void {
+    if (this.#exited) return;
+    this.#exited = true;
+    this.#broken = true;
+    this.#exitMessage = message;
+    this.#exitWasViolation = violation;
+    this.#stopListening();
+    this.#markGone();
+  }
+
+  async dispose(): Promise<void> {
+    this.kill();
+    await this.#gone;
+  }
+
+  #send(m: PageToFrame, transfer: Transferable[] = []): void {
+    if (!this.#exited) this.#frame.send(m, transfer);
+  }
+}
