@@ -11,7 +11,8 @@
  */
 import { createHash } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine, ExecuteOptions, Execution } from "@wasmbox/core";
+import type { ExecuteOptions, Execution } from "@wasmbox/core";
+import type { TestEngine } from "../../../test-support/browser-engine.js";
 import { testHosts } from "./hosts.js";
 
 type Language = "python" | "javascript" | "typescript";
@@ -292,7 +293,7 @@ const TYPESCRIPT: RuntimeCase = {
 const TRIPS_CSV = "trip_id,distance_km,duration_min\nt1,12.5,20\nt2,30.4,45\nt3,7.5,15\n";
 
 describe.each(testHosts())("on the $name host", (host) => {
-  let engine: Engine;
+  let engine: TestEngine;
 
   beforeAll(() => {
     engine = host.createEngine({ pool: { python: 2, quickjs: 1 } });

@@ -1,0 +1,142 @@
+/**
+ * The browser host as the engine suites see it: an engine whose every call runs in real
+ * Chromium, on the SDK's `createSandbox()` (core's Engine over Web Workers in the sandbox
+ * frame). Requests go into the page as JSON, streamed output comes back through a page
+ * binding in write order, and the result comes back whole (file bytes as base64).
+ */
+import type { EngineOptions, ExecuteOptions, Execution, Language, Limits } from "@wasmbox/core";
+import type { Page } from "playwright-core";
+import { startBrowserStack, type BrowserStack } from "./browser-stack.js";
+
+/** What the engine suites use of an engine. */
+export interface TestEngine {
+  execute(request: unknown, options?: ExecuteOptions): Promise<Execution>;
+  openSession(options: { language: Language; limits?: Limits }): Promise<TestSession>;
+  dispose(): Promise<void>;
+}
+
+export interface TestSession {
+  execute(request: unknown, options?: ExecuteOptions): Promise<Execution>;
+  dispose(): Promise<void>;
+}
+
+type Wire = Omit<Execution, "fileContents"> & { fileContents: [string, string][] };
+
+/** The page side: an engine, runs by id, their abort controllers, and sessions. */
+const PAGE_SETUP = (options: EngineOptions) => {
+  const w = window as unknown as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const b64 = (bytes: Uint8Array) => {
+    let s = "";
+    for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(s);
+  };
+  w.__engine = w.wasmbox.createSandbox(options);
+  w.__aborts = new Map();
+  w.__sessions = new Map();
+  w.__nextSession = 1;
+  w.__run = async (id: number, target: number | null, request: unknown, streams: { stdout: boolean; stderr: boolean; output: boolean }) => {
+    const controller = new AbortController();
+    w.__aborts.set(id, controller);
+    const on = {
+      signal: controller.signal,
+      ...(streams.stdout ? { onStdout: (t: string) => w.__wasmboxStream(id, "stdout", t) } : {}),
+      ...(streams.stderr ? { onStderr: (t: string) => w.__wasmboxStream(id, "stderr", t) } : {}),
+      ...(streams.output ? { onOutput: (s: string, bytes: Uint8Array) => w.__wasmboxStream(id, `bytes:${s}`, b64(bytes)) } : {}),
+    };
+    try {
+      const runner = target === null ? w.__engine : w.__sessions.get(target);
+      const r = await runner.execute(request, on);
+      const { fileContents, ...rest } = r;
+      return { ok: true, result: { ...rest, fileContents: [...fileContents].map(([k, v]: [string, Uint8Array]) => [k, b64(v)]) } };
+    } catch (e) {
+      return { ok: false, error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };
+    } finally {
+      w.__aborts.delete(id);
+    }
+  };
+};
+
+export class ChromiumEngine implements TestEngine {
+  #stack: Promise<{ stack: BrowserStack; page: Page }> | undefined;
+  readonly #options: EngineOptions;
+  #nextRun = 1;
+  readonly #streams = new Map<number, ExecuteOptions>();
+
+  constructor(options: EngineOptions) {
+    this.#options = options;
+  }
+
+  #ready(): Promise<{ stack: BrowserStack; page: Page }> {
+    return (this.#stack ??= (async () => {
+      const stack = await startBrowserStack();
+      const page = await stack.harness();
+      await page.exposeFunction("__wasmboxStream", (id: number, kind: string, payload: string) => {
+        const o = this.#streams.get(id);
+        if (kind === "stdout") o?.onStdout?.(payload);
+        else if (kind === "stderr") o?.onStderr?.(payload);
+        else if (kind.startsWith("bytes:")) o?.onOutput?.(kind.slice(6) as "stdout" | "stderr", new Uint8Array(Buffer.from(payload, "base64")));
+      });
+      await page.evaluate(PAGE_SETUP, this.#options);
+      return { stack, page };
+    })());
+  }
+
+  /** The page the engine lives in (for tests that look inside). */
+  async page(): Promise<Page> {
+    return (await this.#ready()).page;
+  }
+
+  async #execute(target: number | null, request: unknown, options: ExecuteOptions = {}): Promise<Execution> {
+    const { page } = await this.#ready();
+    const id = this.#nextRun++;
+    this.#streams.set(id, options);
+    const onAbort = () => void page.evaluate((runId) => (window as unknown as { __aborts: Map<number, AbortController> }).__aborts.get(runId)?.abort(), id);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
+    try {
+      const streams = { stdout: !!options.onStdout, stderr: !!options.onStderr, output: !!options.onOutput };
+      options.onStart?.();
+      const answer = (await page.evaluate(
+        ([runId, t, req, s]) => (window as unknown as { __run: (...a: unknown[]) => Promise<unknown> }).__run(runId, t, req, s),
+        [id, target, request, streams] as const,
+      )) as { ok: true; result: Wire } | { ok: false; error: { name: string; code?: string; message: string } };
+      if (!answer.ok) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
+      const { fileContents, ...rest } = answer.result;
+      return { ...rest, fileContents: new Map(fileContents.map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))])) } as Execution;
+    } finally {
+      options.signal?.removeEventListener("abort", onAbort);
+      this.#streams.delete(id);
+    }
+  }
+
+  execute(request: unknown, options?: ExecuteOptions): Promise<Execution> {
+    return this.#execute(null, request, options);
+  }
+
+  async openSession(options: { language: Language; limits?: Limits }): Promise<TestSession> {
+    const { page } = await this.#ready();
+    const sessionId = await page.evaluate(async (o) => {
+      const w = window as unknown as { __engine: { openSession(o: unknown): Promise<unknown> }; __sessions: Map<number, unknown>; __nextSession: number };
+      const s = await w.__engine.openSession(o);
+      const id = w.__nextSession++;
+      w.__sessions.set(id, s);
+      return id;
+    }, options);
+    return {
+      execute: (request, o) => this.#execute(sessionId, request, o),
+      dispose: async () => {
+        await page.evaluate(async (id) => {
+          const w = window as unknown as { __sessions: Map<number, { dispose(): Promise<void> }> };
+          await w.__sessions.get(id)?.dispose();
+          w.__sessions.delete(id);
+        }, sessionId);
+      },
+    };
+  }
+
+  async dispose(): Promise<void> {
+    if (!this.#stack) return;
+    const { stack, page } = await this.#stack;
+    await page.evaluate(() => (window as unknown as { __engine: { dispose(): Promise<void> } }).__engine.dispose()).catch(() => {});
+    await stack.close();
+  }
+}
