@@ -119,6 +119,11 @@ export function createRequestGuard({ config, keyed }: GuardOptions) {
       checkHost(req);
       checkOrigin(req);
     },
+    /**
+     * Throws HOST_NOT_ALLOWED only: for the public static files (the playground, the SDK, the
+     * runtime assets), which pages of any origin may load but a rebound name still may not.
+     */
+    checkHost,
     /** Whether `*` in WASMBOX_ALLOWED_HOSTS would let any name through while keyless. */
     get allowsAnyHost(): boolean {
       return any;

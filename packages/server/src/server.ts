@@ -19,10 +19,12 @@ import { createMetrics } from "./metrics.js";
 import { createRequestGuard } from "./request-guard.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
+import { registerStaticRoutes } from "./routes/static.js";
 import { registerSystemRoutes } from "./routes/system.js";
 import { RunService } from "./run-service.js";
 import { FairScheduler } from "./scheduler.js";
 import { SessionService } from "./session-service.js";
+import { locateBrowserFiles, type BrowserFiles } from "./static/locate.js";
 import { Storage } from "./storage.js";
 import { BlobStore } from "./store/blobs.js";
 import { openDatabase, type Db } from "./store/database.js";
@@ -77,9 +79,18 @@ const REFUSALS: ReadonlySet<WasmboxErrorCode> = new Set<WasmboxErrorCode>([
 ]);
 
 const pathOf = (req: { url: string }) => req.url.split("?")[0] ?? "";
+/** The playground, the SDK and the runtime assets (routes/static.ts): no key, any Origin, the Host still checked. */
+const isPublicFile = (req: FastifyRequest) => req.routeOptions.config?.publicFile === true;
 
-export async function buildServer(options: ServerConfigInput & { engine?: Engine } = {}): Promise<WasmboxServer> {
-  const { engine: givenEngine, ...overrides } = options;
+export interface BuildServerOptions extends ServerConfigInput {
+  /** An engine to serve instead of a new one (it is not disposed on close). */
+  engine?: Engine;
+  /** Where the browser side's files are; by default found through the installed packages (tests point it elsewhere). */
+  browserFiles?: BrowserFiles;
+}
+
+export async function buildServer(options: BuildServerOptions = {}): Promise<WasmboxServer> {
+  const { engine: givenEngine, browserFiles, ...overrides } = options;
   const config = loadConfig(overrides);
   const db: Db = openDatabase(config.dataDir);
   const runs = new RunStore(db);
@@ -188,7 +199,8 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   app.addHook("onRequest", async (req, reply) => {
     reply.header("x-request-id", req.id).header("x-content-type-options", "nosniff");
     if (pathOf(req) === LIVENESS) return;
-    guard.check(req);
+    if (isPublicFile(req)) guard.checkHost(req);
+    else guard.check(req);
   });
   // 2. CORS, only for the origins WASMBOX_ALLOWED_ORIGINS names (it answers their preflights
   //    before authentication, which a preflight never carries). Others get no CORS headers.
@@ -203,7 +215,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   // 3. Authentication, decided per request: see isKeyed.
   app.addHook("onRequest", async (req: FastifyRequest) => {
     const path = pathOf(req);
-    if (path === LIVENESS) return;
+    if (path === LIVENESS || isPublicFile(req)) return;
     if (!isKeyed()) {
       req.keyId = null;
       return;
@@ -304,6 +316,7 @@ export async function buildServer(options: ServerConfigInput & { engine?: Engine
   registerSystemRoutes(app, { engine, metrics, isDraining: () => draining, db, scheduler });
   registerRunRoutes(app, { service, runs, blobs, config, streams });
   registerSessionRoutes(app, { sessions, service, config });
+  registerStaticRoutes(app, browserFiles ?? locateBrowserFiles());
 
   const retention = setInterval(() => {
     const deleted = storage.sweep();
