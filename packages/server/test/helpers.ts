@@ -11,7 +11,7 @@ import { connect, type Socket } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import Database from "better-sqlite3";
-import { buildServer, type ServerConfigInput, type WasmboxServer } from "@wasmbox/server";
+import { buildServer, type BuildServerOptions, type ServerConfigInput, type WasmboxServer } from "@wasmbox/server";
 
 /** Defaults every test server starts with: loopback, a free port, quiet, small pools. */
 export const TEST_DEFAULTS = {
@@ -45,7 +45,7 @@ export function removeDataDirs(): void {
 }
 
 /** Build a server over a fresh (or given) data directory and listen on a free loopback port. */
-export async function startServer(options: ServerConfigInput = {}): Promise<TestServer> {
+export async function startServer(options: BuildServerOptions = {}): Promise<TestServer> {
   const dataDir = options.dataDir ?? newDataDir();
   const server = await buildServer({ ...TEST_DEFAULTS, ...options, dataDir });
   let url: string;
