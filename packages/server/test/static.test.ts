@@ -303,6 +303,22 @@ describe("who may ask", () => {
     expect(api.body.error.code).toBe("ORIGIN_NOT_ALLOWED");
   });
 
+  it("keeps Access-Control-Allow-Origin: * on the assets where WASMBOX_ALLOWED_ORIGINS gives the API its own CORS", async () => {
+    const cors = await startServer({ ...QUIET, allowedOrigins: ["https://app.example"], browserFiles: { ...real, playgroundDir } });
+    try {
+      for (const origin of ["https://app.example", "https://other.example"]) {
+        const res = await rawRequest(cors.url, { path: "/assets/manifest.json", headers: { origin } });
+        expect(res.status, origin).toBe(200);
+        expect(res.headers["access-control-allow-origin"], origin).toBe("*");
+      }
+      const api = await rawRequest(cors.url, { path: "/v1/runtimes", headers: { origin: "https://app.example" } });
+      expect(api.status).toBe(200);
+      expect(api.headers["access-control-allow-origin"]).toBe("https://app.example");
+    } finally {
+      await cors.stop();
+    }
+  });
+
   it("needs no API key on a keyed server, which still asks one for the API", async () => {
     const keyed = await startServer({ ...QUIET, browserFiles: { ...real, playgroundDir } });
     try {
