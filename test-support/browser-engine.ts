@@ -4,18 +4,22 @@
  * frame). Requests go into the page as JSON, streamed output comes back through a page
  * binding in write order, and the result comes back whole (file bytes as base64).
  */
-import type { EngineOptions, ExecuteOptions, Execution, Language, Limits } from "@wasmbox/core";
+import type { Engine, EngineOptions, ExecuteOptions, Execution, Language, Limits } from "@wasmbox/core";
 import type { Page } from "playwright-core";
 import { startBrowserStack, type BrowserStack } from "./browser-stack.js";
+
+type Stats = ReturnType<Engine["stats"]>;
 
 /** What the engine suites use of an engine. */
 export interface TestEngine {
   execute(request: unknown, options?: ExecuteOptions): Promise<Execution>;
   openSession(options: { language: Language; limits?: Limits }): Promise<TestSession>;
+  /** The engine's counters (in the browser: as of the last call that returned). */
+  stats(): Stats;
   dispose(): Promise<void>;
 }
 
-export interface TestSession {
+export interface TestSession extends AsyncDisposable {
   execute(request: unknown, options?: ExecuteOptions): Promise<Execution>;
   dispose(): Promise<void>;
 }
@@ -37,20 +41,40 @@ const PAGE_SETUP = (options: EngineOptions) => {
   w.__run = async (id: number, target: number | null, request: unknown, streams: { stdout: boolean; stderr: boolean; output: boolean }) => {
     const controller = new AbortController();
     w.__aborts.set(id, controller);
+    // Pieces go to the test in order, a batch at a time (one page binding call per piece would
+    // make the harness, not the engine, the slow part); the batch is flushed before the result.
+    let batch: [string, string][] = [];
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const flush = () => {
+      clearTimeout(timer);
+      timer = undefined;
+      if (batch.length) w.__wasmboxStream(id, batch);
+      batch = [];
+    };
+    const send = (kind: string, payload: string) => {
+      const last = batch.at(-1);
+      if (last && last[0] === kind && !kind.startsWith("bytes:")) last[1] += payload;
+      else batch.push([kind, payload]);
+      timer ??= setTimeout(flush, 5);
+    };
     const on = {
       signal: controller.signal,
-      ...(streams.stdout ? { onStdout: (t: string) => w.__wasmboxStream(id, "stdout", t) } : {}),
-      ...(streams.stderr ? { onStderr: (t: string) => w.__wasmboxStream(id, "stderr", t) } : {}),
-      ...(streams.output ? { onOutput: (s: string, bytes: Uint8Array) => w.__wasmboxStream(id, `bytes:${s}`, b64(bytes)) } : {}),
+      ...(streams.stdout ? { onStdout: (t: string) => send("stdout", t) } : {}),
+      ...(streams.stderr ? { onStderr: (t: string) => send("stderr", t) } : {}),
+      ...(streams.output ? { onOutput: (s: string, bytes: Uint8Array) => send(`bytes:${s}`, b64(bytes)) } : {}),
     };
     try {
       const runner = target === null ? w.__engine : w.__sessions.get(target);
       const r = await runner.execute(request, on);
       const { fileContents, ...rest } = r;
+      flush();
       return { ok: true, result: { ...rest, fileContents: [...fileContents].map(([k, v]: [string, Uint8Array]) => [k, b64(v)]) } };
     } catch (e) {
-      return { ok: false, error: { name: e?.name, code: e?.code, message: String(e?.message ?? e) } };
+      flush();
+      const err = e as { name?: string; code?: string; message?: string };
+      return { ok: false, error: { name: err?.name, code: err?.code, message: String(err?.message ?? e) } };
     } finally {
+      w.__stats = w.__engine.stats();
       w.__aborts.delete(id);
     }
   };
@@ -61,6 +85,7 @@ export class ChromiumEngine implements TestEngine {
   readonly #options: EngineOptions;
   #nextRun = 1;
   readonly #streams = new Map<number, ExecuteOptions>();
+  #stats: Stats | undefined;
 
   constructor(options: EngineOptions) {
     this.#options = options;
@@ -70,11 +95,13 @@ export class ChromiumEngine implements TestEngine {
     return (this.#stack ??= (async () => {
       const stack = await startBrowserStack();
       const page = await stack.harness();
-      await page.exposeFunction("__wasmboxStream", (id: number, kind: string, payload: string) => {
+      await page.exposeFunction("__wasmboxStream", (id: number, pieces: [string, string][]) => {
         const o = this.#streams.get(id);
-        if (kind === "stdout") o?.onStdout?.(payload);
-        else if (kind === "stderr") o?.onStderr?.(payload);
-        else if (kind.startsWith("bytes:")) o?.onOutput?.(kind.slice(6) as "stdout" | "stderr", new Uint8Array(Buffer.from(payload, "base64")));
+        for (const [kind, payload] of pieces) {
+          if (kind === "stdout") o?.onStdout?.(payload);
+          else if (kind === "stderr") o?.onStderr?.(payload);
+          else if (kind.startsWith("bytes:")) o?.onOutput?.(kind.slice(6) as "stdout" | "stderr", new Uint8Array(Buffer.from(payload, "base64")));
+        }
       });
       await page.evaluate(PAGE_SETUP, this.#options);
       return { stack, page };
@@ -99,6 +126,7 @@ export class ChromiumEngine implements TestEngine {
         ([runId, t, req, s]) => (window as unknown as { __run: (...a: unknown[]) => Promise<unknown> }).__run(runId, t, req, s),
         [id, target, request, streams] as const,
       )) as { ok: true; result: Wire } | { ok: false; error: { name: string; code?: string; message: string } };
+      this.#stats = await page.evaluate(() => (window as unknown as { __stats: Stats }).__stats);
       if (!answer.ok) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
       const { fileContents, ...rest } = answer.result;
       return { ...rest, fileContents: new Map(fileContents.map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))])) } as Execution;
@@ -121,16 +149,20 @@ export class ChromiumEngine implements TestEngine {
       w.__sessions.set(id, s);
       return id;
     }, options);
-    return {
-      execute: (request, o) => this.#execute(sessionId, request, o),
-      dispose: async () => {
-        await page.evaluate(async (id) => {
-          const w = window as unknown as { __sessions: Map<number, { dispose(): Promise<void> }> };
-          await w.__sessions.get(id)?.dispose();
-          w.__sessions.delete(id);
-        }, sessionId);
-      },
+    const dispose = async () => {
+      this.#stats = await page.evaluate(async (id) => {
+        const w = window as unknown as { __sessions: Map<number, { dispose(): Promise<void> }>; __engine: { stats(): Stats } };
+        await w.__sessions.get(id)?.dispose();
+        w.__sessions.delete(id);
+        return w.__engine.stats();
+      }, sessionId);
     };
+    return { execute: (request, o) => this.#execute(sessionId, request, o), dispose, [Symbol.asyncDispose]: dispose };
+  }
+
+  stats(): Stats {
+    if (!this.#stats) throw new Error("stats() of the browser test engine are known after its first run");
+    return this.#stats;
   }
 
   async dispose(): Promise<void> {

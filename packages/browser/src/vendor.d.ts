@@ -8,4 +8,13 @@ declare module "pyodide/pyodide.asm.mjs" {
 declare const __WASMBOX_FRAME_SCRIPT__: string;
 declare const __WASMBOX_FRAME_SCRIPT_SHA256__: string;
 /** Inlined by build.mjs: the versions of the packages the runtimes come from. */
-declare const __WASMBOX_VERSIONS__: import("@wasmbox/core").RuntimeVersions;
+declare const __WASMBOX_VERSIONS__: {
+  pyodide: string;
+  python: string;
+  quickjs: string;
+  sucrase: string;
+  clang: string;
+  assemblyscript: string;
+  wabt: string;
+  wasiShim: string;
+};

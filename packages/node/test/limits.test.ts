@@ -8,7 +8,8 @@
  * Host-agnostic: written against core's `Engine`, run on every host in `hosts.ts`.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { isWasmboxError, type Engine, type Execution } from "@wasmbox/core";
+import { isWasmboxError, type Execution } from "@wasmbox/core";
+import type { TestEngine } from "../../../test-support/browser-engine.js";
 import { testHosts } from "./hosts.js";
 
 type Language = "python" | "javascript" | "typescript";
@@ -19,7 +20,7 @@ const TIMEOUT_MS = 1000;
 const TIMEOUT_BUDGET_MS = 1.5 * TIMEOUT_MS + 500;
 
 describe.each(testHosts())("on the $name host", (host) => {
-  let engine: Engine;
+  let engine: TestEngine;
 
   beforeAll(() => {
     engine = host.createEngine({ pool: { python: 2, quickjs: 1 } });
@@ -42,7 +43,7 @@ describe.each(testHosts())("on the $name host", (host) => {
     });
   }
 
-  async function timed(request: Record<string, unknown>, options?: Parameters<Engine["execute"]>[1]) {
+  async function timed(request: Record<string, unknown>, options?: Parameters<TestEngine["execute"]>[1]) {
     const t0 = performance.now();
     const result = await engine.execute(request, options);
     return { result, wallMs: performance.now() - t0 };

@@ -1,13 +1,13 @@
 // Host-agnostic: written against core's `Engine`, run on every host in `hosts.ts`.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Engine } from "@wasmbox/core";
+import type { TestEngine } from "../../../test-support/browser-engine.js";
 import { testHosts } from "./hosts.js";
 
 // JavaScript sandbox processes are reused (for one tenant): each run gets a brand-new QuickJS
 // wasm instance inside a process that serves many runs. Python sandboxes are not reused: each
 // run has a process of its own. These tests hold both to "nothing crosses runs".
 describe.each(testHosts())("on the $name host", (host) => {
-  let engine: Engine;
+  let engine: TestEngine;
   beforeAll(() => {
     engine = host.createEngine({ pool: { python: 1, quickjs: 1, wasm: 0 }, maxConcurrentRuns: 2 });
   });

@@ -96,13 +96,16 @@ const DRAIN_MS = 4;
 
 /** Output goes out after a quiet spell, and in batches while the guest writes fast. */
 class OutputBatcher {
-  #chunks: [GuestStream, Uint8Array][] = [];
+  /** Consecutive writes to one stream travel as one chunk. */
+  #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   push(stream: GuestStream, bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
-    this.#chunks.push([stream, bytes]);
+    const last = this.#chunks.at(-1);
+    if (last && last[0] === stream) last[1].push(bytes);
+    else this.#chunks.push([stream, [bytes]]);
     this.#bytes += bytes.byteLength;
     if (this.#bytes >= 256 * 1024) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
@@ -115,8 +118,9 @@ class OutputBatcher {
     const chunks = this.#chunks;
     this.#chunks = [];
     this.#bytes = 0;
-    const data = concatBytes(chunks.map(([, b]) => b));
-    post({ t: "out", streams: chunks.map(([s]) => (s === "stdout" ? "o" : "e")).join(""), lengths: chunks.map(([, b]) => b.byteLength), data }, [data.buffer]);
+    const joined = chunks.map(([, parts]) => concatBytes(parts));
+    const data = concatBytes(joined);
+    post({ t: "out", streams: chunks.map(([s]) => (s === "stdout" ? "o" : "e")).join(""), lengths: joined.map((b) => b.byteLength), data }, [data.buffer]);
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Language } from "@wasmbox/contract";
-import type { RuntimeAssets, RuntimeDescriptor, RuntimeLoadOptions, SandboxKind } from "../runtime.js";
+import type { RuntimeAssets, RuntimeDescriptor, SandboxKind } from "../runtime.js";
 
 /** Every runtime wasmbox ships, keyed by sandbox kind. Loading one imports its code. */
 export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
@@ -80,7 +80,7 @@ export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
 
 /**
  * Build the Python baseline snapshot (lazy: loads Pyodide's code only when called).
- * `pyodideFactory`: see {@link RuntimeLoadOptions.pyodideFactory}.
+ * `pyodideFactory`: see `RuntimeLoadOptions.pyodideFactory`.
  */
 export async function buildPythonSnapshot(assets: RuntimeAssets, pyodideFactory?: unknown): Promise<Uint8Array> {
   return (await import("./python/python-runtime.js")).buildPythonSnapshot(assets, pyodideFactory);
