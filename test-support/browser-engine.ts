@@ -4,7 +4,7 @@
  * frame). Requests go into the page as JSON, streamed output comes back through a page
  * binding in write order, and the result comes back whole (file bytes as base64).
  */
-import type { Engine, EngineOptions, ExecuteOptions, Execution, Language, Limits } from "@wasmbox/core";
+import { WasmboxError, type Engine, type EngineOptions, type ExecuteOptions, type Execution, type Language, type Limits, type WasmboxErrorCode } from "@wasmbox/core";
 import type { Page } from "playwright-core";
 import { startBrowserStack, type BrowserStack } from "./browser-stack.js";
 
@@ -34,12 +34,17 @@ const PAGE_SETUP = (options: EngineOptions) => {
     for (let i = 0; i < bytes.length; i += 0x8000) s += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
     return btoa(s);
   };
-  w.__engine = w.wasmbox.createSandbox(options);
+  // Preload what the pools hold, as a Node engine boots its pools when it is made.
+  const pool = (options.pool ?? {}) as Record<string, number>;
+  const preload = [(pool.python ?? 1) > 0 ? "python" : null, (pool.quickjs ?? 1) > 0 ? "javascript" : null, (pool.wasm ?? 1) > 0 ? "wasm" : null].filter(Boolean);
+  w.__engine = w.wasmbox.createSandbox({ ...options, preload });
+  w.__stats = w.__engine.stats();
   w.__aborts = new Map();
   w.__sessions = new Map();
   w.__nextSession = 1;
-  w.__run = async (id: number, target: number | null, request: unknown, streams: { stdout: boolean; stderr: boolean; output: boolean }) => {
+  w.__run = async (id: number, target: number | null, request: unknown, streams: { stdout: boolean; stderr: boolean; output: boolean; aborted: boolean }) => {
     const controller = new AbortController();
+    if (streams.aborted) controller.abort();
     w.__aborts.set(id, controller);
     // Pieces go to the test in order, a batch at a time (one page binding call per piece would
     // make the harness, not the engine, the slow part); the batch is flushed before the result.
@@ -71,8 +76,8 @@ const PAGE_SETUP = (options: EngineOptions) => {
       return { ok: true, result: { ...rest, fileContents: [...fileContents].map(([k, v]: [string, Uint8Array]) => [k, b64(v)]) } };
     } catch (e) {
       flush();
-      const err = e as { name?: string; code?: string; message?: string };
-      return { ok: false, error: { name: err?.name, code: err?.code, message: String(err?.message ?? e) } };
+      const err = e as { name?: string; code?: string; message?: string; details?: unknown };
+      return { ok: false, error: { name: err?.name, code: err?.code, message: String(err?.message ?? e), details: JSON.parse(JSON.stringify(err?.details ?? null)) } };
     } finally {
       w.__stats = w.__engine.stats();
       w.__aborts.delete(id);
@@ -91,6 +96,13 @@ export class ChromiumEngine implements TestEngine {
     this.#options = options;
   }
 
+  /** Start the stack and the page's engine, and wait until its pools are warm. */
+  static async start(options: EngineOptions): Promise<ChromiumEngine> {
+    const engine = new ChromiumEngine(options);
+    await engine.#ready();
+    return engine;
+  }
+
   #ready(): Promise<{ stack: BrowserStack; page: Page }> {
     return (this.#stack ??= (async () => {
       const stack = await startBrowserStack();
@@ -104,6 +116,18 @@ export class ChromiumEngine implements TestEngine {
         }
       });
       await page.evaluate(PAGE_SETUP, this.#options);
+      // The first visit downloads the runtimes and builds the Python snapshot: let the pools
+      // fill before the first test, as a Node engine's do while the suite starts.
+      await page.waitForFunction(
+        () => {
+          const w = window as unknown as { __engine: { stats(): Stats } };
+          const s = w.__engine.stats();
+          return Object.values(s.pool).every((p) => p.starting === 0);
+        },
+        undefined,
+        { timeout: 120_000, polling: 100 },
+      );
+      this.#stats = await page.evaluate(() => (window as unknown as { __engine: { stats(): Stats } }).__engine.stats());
       return { stack, page };
     })());
   }
@@ -118,16 +142,22 @@ export class ChromiumEngine implements TestEngine {
     const id = this.#nextRun++;
     this.#streams.set(id, options);
     const onAbort = () => void page.evaluate((runId) => (window as unknown as { __aborts: Map<number, AbortController> }).__aborts.get(runId)?.abort(), id);
+    const abortedBefore = options.signal?.aborted === true;
     options.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       const streams = { stdout: !!options.onStdout, stderr: !!options.onStderr, output: !!options.onOutput };
       options.onStart?.();
       const answer = (await page.evaluate(
         ([runId, t, req, s]) => (window as unknown as { __run: (...a: unknown[]) => Promise<unknown> }).__run(runId, t, req, s),
-        [id, target, request, streams] as const,
-      )) as { ok: true; result: Wire } | { ok: false; error: { name: string; code?: string; message: string } };
+        [id, target, request, { ...streams, aborted: abortedBefore }] as const,
+      )) as { ok: true; result: Wire } | { ok: false; error: { name: string; code?: string; message: string; details?: unknown } };
       this.#stats = await page.evaluate(() => (window as unknown as { __stats: Stats }).__stats);
-      if (!answer.ok) throw Object.assign(new Error(answer.error.message), { name: answer.error.name, code: answer.error.code });
+      if (!answer.ok) {
+        const { name, code, message, details } = answer.error;
+        // The page's WasmboxError, as the engine threw it there (same code, message and details).
+        if (name === "WasmboxError" && code) throw new WasmboxError(code as WasmboxErrorCode, message, details ? { details: details as never } : undefined);
+        throw Object.assign(new Error(message), { name, code });
+      }
       const { fileContents, ...rest } = answer.result;
       return { ...rest, fileContents: new Map(fileContents.map(([k, v]) => [k, new Uint8Array(Buffer.from(v, "base64"))])) } as Execution;
     } finally {

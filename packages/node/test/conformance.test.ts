@@ -295,9 +295,9 @@ const TRIPS_CSV = "trip_id,distance_km,duration_min\nt1,12.5,20\nt2,30.4,45\nt3,
 describe.each(testHosts())("on the $name host", (host) => {
   let engine: TestEngine;
 
-  beforeAll(() => {
-    engine = host.createEngine({ pool: { python: 2, quickjs: 1 } });
-  });
+  beforeAll(async () => {
+    engine = await host.createEngine({ pool: { python: 2, quickjs: 1 } });
+  }, 180_000);
 
   afterAll(async () => {
     await engine?.dispose();

@@ -15,13 +15,13 @@ import { chromiumSkipReason } from "../../../test-support/chromium.js";
 
 export interface TestHost {
   name: string;
-  /** An engine on this host with the given core options (pool sizes, concurrency). */
-  createEngine(options: EngineOptions): TestEngine;
+  /** An engine on this host with the given core options (pool sizes, concurrency), once its pools are warm enough to serve. */
+  createEngine(options: EngineOptions): Promise<TestEngine>;
 }
 
 const ALL: readonly TestHost[] = [
-  { name: "node", createEngine: (options) => createNodeEngine(options) as unknown as TestEngine },
-  { name: "browser", createEngine: (options) => new ChromiumEngine(options) },
+  { name: "node", createEngine: async (options) => createNodeEngine(options) as unknown as TestEngine },
+  { name: "browser", createEngine: (options) => ChromiumEngine.start(options) },
 ];
 
 /** The hosts to run against: WASMBOX_TEST_HOST=name picks one; unknown names fail loudly. */

@@ -22,9 +22,9 @@ const TIMEOUT_BUDGET_MS = 1.5 * TIMEOUT_MS + 500;
 describe.each(testHosts())("on the $name host", (host) => {
   let engine: TestEngine;
 
-  beforeAll(() => {
-    engine = host.createEngine({ pool: { python: 2, quickjs: 1 } });
-  });
+  beforeAll(async () => {
+    engine = await host.createEngine({ pool: { python: 2, quickjs: 1 } });
+  }, 180_000);
 
   afterAll(async () => {
     await engine?.dispose();

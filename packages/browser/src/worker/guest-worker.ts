@@ -99,6 +99,7 @@ class OutputBatcher {
   /** Consecutive writes to one stream travel as one chunk. */
   #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
+  #lastFlush = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   push(stream: GuestStream, bytes: Uint8Array): void {
@@ -107,13 +108,16 @@ class OutputBatcher {
     if (last && last[0] === stream) last[1].push(bytes);
     else this.#chunks.push([stream, [bytes]]);
     this.#bytes += bytes.byteLength;
-    if (this.#bytes >= 256 * 1024) this.flush();
+    // At once after a quiet spell: a guest that writes, then spins without yielding, never
+    // lets a timer run, and its output must still stream. Batched while it writes fast.
+    if (this.#bytes >= 256 * 1024 || performance.now() - this.#lastFlush >= DRAIN_MS) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
   }
 
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#lastFlush = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
     this.#chunks = [];
