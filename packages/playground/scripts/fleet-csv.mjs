@@ -30,7 +30,7 @@ export function fleetCsv() {
     for (let t = 0; t < trip.n; t++) {
       speed = Math.max(0, Math.min(130, speed + (rand() - 0.45) * 6));
       // Mostly gentle steering with the odd sharp turn at a junction.
-      const turn = rand() < 0.08 ? (rand() < 0.5 ? -1 : 1) * (45 + rand() * 60) : (rand() - 0.5) * 8;
+      const turn = rand() < 0.13 ? (rand() < 0.5 ? -1 : 1) * (45 + rand() * 60) : (rand() - 0.5) * 8;
       heading = (heading + turn + 360) % 360;
       altitude += (speed / 3.6) * 0.02 * Math.sin(t / 15 + k) + (rand() - 0.5) * 0.4;
       // Nominal 35 MPa rail pressure with noise and a few dips and spikes outside ±5 %.

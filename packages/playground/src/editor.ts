@@ -82,6 +82,8 @@ export function createEditor(parent: HTMLElement, options: { code: string; langu
       basicSetup,
       language.of(languageSupport(options.language)),
       errorLineField,
+      // Long lines wrap: no sideways scrolling on a phone, and the whole line stays readable.
+      EditorView.lineWrapping,
       EditorView.contentAttributes.of({ "aria-label": options.label }),
     ],
   });

@@ -3,7 +3,7 @@
  * page came from (`@wasmbox/client`, output streamed over Server-Sent Events). Both report
  * through the same callbacks, so the output panel does not know which ran.
  */
-import { type AssetProgress, createSandbox, type Engine } from "@wasmbox/browser";
+import type { AssetProgress, Engine } from "@wasmbox/browser";
 import { type ExecuteRequestInput, type ExecuteResult, WasmboxClient } from "@wasmbox/client";
 import type { ProducedFile } from "./files.js";
 
@@ -33,9 +33,20 @@ export class Runner {
     this.#apiKey = options.apiKey;
   }
 
-  /** The in-browser engine, made on first use (its runtimes download then, with progress). */
-  #browserEngine(): Engine {
-    this.#engine ??= createSandbox({ onProgress: this.#onProgress });
+  /**
+   * The in-browser engine, made on first use (its runtimes download then, with progress).
+   * The SDK is imported here, not at the top: a page whose SDK is missing still loads, edits,
+   * shares and runs on the server, and says what is wrong when asked to run in the browser.
+   */
+  async #browserEngine(): Promise<Engine> {
+    if (this.#engine) return this.#engine;
+    let sdk: typeof import("@wasmbox/browser");
+    try {
+      sdk = await import("@wasmbox/browser");
+    } catch (e) {
+      throw new Error(`the browser SDK did not load from ${new URL("sdk/wasmbox.mjs", location.href).pathname} (${e instanceof Error ? e.message : String(e)}); run on the server, or check that the server serves the SDK`);
+    }
+    this.#engine = sdk.createSandbox({ onProgress: this.#onProgress });
     return this.#engine;
   }
 
@@ -44,7 +55,8 @@ export class Runner {
   }
 
   async #runInBrowser(request: ExecuteRequestInput, { onStdout, onStderr, signal }: RunCallbacks): Promise<RunOutcome> {
-    const execution = await this.#browserEngine().execute(request, { onStdout, onStderr, signal });
+    const engine = await this.#browserEngine();
+    const execution = await engine.execute(request, { onStdout, onStderr, signal });
     const files = execution.files.map((f) => ({ path: f.path, mime: f.mime, bytes: execution.fileContents.get(f.path) ?? new Uint8Array() }));
     return { result: execution, files };
   }
