@@ -3,6 +3,7 @@
  * page came from (`@wasmbox/client`, output streamed over Server-Sent Events). Both report
  * through the same callbacks, so the output panel does not know which ran.
  */
+import type * as BrowserSdk from "@wasmbox/browser";
 import type { AssetProgress, Engine } from "@wasmbox/browser";
 import { type ExecuteRequestInput, type ExecuteResult, WasmboxClient } from "@wasmbox/client";
 import type { ProducedFile } from "./files.js";
@@ -40,7 +41,7 @@ export class Runner {
    */
   async #browserEngine(): Promise<Engine> {
     if (this.#engine) return this.#engine;
-    let sdk: typeof import("@wasmbox/browser");
+    let sdk: typeof BrowserSdk;
     try {
       sdk = await import("@wasmbox/browser");
     } catch (e) {

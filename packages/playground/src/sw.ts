@@ -59,7 +59,8 @@ self.addEventListener("fetch", (event) => {
   if (url.pathname.startsWith("/v1/") || url.pathname === "/healthz") return;
   if (request.mode === "navigate") event.respondWith(networkFirst(request, url.pathname === "/" ? "/" : url.pathname));
   else if (url.pathname.startsWith("/assets/") && url.pathname !== "/assets/manifest.json") event.respondWith(assetCacheFirst(request));
-  else if (SHELL.includes(url.pathname)) event.respondWith(shellCacheFirst(event, url.pathname));
+  // The SDK may load modules of its own beside /sdk/wasmbox.mjs: they are shell too.
+  else if (SHELL.includes(url.pathname) || url.pathname.startsWith("/sdk/")) event.respondWith(shellCacheFirst(event, url.pathname));
 });
 
 /** The page: fresh when the server answers, the cached copy when it does not. */

@@ -54,7 +54,7 @@ describe("the fleet examples compute the right answers", () => {
     for (const [trip, trs] of trips) {
       let last: number | null = null;
       for (const row of trs) {
-        const heading = row["heading_deg"] === "" ? last : num(row, "heading_deg");
+        const heading: number | null = row["heading_deg"] === "" ? last : num(row, "heading_deg");
         if (last !== null && heading !== null) {
           let delta = heading - last;
           while (delta >= 180) delta -= 360;

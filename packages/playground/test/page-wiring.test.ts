@@ -63,7 +63,7 @@ async function open(width: number, height: number, hash = ""): Promise<Opened> {
   return { context, page, problems };
 }
 
-const editorText = (page: Page): Promise<string> => page.evaluate(() => [...document.querySelectorAll(".cm-line")].map((l) => l.textContent).join("\n"));
+const editorText = (page: Page): Promise<string> => page.evaluate(() => Array.from(document.querySelectorAll(".cm-line")).map((l) => l.textContent).join("\n"));
 
 async function replaceCode(page: Page, code: string): Promise<void> {
   await page.click(".cm-content");
@@ -120,7 +120,7 @@ describe("playground page wiring (stub SDK)", () => {
     await replaceCode(page, "x = 1\ny = 0\nprint(x / y)  # STUB:error\nprint('never')\n");
     await page.keyboard.press("Control+Enter");
     await page.waitForSelector("#status[data-tone=bad]");
-    const marked = await page.evaluate(() => [...document.querySelectorAll(".cm-line")].findIndex((l) => l.classList.contains("cm-error-line")));
+    const marked = await page.evaluate(() => Array.from(document.querySelectorAll(".cm-line")).findIndex((l) => l.classList.contains("cm-error-line")));
     expect(marked).toBe(2);
     expect(await page.locator(".cm-error-gutter .error-marker").count()).toBe(1);
     expect(await page.locator("#error").textContent()).toContain("ZeroDivisionError (line 3): division by zero");
