@@ -148,6 +148,30 @@ describe("playground page wiring (stub SDK)", () => {
     await context.close();
   });
 
+  it("sends picked and dropped files as data/<name>, and a removed one no longer", async () => {
+    const { context, page, problems } = await open(1280, 800);
+    await page.setInputFiles("#file-input", { name: "sales.csv", mimeType: "text/csv", buffer: Buffer.from("region,total\nnorth,3\n") });
+    await expect.poll(() => page.locator("#input-files").textContent()).toContain("data/sales.csv");
+    // A drop anywhere on the page, as a person drags a file in from the desktop.
+    const transfer = await page.evaluateHandle(() => {
+      const dt = new DataTransfer();
+      dt.items.add(new File([new Uint8Array([0, 255, 7])], "blob.bin"));
+      return dt;
+    });
+    await page.dispatchEvent("main", "drop", { dataTransfer: transfer });
+    await expect.poll(() => page.locator("#input-files").textContent()).toContain("data/blob.bin");
+    expect(await page.locator("#notice").textContent()).toContain("data/blob.bin");
+    await page.click("#run");
+    await page.waitForSelector("#status[data-tone=ok]");
+    await page.click('button[aria-label="Remove data/sales.csv"]');
+    await page.click("#run");
+    await page.waitForSelector("#status[data-tone=ok]");
+    const runs = await page.evaluate(() => (window as unknown as { __stubRuns: { files: string[] }[] }).__stubRuns.map((r) => r.files));
+    expect(runs).toEqual([["data/sales.csv", "data/blob.bin"], ["data/blob.bin"]]);
+    expect(problems).toEqual([]);
+    await context.close();
+  });
+
   it("shows download progress in bytes and Stop ends the run", async () => {
     const { context, page, problems } = await open(1280, 800);
     await replaceCode(page, "while True: pass  # STUB:slow\n");

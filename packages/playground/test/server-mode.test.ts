@@ -4,7 +4,7 @@
  * served both. No SDK is served at /sdk/wasmbox.mjs: the page must work on the server without it.
  */
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { request as httpRequest } from "node:http";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -12,6 +12,8 @@ import { fileURLToPath } from "node:url";
 import { buildServer, type WasmboxServer } from "@wasmbox/server";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { fleetCsv } from "../scripts/fleet-csv.mjs";
+import { EXAMPLES } from "../src/examples.js";
 import { launchChromium } from "./chromium.js";
 import { serveStatic, type StaticServer } from "./static-server.js";
 
@@ -100,6 +102,48 @@ describe("playground: run on the server", () => {
     await expect.poll(() => page.$eval("#produced-files img", (i) => (i as HTMLImageElement).naturalWidth)).toBe(640);
     await page.screenshot({ path: join(shots, "playground-server-image.png") });
     expect(problems).toEqual([]);
+    await close();
+  });
+
+  it("every example runs on the server's real engine; the fleet ones print what python3 prints", async () => {
+    const { page, problems, close } = await openOnServer();
+    const csvDir = mkdtempSync(join(tmpdir(), "wasmbox-pg-csv-"));
+    mkdirSync(join(csvDir, "data"));
+    writeFileSync(join(csvDir, "data/fleet.csv"), fleetCsv());
+    try {
+      for (const example of EXAMPLES) {
+        await page.selectOption("#example", example.id);
+        await page.click("#run");
+        // C and C++ compile first (clang in wasm): give them room on a small machine.
+        await page.waitForSelector("#status:is([data-tone=ok], [data-tone=bad])", { timeout: 120_000 });
+        const status = await page.locator("#status").textContent();
+        expect(status, `${example.id}: ${await page.locator("#error").textContent()}`).toContain("status: ok");
+        const output = await page.locator("#output").textContent();
+        if (example.usesFleetCsv) {
+          const local = spawnSync("python3", ["-c", example.code], { cwd: csvDir, encoding: "utf8" });
+          expect(output, example.id).toBe(local.stdout);
+        } else {
+          expect(output!.length, example.id).toBeGreaterThan(0);
+        }
+      }
+    } finally {
+      rmSync(csvDir, { recursive: true, force: true });
+    }
+    expect(problems).toEqual([]);
+    await close();
+  }, 600_000);
+
+  it("says what is wrong when the browser SDK is missing, and still runs on the server", async () => {
+    const { page, problems, close } = await openOnServer();
+    await page.check('input[name="target"][value="browser"]');
+    await page.click("#run");
+    await page.waitForSelector("#error:not([hidden])");
+    expect(await page.locator("#error").textContent()).toContain("the browser SDK did not load from /sdk/wasmbox.mjs");
+    await page.check('input[name="target"][value="server"]');
+    await page.click("#run");
+    await page.waitForSelector("#status[data-tone=ok]", { timeout: 60_000 });
+    // The only console error is the browser's own report of the SDK's 404.
+    expect(problems.filter((p) => !p.includes("404"))).toEqual([]);
     await close();
   });
 
