@@ -73,11 +73,18 @@ export class OutputPanel {
       `exit code: ${result.exitCode ?? "none"}`,
       `executionTimeMs: ${result.timings.executionTimeMs.toFixed(1)}`,
       `wall: ${wallMs.toFixed(0)} ms`,
-      `limits: ${limits.timeoutMs} ms, ${formatBytes(limits.memoryLimitBytes)} memory, ${formatBytes(limits.maxOutputBytes)} output`,
+      `limits (defaults): ${limits.timeoutMs} ms, ${formatBytes(limits.memoryLimitBytes)} memory, ${formatBytes(limits.maxOutputBytes)} output`,
       where,
     ];
     if (result.compile) parts.push(`compiled by ${result.compile.compiler}${result.compile.cached ? " (cached)" : ""} in ${result.compile.timeMs.toFixed(0)} ms`);
     this.setStatus(parts.join(" · "), result.status === "ok" ? "ok" : "bad");
+    if (result.value !== null) {
+      const value = document.createElement("span");
+      value.className = "value";
+      value.setAttribute("aria-label", "value of the last expression");
+      value.textContent = `${this.output.textContent?.endsWith("\n") || this.isEmpty ? "" : "\n"}⇒ ${JSON.stringify(result.value)}\n`;
+      this.output.append(value);
+    }
     if (result.error) {
       const { name, message, line, traceback } = result.error;
       const title = document.createElement("strong");

@@ -102,14 +102,15 @@ describe("playground page wiring (stub SDK)", () => {
     expect(runs[0]!.files).toEqual(["data/fleet.csv"]);
     expect(atob(runs[0]!.firstFile.content).startsWith("trip_id,t_s,speed_kmh,heading_deg")).toBe(true);
     // Streamed in order, stderr told apart by its own element and label.
-    expect(await page.locator("#output").textContent()).toBe("ran python: " + runs[0]!.code.length + " chars\na line on stderr\nafter stderr\n");
+    expect(await page.locator("#output").textContent()).toBe("ran python: " + runs[0]!.code.length + " chars\na line on stderr\nafter stderr\n⇒ 2\n");
+    expect(await page.locator("#output .value").textContent()).toBe("⇒ 2\n");
     expect(await page.locator("#output .stderr").textContent()).toBe("a line on stderr\n");
     expect(await page.getAttribute("#output .stderr", "aria-label")).toBe("standard error");
     const status = await page.locator("#status").textContent();
     expect(status).toContain("status: ok");
     expect(status).toContain("exit code: 0");
     expect(status).toContain("executionTimeMs: 1.5");
-    expect(status).toMatch(/limits: 10000 ms/);
+    expect(status).toContain("limits (defaults): 10000 ms, 256.0 MiB memory, 1.0 MiB output");
     await page.screenshot({ path: join(shots, "playground-python-output.png") });
     expect(problems).toEqual([]);
     await context.close();

@@ -83,6 +83,7 @@ describe("playground: run on the server", () => {
     expect(await page.locator("#output .stdout").first().textContent()).toBe("fib(99) = 218922995834555169026\n");
     expect(await page.locator("#output .stderr").textContent()).toBe("this line goes to stderr\n");
     expect(await page.locator("#status").textContent()).toContain("ran on the server");
+    expect(await page.locator("#output .value").textContent()).toBe("⇒ 100\n");
     expect(problems).toEqual([]);
     await close();
   });
