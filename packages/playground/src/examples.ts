@@ -12,7 +12,7 @@ export const LANGUAGE_LABELS: Record<PlaygroundLanguage, string> = {
   typescript: "TypeScript",
   c: "C",
   cpp: "C++",
-  wasm: "WAT (WebAssembly text)",
+  wasm: "WAT (wasm text)",
 };
 
 export interface Example {
