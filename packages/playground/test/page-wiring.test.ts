@@ -5,8 +5,7 @@
  * error marks, files, progress, Stop, share links, layouts, keyboard — not the runtimes: the
  * real SDK's end-to-end tests live with packages/browser.
  */
-import { spawnSync } from "node:child_process";
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser, BrowserContext, Page } from "playwright-core";
@@ -23,8 +22,8 @@ let browser: Browser;
 let server: StaticServer;
 
 beforeAll(async () => {
-  const built = spawnSync(process.execPath, ["build.mjs"], { cwd: pkg, encoding: "utf8" });
-  expect(built.status, built.stderr).toBe(0);
+  // `npm test` builds first; rebuilding here would race the other suites reading dist/.
+  expect(existsSync(join(pkg, "dist", "index.html")), "the playground is not built: run npm run build").toBe(true);
   mkdirSync(shots, { recursive: true });
   server = await serveStatic(join(pkg, "dist"), {
     extra: { "/sdk/wasmbox.mjs": { type: "text/javascript", body: stubSdkModule(iconPng(64).toString("base64")) } },

@@ -135,7 +135,6 @@ class OutputBatcher {
  * used instead of compiling again; any other URL is refused.
  */
 function serveAssetsFromMemory(init: Init): void {
-  const fromMemory = new WeakMap<Response, string>();
   const realCompileStreaming = WebAssembly.compileStreaming?.bind(WebAssembly);
   const realInstantiateStreaming = WebAssembly.instantiateStreaming?.bind(WebAssembly);
   const fetchAsset = async (input: RequestInfo | URL): Promise<Response> => {
@@ -144,12 +143,11 @@ function serveAssetsFromMemory(init: Init): void {
     // A file compiled by the frame is answered with no body: the compile/instantiate below uses the module.
     const bytes = name === null ? undefined : init.modules[name] ? new ArrayBuffer(0) : init.files[name];
     if (!name || !bytes) throw new TypeError(`network access is not available in the wasmbox sandbox (fetch ${url.slice(0, 200)})`);
-    const response = new Response(bytes.slice(0), { headers: { "content-type": name.endsWith(".wasm") ? "application/wasm" : "application/octet-stream" } });
-    fromMemory.set(response, name);
-    return response;
+    // The name rides in a header: runtimes re-wrap responses (clang's download progress) and keep the headers.
+    return new Response(bytes.slice(0), { headers: { "content-type": name.endsWith(".wasm") ? "application/wasm" : "application/octet-stream", [ASSET_HEADER]: name } });
   };
   const compiled = (source: unknown): WebAssembly.Module | undefined => {
-    const name = source instanceof Response ? fromMemory.get(source) : undefined;
+    const name = source instanceof Response ? source.headers.get(ASSET_HEADER) : null;
     return name ? init.modules[name] : undefined;
   };
   Object.defineProperty(globalThis, "fetch", { value: fetchAsset, writable: false, configurable: false });
@@ -164,6 +162,9 @@ function serveAssetsFromMemory(init: Init): void {
     return { module, instance: await WebAssembly.instantiate(module, imports) };
   }) as typeof WebAssembly.instantiateStreaming;
 }
+
+/** Marks a response served from memory with the asset's name. */
+const ASSET_HEADER = "x-wasmbox-asset";
 
 /** Globals that reach the network, storage or other realms: gone before any guest code exists (the CSP and the opaque origin refuse them anyway). */
 const REMOVED_GLOBALS = [
