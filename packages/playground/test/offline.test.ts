@@ -4,6 +4,7 @@
  * cross-origin isolated), and never caches the API. The SDK here is the page-wiring STUB
  * (stub-sdk.ts): what is checked is the page's service worker, not the runtimes.
  */
+import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Browser } from "playwright-core";
