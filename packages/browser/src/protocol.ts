@@ -28,15 +28,21 @@ export type PageToFrame =
   | { t: "worker"; code: ArrayBuffer }
   /** Keep these asset files for workers of `kind` (sent once per kind; wasm is compiled once here). */
   | { t: "assets"; kind: SandboxKind; files: AssetFiles }
-  /** Start worker `id`. `snapshot`: boot Python from it; mode `snapshot` builds one instead. */
-  | { t: "spawn"; id: number; kind: SandboxKind; mode: "serve" | "snapshot"; snapshot?: ArrayBuffer }
-  | { t: "run"; id: number; input: GuestRunInput; fresh: boolean }
+  /** The Python baseline snapshot, kept by the frame for every Python worker (sent once). */
+  | { t: "python-snapshot"; bytes: ArrayBuffer }
+  /** Start worker `id`. `snapshot`: boot Python from the frame's snapshot; mode `snapshot` builds one instead. */
+  | { t: "spawn"; id: number; kind: SandboxKind; mode: "serve" | "snapshot"; snapshot?: boolean }
   | { t: "interrupt"; id: number }
   | { t: "kill"; id: number };
 
 /** Frame → page. Everything but `hello` carries the id of the worker it is about. */
 export type FrameToPage =
   | { t: "hello"; crossOriginIsolated: boolean }
+  /**
+   * The page's end of worker `id`'s own channel: runs go to the worker and its messages
+   * (`WorkerToFrame`, hostile) come back on it directly, without a hop through the frame.
+   */
+  | { t: "channel"; id: number; port: MessagePort }
   | { t: "ready"; id: number; loadMs: number }
   | { t: "snapshot"; id: number; bytes: Uint8Array }
   /** Output in write order: chunk i is `lengths[i]` bytes of `data`, on stream `streams[i]` (`o`/`e`). */
@@ -46,10 +52,12 @@ export type FrameToPage =
   /** The worker is gone (terminated, crashed, or it broke the protocol: `violation`). */
   | { t: "exit"; id: number; message: string; violation?: boolean };
 
-/** Frame → worker: the first message sets it up, then runs and nothing else. */
+/** Frame → worker: the first message sets it up (then runs come from the page on `port`). */
 export type FrameToWorker =
   | {
       t: "init";
+      /** The worker's end of its channel with the page. */
+      port: MessagePort;
       kind: SandboxKind;
       mode: "serve" | "snapshot";
       files: AssetFiles;
@@ -57,11 +65,13 @@ export type FrameToWorker =
       modules: Record<string, WebAssembly.Module>;
       /** The interrupt flag (a SharedArrayBuffer where the page is cross-origin isolated). */
       interrupt: Int32Array;
-      snapshot?: ArrayBuffer;
+      /** Shared memory where the page is cross-origin isolated: every Python worker reads the one copy. */
+      snapshot?: ArrayBuffer | SharedArrayBuffer;
     }
+  /** Page → worker, on its channel. */
   | { t: "run"; input: GuestRunInput; fresh: boolean };
 
-/** Worker → frame (hostile: the frame checks the shape of each). */
+/** Worker → page, on its channel (hostile: the page checks the shape of each). */
 export type WorkerToFrame =
   | { t: "ready"; loadMs: number }
   | { t: "snapshot"; bytes: Uint8Array }

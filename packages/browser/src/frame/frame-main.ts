@@ -6,24 +6,17 @@
  * it starts, so no guest can open a connection anywhere — the wasmbox server included.
  *
  * It runs no guest code. It starts one Web Worker per sandbox, compiles each kind's wasm
- * once and hands it to those workers, relays their messages to the page tagged with the
- * worker's id, and terminates a worker when the page says so. A worker's messages are
- * hostile (Python guests reach its realm): each is checked for shape and counted against a
- * budget here, and the page checks the outcome again.
+ * once and hands it to those workers, gives the page and each worker a private channel of
+ * their own (so output does not wait for this frame's thread), sets a worker's interrupt
+ * flag and terminates it when the page says so. A worker's messages are hostile (Python
+ * guests reach its realm): the page checks each one's shape, rate and outcome.
  */
-import type { AssetFiles, FrameToPage, FrameToWorker, PageToFrame, WorkerToFrame } from "../protocol.js";
+import type { AssetFiles, FrameToPage, FrameToWorker, PageToFrame } from "../protocol.js";
 
 interface GuestWorker {
   worker: Worker;
   interrupt: Int32Array;
-  /** Messages it may still send before the next second's allowance. */
-  budget: number;
-  budgetAt: number;
 }
-
-/** Messages a worker may send: a burst, then a steady rate (its output is batched every 4 ms). */
-const MESSAGE_BURST = 4000;
-const MESSAGES_PER_SECOND = 2000;
 
 type KindAssets = { files: AssetFiles; modules: Record<string, WebAssembly.Module> };
 /** Each kind's files and compiled modules (compiling is asynchronous: spawns wait for it). */
@@ -32,6 +25,8 @@ const kinds = new Map<string, Promise<KindAssets>>();
 const cancelled = new Set<number>();
 const workers = new Map<number, GuestWorker>();
 let workerURL: string | null = null;
+/** The Python snapshot: in shared memory where possible, so a new worker costs no copy of it. */
+let pythonSnapshot: ArrayBuffer | SharedArrayBuffer | null = null;
 let port: MessagePort | null = null;
 
 const toPage = (m: FrameToPage, transfer: Transferable[] = []) => port?.postMessage(m, transfer);
@@ -50,19 +45,19 @@ function onPage(m: PageToFrame): void {
     case "worker":
       workerURL ??= URL.createObjectURL(new Blob([m.code], { type: "text/javascript" }));
       break;
+    case "python-snapshot":
+      if (globalThis.crossOriginIsolated) {
+        const shared = new SharedArrayBuffer(m.bytes.byteLength);
+        new Uint8Array(shared).set(new Uint8Array(m.bytes));
+        pythonSnapshot = shared;
+      } else pythonSnapshot = m.bytes;
+      break;
     case "assets":
       kinds.set(m.kind, compileAll(m.files));
       break;
     case "spawn":
       void spawn(m);
       break;
-    case "run": {
-      const w = workers.get(m.id);
-      if (!w) return;
-      Atomics.store(w.interrupt, 0, 0);
-      w.worker.postMessage({ t: "run", input: m.input, fresh: m.fresh } satisfies FrameToWorker);
-      break;
-    }
     case "interrupt": {
       const w = workers.get(m.id);
       if (!w) return;
@@ -103,9 +98,13 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
   // Shared memory where the page is cross-origin isolated: the page can then interrupt a
   // busy guest cooperatively. Without it, stopping a run terminates its worker.
   const interrupt = new Int32Array(globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
-  const w: GuestWorker = { worker, interrupt, budget: MESSAGE_BURST, budgetAt: performance.now() };
+  const w: GuestWorker = { worker, interrupt };
   workers.set(m.id, w);
-  worker.onmessage = (e: MessageEvent) => relay(m.id, w, e.data);
+  // The worker talks to the page on a channel of its own: nothing it says passes through here.
+  const channel = new MessageChannel();
+  toPage({ t: "channel", id: m.id, port: channel.port1 }, [channel.port1]);
+  // Anything on the worker's global port is out of protocol.
+  worker.onmessage = () => end(m.id, "it posted to the frame", true);
   worker.onmessageerror = () => end(m.id, "it sent a message that could not be read", true);
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
@@ -113,43 +112,15 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
   };
   const init: FrameToWorker = {
     t: "init",
+    port: channel.port2,
     kind: m.kind,
     mode: m.mode,
     files: assets.files,
     modules: assets.modules,
     interrupt,
-    ...(m.snapshot ? { snapshot: m.snapshot } : {}),
+    ...(m.snapshot && pythonSnapshot ? { snapshot: pythonSnapshot } : {}),
   };
-  worker.postMessage(init, m.snapshot ? [m.snapshot] : []);
-}
-
-/** A worker's message, checked for shape, to the page with the worker's id. */
-function relay(id: number, w: GuestWorker, raw: unknown): void {
-  if (workers.get(id) !== w) return;
-  const now = performance.now();
-  w.budget = Math.min(MESSAGE_BURST, w.budget + ((now - w.budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
-  w.budgetAt = now;
-  if (w.budget < 0) return end(id, `it sent messages faster than ${MESSAGES_PER_SECOND} a second`, true);
-  const m = raw as WorkerToFrame;
-  switch (typeof m === "object" && m !== null ? m.t : undefined) {
-    case "ready":
-      return toPage({ t: "ready", id, loadMs: Number(m.t === "ready" ? m.loadMs : 0) || 0 });
-    case "snapshot":
-      if (m.t !== "snapshot" || !(m.bytes instanceof Uint8Array)) break;
-      return toPage({ t: "snapshot", id, bytes: m.bytes }, [m.bytes.buffer]);
-    case "out": {
-      if (m.t !== "out" || typeof m.streams !== "string" || !Array.isArray(m.lengths) || !(m.data instanceof Uint8Array)) break;
-      return toPage({ t: "out", id, streams: m.streams, lengths: m.lengths, data: m.data }, [m.data.buffer]);
-    }
-    case "done":
-      if (m.t !== "done") break;
-      // The outcome is checked field by field by the page (core's checkOutcome).
-      return toPage({ t: "done", id, outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) || 0 });
-    case "fail":
-      if (m.t !== "fail") break;
-      return toPage({ t: "fail", id, reason: m.reason, message: String(m.message).slice(0, 2000) });
-  }
-  end(id, "a message out of shape", true);
+  worker.postMessage(init, [channel.port2]);
 }
 
 function end(id: number, message: string, violation = false): void {

@@ -35,6 +35,7 @@ export class BrowserSandboxHost implements SandboxHost {
   readonly #activations = new Map<SandboxKind, { promise: Promise<void>; activate: () => void }>();
   readonly #provided = new Map<SandboxKind, Promise<void>>();
   #pythonSnapshot: Promise<Uint8Array | null> | undefined;
+  #snapshotInFrame: Promise<boolean> | undefined;
   #crossOriginIsolated: boolean | null = null;
   readonly #compiled = new Map<string, CompiledModule>();
   readonly compileCache: CompileCache;
@@ -76,8 +77,7 @@ export class BrowserSandboxHost implements SandboxHost {
         if (mode === "serve") await activation.promise;
         await this.#provide(kind);
         if (kind !== "python" || mode === "snapshot") return {};
-        const snapshot = await this.#snapshot();
-        return snapshot ? { snapshot: snapshot.slice().buffer } : {};
+        return { snapshot: await this.#provideSnapshot() };
       },
     });
     // Taking a sandbox for a run is what first uses a kind.
@@ -125,6 +125,17 @@ export class BrowserSandboxHost implements SandboxHost {
       pending.catch(() => this.#provided.delete(kind));
     }
     return pending;
+  }
+
+  /** Hand the snapshot to the frame once (it keeps it for every Python worker); false: boot without one. */
+  #provideSnapshot(): Promise<boolean> {
+    return (this.#snapshotInFrame ??= this.#snapshot().then((bytes) => {
+      if (!bytes) return false;
+      // Moved, not copied: only the frame needs it from now on (a frame lives as long as its host).
+      const whole = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? (bytes.buffer as ArrayBuffer) : bytes.slice().buffer;
+      this.#sandboxFrame().send({ t: "python-snapshot", bytes: whole }, [whole]);
+      return true;
+    }));
   }
 
   /** The Python baseline snapshot: from this browser's cache, else built once in a worker that runs no guest code. */

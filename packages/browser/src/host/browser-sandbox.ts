@@ -20,7 +20,7 @@ import {
   type SandboxRunResult,
   type StopReason,
 } from "@wasmbox/core";
-import type { FrameToPage, PageToFrame } from "../protocol.js";
+import type { FrameToPage, FrameToWorker, PageToFrame, WorkerToFrame } from "../protocol.js";
 import type { SandboxFrame } from "./sandbox-frame.js";
 
 export interface BrowserSandboxOptions {
@@ -28,10 +28,18 @@ export interface BrowserSandboxOptions {
   id: number;
   frame: SandboxFrame;
   /** Resolves once the frame holds this kind's runtime files (and, for Python, with the snapshot). */
-  prepare: () => Promise<{ snapshot?: ArrayBuffer }>;
+  prepare: () => Promise<{ snapshot?: boolean }>;
   startTimeoutMs: number;
   mode?: "serve" | "snapshot";
 }
+
+/** What a sandbox hears during boot and runs: its worker's messages, and the frame's report of a crash. */
+type Incoming = WorkerToFrame | Extract<FrameToPage, { t: "fail" }>;
+
+/** Messages a worker may send: a burst, then a steady rate (its output is batched every 4 ms). */
+const MESSAGE_BURST = 4000;
+const MESSAGES_PER_SECOND = 2000;
+const WORKER_MESSAGES = new Set(["ready", "snapshot", "out", "done", "fail"]);
 
 /** Time between the cooperative interrupt and the kill (as on the Node host). */
 export function graceMs(timeoutMs: number): number {
@@ -47,7 +55,11 @@ export class BrowserSandbox implements HostSandbox {
   loadMs = 0;
   readonly #id: number;
   readonly #frame: SandboxFrame;
-  #onMessage: ((m: FrameToPage) => void) | null = null;
+  #onMessage: ((m: Incoming) => void) | null = null;
+  /** The worker's own channel (from the frame, at spawn). */
+  #channel: MessagePort | null = null;
+  #budget = MESSAGE_BURST;
+  #budgetAt = performance.now();
   #stopListening: () => void = () => {};
   #booted = false;
   #exited = false;
@@ -70,7 +82,13 @@ export class BrowserSandbox implements HostSandbox {
     this.#gone = new Promise<void>((resolve) => (this.#markGone = resolve));
     this.#stopListening = this.#frame.listen(this.#id, (m) => {
       if (m.t === "exit") return this.#exit(typeof m.message === "string" ? m.message.slice(0, 2000) : "", m.violation === true);
-      this.#onMessage?.(m);
+      if (m.t === "channel" && m.port instanceof MessagePort && !this.#channel) {
+        this.#channel = m.port;
+        m.port.onmessage = (e: MessageEvent) => this.#fromWorker(e.data);
+        m.port.onmessageerror = () => this.#violate("a message that could not be read");
+        return;
+      }
+      if (m.t === "fail") this.#onMessage?.(m);
     });
     let resolveSnapshot: ((b: Uint8Array) => void) | undefined;
     if (options.mode === "snapshot") this.snapshot = new Promise((r) => (resolveSnapshot = r));
@@ -80,7 +98,7 @@ export class BrowserSandbox implements HostSandbox {
 
   async #boot(options: BrowserSandboxOptions, onSnapshot?: (b: Uint8Array) => void): Promise<void> {
     const fail = (why: string) => new WasmboxError("SANDBOX_START_FAILED", `a ${this.kind} sandbox failed to start: ${why}`);
-    let prepared: { snapshot?: ArrayBuffer };
+    let prepared: { snapshot?: boolean };
     try {
       await this.#frame.ready;
       prepared = await options.prepare();
@@ -114,8 +132,30 @@ export class BrowserSandbox implements HostSandbox {
           done();
         } else if (m.t === "fail") done(fail(String(m.message).slice(0, 2000)));
       };
-      this.#send({ t: "spawn", id: this.#id, kind: this.kind, mode: options.mode ?? "serve", ...(prepared.snapshot ? { snapshot: prepared.snapshot } : {}) }, prepared.snapshot ? [prepared.snapshot] : []);
+      this.#send({ t: "spawn", id: this.#id, kind: this.kind, mode: options.mode ?? "serve", ...(prepared.snapshot ? { snapshot: true } : {}) });
     });
+  }
+
+  /**
+   * A message from the worker: hostile (Python guests reach its realm). Out of shape or too
+   * many, and the sandbox is stopped; its fields are checked again where they are used.
+   */
+  #fromWorker(raw: unknown): void {
+    if (this.#exited) return;
+    const now = performance.now();
+    this.#budget = Math.min(MESSAGE_BURST, this.#budget + ((now - this.#budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
+    this.#budgetAt = now;
+    if (this.#budget < 0) return this.#violate(`it sent messages faster than ${MESSAGES_PER_SECOND} a second`);
+    const t = typeof raw === "object" && raw !== null ? (raw as { t?: unknown }).t : undefined;
+    if (typeof t !== "string" || !WORKER_MESSAGES.has(t)) return this.#violate("a message out of shape");
+    this.#onMessage?.(raw as WorkerToFrame);
+  }
+
+  /** The worker broke the protocol: stop it, and say so in its run. */
+  #violate(why: string): void {
+    if (this.#exited) return;
+    this.#send({ t: "kill", id: this.#id });
+    this.#exit(why, true);
   }
 
   get isReady(): boolean {
@@ -262,7 +302,7 @@ export class BrowserSandbox implements HostSandbox {
       };
       const fresh = this.#reusable || this.#freshNext;
       this.#freshNext = false;
-      this.#send({ t: "run", id: this.#id, input, fresh });
+      this.#channel?.postMessage({ t: "run", input, fresh } satisfies FrameToWorker);
     });
     const compiler = this.kind === "clang" || this.kind === "asc";
     const checked = result.outcome !== null && result.outcome !== undefined && !violation ? checkOutcome(result.outcome, input.limits, compiler) : null;
@@ -300,6 +340,7 @@ export class BrowserSandbox implements HostSandbox {
     this.#exitMessage = message;
     this.#exitWasViolation = violation;
     this.#stopListening();
+    this.#channel?.close();
     this.#markGone();
   }
 

@@ -16,17 +16,19 @@ import { VIRTUAL_ASSET_ORIGIN, type FrameToWorker, type WorkerToFrame } from "..
 type Init = Extract<FrameToWorker, { t: "init" }>;
 
 const scope = globalThis as unknown as {
-  postMessage(message: WorkerToFrame, transfer?: Transferable[]): void;
   addEventListener(type: "message", listener: (e: MessageEvent) => void): void;
   removeEventListener(type: "message", listener: (e: MessageEvent) => void): void;
 };
-const post = scope.postMessage.bind(scope);
+/** The channel to the page (set by init): everything this worker says goes on it. */
+let channel: MessagePort | null = null;
+const post = (message: WorkerToFrame, transfer: Transferable[] = []) => channel?.postMessage(message, transfer);
 const utf8 = new TextEncoder();
 
 function onInit(e: MessageEvent): void {
   const init = e.data as Init;
-  if (init?.t !== "init") return;
+  if (init?.t !== "init" || !(init.port instanceof MessagePort)) return;
   scope.removeEventListener("message", onInit);
+  channel = init.port;
   void boot(init);
 }
 scope.addEventListener("message", onInit);
@@ -47,18 +49,21 @@ async function boot(init: Init): Promise<void> {
       assets,
       interruptBuffer: init.interrupt,
       pyodideFactory,
-      ...(init.snapshot ? { pythonSnapshot: new Uint8Array(init.snapshot) } : {}),
+      // Pyodide decodes parts of it as text, which shared memory refuses: this worker takes its own copy.
+      ...(init.snapshot ? { pythonSnapshot: init.snapshot instanceof ArrayBuffer ? new Uint8Array(init.snapshot) : new Uint8Array(init.snapshot).slice() } : {}),
       ...(init.modules["emscripten-module.wasm"] ? { quickjsWasmModule: init.modules["emscripten-module.wasm"] } : {}),
     });
   } catch (err) {
     post({ t: "fail", reason: "load", message: err instanceof Error ? err.message : String(err) });
     return;
   }
-  post({ t: "ready", loadMs: performance.now() - t0 });
-  scope.addEventListener("message", (e: MessageEvent) => {
+  channel!.onmessage = (e: MessageEvent) => {
     const msg = e.data as FrameToWorker;
-    if (msg?.t === "run") void run(runtime, msg.input, msg.fresh);
-  });
+    if (msg?.t !== "run") return;
+    Atomics.store(init.interrupt, 0, 0); // a session's next run starts uninterrupted
+    void run(runtime, msg.input, msg.fresh);
+  };
+  post({ t: "ready", loadMs: performance.now() - t0 });
 }
 
 async function run(runtime: LoadedRuntime, input: GuestRunInput, fresh: boolean): Promise<void> {
