@@ -94,12 +94,18 @@ async function run(runtime: LoadedRuntime, input: GuestRunInput, fresh: boolean)
 /** How often output moves to the frame while the guest writes. */
 const DRAIN_MS = 4;
 
-/** Output goes out after a quiet spell, and in batches while the guest writes fast. */
+/**
+ * Output goes out at once after a quiet spell, and in batches (at most one every DRAIN_MS)
+ * while the guest writes fast. The time is checked on each write, not only by a timer: a
+ * guest that writes and then computes without yielding (`print(...)` then a busy loop) never
+ * lets a timer fire, and its output must still reach the page while it runs.
+ */
 class OutputBatcher {
   /** Consecutive writes to one stream travel as one chunk. */
   #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
+  #flushedAt = -Infinity;
 
   push(stream: GuestStream, bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
@@ -107,13 +113,14 @@ class OutputBatcher {
     if (last && last[0] === stream) last[1].push(bytes);
     else this.#chunks.push([stream, [bytes]]);
     this.#bytes += bytes.byteLength;
-    if (this.#bytes >= 256 * 1024) this.flush();
+    if (this.#bytes >= 256 * 1024 || performance.now() - this.#flushedAt >= DRAIN_MS) this.flush();
     else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
   }
 
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#flushedAt = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
     this.#chunks = [];
