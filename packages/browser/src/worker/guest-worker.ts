@@ -91,21 +91,25 @@ async function run(runtime: LoadedRuntime, input: GuestRunInput, fresh: boolean)
   }
 }
 
-/** How often output moves to the frame while the guest writes. */
+/** How often output moves to the frame while the guest writes fast. */
 const DRAIN_MS = 4;
+/** Writes that go out at once, each as its own message, before batching starts. */
+const IMMEDIATE_BURST = 64;
+/** Immediate sends left, for every run of this worker: refills at one per DRAIN_MS, up to IMMEDIATE_BURST. */
+const immediate = { tokens: IMMEDIATE_BURST, at: performance.now() };
 
 /**
- * Output goes out at once after a quiet spell, and in batches (at most one every DRAIN_MS)
- * while the guest writes fast. The time is checked on each write, not only by a timer: a
+ * Output goes out at once while the guest writes slowly, and in batches (one every DRAIN_MS)
+ * while it writes fast, so the frame's message budget is never at risk. "At once" matters: a
  * guest that writes and then computes without yielding (`print(...)` then a busy loop) never
- * lets a timer fire, and its output must still reach the page while it runs.
+ * lets a timer fire, and what it wrote must still reach the page while it runs (and survive
+ * a Stop, which terminates the worker with whatever is still here).
  */
 class OutputBatcher {
   /** Consecutive writes to one stream travel as one chunk. */
   #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
-  #flushedAt = -Infinity;
 
   push(stream: GuestStream, bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
@@ -113,14 +117,18 @@ class OutputBatcher {
     if (last && last[0] === stream) last[1].push(bytes);
     else this.#chunks.push([stream, [bytes]]);
     this.#bytes += bytes.byteLength;
-    if (this.#bytes >= 256 * 1024 || performance.now() - this.#flushedAt >= DRAIN_MS) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
+    const now = performance.now();
+    immediate.tokens = Math.min(IMMEDIATE_BURST, immediate.tokens + (now - immediate.at) / DRAIN_MS);
+    immediate.at = now;
+    if (this.#bytes >= 256 * 1024 || immediate.tokens >= 1) {
+      immediate.tokens = Math.max(0, immediate.tokens - 1);
+      this.flush();
+    } else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
   }
 
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#flushedAt = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
     this.#chunks = [];
