@@ -459,6 +459,30 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
       expect(performance.now() - t0).toBeLessThan(15_000);
     });
 
+    it("uncaught errors count against the frame's message budget: a session guest that floods them is stopped", async () => {
+      // A session's Python worker lives between runs, so its timers do too: each uncaught error
+      // in the worker is an event the frame relays to the page, like a message.
+      const answers = (await page.evaluate(async () => {
+        const w = window as unknown as Win;
+        const session = await w.__engine.openSession({ language: "python" });
+        try {
+          const first = await session.execute({
+            language: "python",
+            // A built-in called on nothing throws at once: a cheap uncaught error per tick, 400 timers.
+            code: "import js\nfor i in range(400): js.setInterval(js.Array.prototype.forEach, 1)\n",
+          });
+          await new Promise((r) => setTimeout(r, 1000));
+          const second = await session.execute({ language: "python", code: "print('still here')" }).catch((e: Error) => ({ status: "threw", error: e, stdout: "" }));
+          return [first.status, second.status, second.error?.message ?? "", second.stdout];
+        } finally {
+          await session.dispose();
+        }
+      })) as string[];
+      expect(answers[0]).toBe("ok");
+      // The frame ended the worker for breaking the budget: the session is over.
+      expect(answers.slice(1, 3)).toEqual(["threw", "the session has ended; open a new one"]);
+    });
+
     it("a guest cannot speak for another run: a concurrent run's output and result are its own", async () => {
       const victim = await startUntil(page, { language: "python", code: py("import time", "print('victim-start', flush=True)", "time.sleep(3)", "print('victim-end')") }, "victim-start");
       const forged = Array.from({ length: 64 }, (_, id) => `out('ATTACK-${id}\\n', id=${id}); post(t='done', id=${id}, outcome=obj(status='ok', exitCode=0, error=None, value='ATTACK'), executionTimeMs=1)`);

@@ -109,6 +109,8 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
   worker.onmessageerror = () => end(m.id, "it sent a message that could not be read", true);
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
+    // A guest can raise these as fast as it can post messages (an uncaught error per timer tick).
+    if (workers.get(m.id) !== w || !withinBudget(m.id, w)) return;
     toPage({ t: "fail", id: m.id, reason: "crash", message: String(e.message ?? "the guest worker failed").slice(0, 2000) });
   };
   const init: FrameToWorker = {
@@ -125,11 +127,7 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
 
 /** A worker's message, checked for shape, to the page with the worker's id. */
 function relay(id: number, w: GuestWorker, raw: unknown): void {
-  if (workers.get(id) !== w) return;
-  const now = performance.now();
-  w.budget = Math.min(MESSAGE_BURST, w.budget + ((now - w.budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
-  w.budgetAt = now;
-  if (w.budget < 0) return end(id, `it sent messages faster than ${MESSAGES_PER_SECOND} a second`, true);
+  if (workers.get(id) !== w || !withinBudget(id, w)) return;
   const m = raw as WorkerToFrame;
   switch (typeof m === "object" && m !== null ? m.t : undefined) {
     case "ready":
@@ -150,6 +148,16 @@ function relay(id: number, w: GuestWorker, raw: unknown): void {
       return toPage({ t: "fail", id, reason: m.reason, message: String(m.message).slice(0, 2000) });
   }
   end(id, "a message out of shape", true);
+}
+
+/** Count one message (or error event) of a worker against its budget; over it, the worker is ended. */
+function withinBudget(id: number, w: GuestWorker): boolean {
+  const now = performance.now();
+  w.budget = Math.min(MESSAGE_BURST, w.budget + ((now - w.budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
+  w.budgetAt = now;
+  if (w.budget >= 0) return true;
+  end(id, `it sent messages faster than ${MESSAGES_PER_SECOND} a second`, true);
+  return false;
 }
 
 function end(id: number, message: string, violation = false): void {
