@@ -435,6 +435,24 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
       expect(r.timings.executionTimeMs).toBeLessThanOrEqual(wallMs);
     });
 
+    it("a forged error of megabytes is cut: message to 16 KiB, traceback to the output cap", async () => {
+      const r = await execute(page, {
+        language: "python",
+        code: forger(`post(t='done', outcome=obj(status='error', exitCode=1, error=obj(name='Forged', message='m' * 5_000_000, traceback='t' * 5_000_000, line=1), value=None), executionTimeMs=1)`, "time.sleep(5)"),
+        limits: { maxOutputBytes: 100_000 },
+      });
+      expect(r.status).toBe("error");
+      expect(r.error.name).toBe("Forged");
+      expect(r.error.message.length).toBeLessThan(16 * 1024 + 100);
+      expect(r.error.traceback.length).toBeLessThan(100_000 + 100);
+    });
+
+    it("one output message of 50 MB is cut at the output cap and ends the run as output_limit", async () => {
+      const r = await execute(page, { language: "python", code: forger("post(t='out', streams='o', lengths=[50_000_000], data=js.Uint8Array.new(50_000_000).fill(65))", "time.sleep(5)"), limits: { maxOutputBytes: 100_000 } });
+      expect(r.status, JSON.stringify({ ...r, stdout: r.stdout.length, output: r.output.length })).toBe("output_limit");
+      expect(r.stdout.length).toBe(100_000);
+    });
+
     it("an in-shape forgery of the guest's own result is taken as the result (the same as printing it)", async () => {
       const r = await execute(page, { language: "python", code: forger("out('own words\\n')", `post(t='done', outcome=obj(status='ok', exitCode=0, error=None, value='forged-but-own', files=files(**{'a.txt': 'A'})), executionTimeMs=1)`, "time.sleep(5)") });
       expect(r.status, JSON.stringify(r)).toBe("ok");
