@@ -16,7 +16,14 @@ import type { AssetFiles, FrameToPage, FrameToWorker, PageToFrame } from "../pro
 interface GuestWorker {
   worker: Worker;
   interrupt: Int32Array;
+  /** Error events it may still raise before the next second's allowance. */
+  budget: number;
+  budgetAt: number;
 }
+
+/** Uncaught-error events a worker may raise: a burst, then a steady rate (its messages go to the page, which counts them). */
+const MESSAGE_BURST = 4000;
+const MESSAGES_PER_SECOND = 2000;
 
 type KindAssets = { files: AssetFiles; modules: Record<string, WebAssembly.Module> };
 /** Each kind's files and compiled modules (compiling is asynchronous: spawns wait for it). */
@@ -98,7 +105,7 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
   // Shared memory where the page is cross-origin isolated: the page can then interrupt a
   // busy guest cooperatively. Without it, stopping a run terminates its worker.
   const interrupt = new Int32Array(globalThis.crossOriginIsolated ? new SharedArrayBuffer(4) : new ArrayBuffer(4));
-  const w: GuestWorker = { worker, interrupt };
+  const w: GuestWorker = { worker, interrupt, budget: MESSAGE_BURST, budgetAt: performance.now() };
   workers.set(m.id, w);
   // The worker talks to the page on a channel of its own: nothing it says passes through here.
   const channel = new MessageChannel();
@@ -108,6 +115,8 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
   worker.onmessageerror = () => end(m.id, "it sent a message that could not be read", true);
   worker.onerror = (e: ErrorEvent) => {
     e.preventDefault();
+    // A guest can raise these as fast as it can post messages (an uncaught error per timer tick).
+    if (workers.get(m.id) !== w || !withinBudget(m.id, w)) return;
     toPage({ t: "fail", id: m.id, reason: "crash", message: String(e.message ?? "the guest worker failed").slice(0, 2000) });
   };
   const init: FrameToWorker = {
@@ -121,6 +130,16 @@ async function spawn(m: Extract<PageToFrame, { t: "spawn" }>): Promise<void> {
     ...(m.snapshot && pythonSnapshot ? { snapshot: pythonSnapshot } : {}),
   };
   worker.postMessage(init, [channel.port2]);
+}
+
+/** Count one error event of a worker against its budget; over it, the worker is ended. */
+function withinBudget(id: number, w: GuestWorker): boolean {
+  const now = performance.now();
+  w.budget = Math.min(MESSAGE_BURST, w.budget + ((now - w.budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
+  w.budgetAt = now;
+  if (w.budget >= 0) return true;
+  end(id, `it sent messages faster than ${MESSAGES_PER_SECOND} a second`, true);
+  return false;
 }
 
 function end(id: number, message: string, violation = false): void {

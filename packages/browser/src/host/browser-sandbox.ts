@@ -283,9 +283,14 @@ export class BrowserSandbox implements HostSandbox {
             }
             break;
           }
-          case "done":
-            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof m.executionTimeMs === "number" && m.executionTimeMs >= 0 ? m.executionTimeMs : performance.now() - t0 });
+          case "done": {
+            // The worker's own clock is the finer one, but it is the guest's to forge: never
+            // more than the page measured (nor infinite, negative or NaN, which JSON cannot carry).
+            const measuredMs = performance.now() - t0;
+            const said = m.executionTimeMs as unknown;
+            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof said === "number" && said >= 0 && said <= measuredMs ? said : measuredMs });
             break;
+          }
           case "fail":
             if (m.reason === "output_limit") limitStop("output_limit");
             else if (m.reason === "memory_limit") {

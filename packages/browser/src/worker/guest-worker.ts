@@ -96,15 +96,24 @@ async function run(runtime: LoadedRuntime, input: GuestRunInput, fresh: boolean)
   }
 }
 
-/** How often output moves to the frame while the guest writes. */
+/** How often output moves to the frame while the guest writes fast. */
 const DRAIN_MS = 4;
+/** Writes that go out at once, each as its own message, before batching starts. */
+const IMMEDIATE_BURST = 64;
+/** Immediate sends left, for every run of this worker: refills at one per DRAIN_MS, up to IMMEDIATE_BURST. */
+const immediate = { tokens: IMMEDIATE_BURST, at: performance.now() };
 
-/** Output goes out after a quiet spell, and in batches while the guest writes fast. */
+/**
+ * Output goes out at once while the guest writes slowly, and in batches (one every DRAIN_MS)
+ * while it writes fast, so the frame's message budget is never at risk. "At once" matters: a
+ * guest that writes and then computes without yielding (`print(...)` then a busy loop) never
+ * lets a timer fire, and what it wrote must still reach the page while it runs (and survive
+ * a Stop, which terminates the worker with whatever is still here).
+ */
 class OutputBatcher {
   /** Consecutive writes to one stream travel as one chunk. */
   #chunks: [GuestStream, Uint8Array[]][] = [];
   #bytes = 0;
-  #lastFlush = 0;
   #timer: ReturnType<typeof setTimeout> | undefined;
 
   push(stream: GuestStream, bytes: Uint8Array): void {
@@ -113,16 +122,18 @@ class OutputBatcher {
     if (last && last[0] === stream) last[1].push(bytes);
     else this.#chunks.push([stream, [bytes]]);
     this.#bytes += bytes.byteLength;
-    // At once after a quiet spell: a guest that writes, then spins without yielding, never
-    // lets a timer run, and its output must still stream. Batched while it writes fast.
-    if (this.#bytes >= 256 * 1024 || performance.now() - this.#lastFlush >= DRAIN_MS) this.flush();
-    else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
+    const now = performance.now();
+    immediate.tokens = Math.min(IMMEDIATE_BURST, immediate.tokens + (now - immediate.at) / DRAIN_MS);
+    immediate.at = now;
+    if (this.#bytes >= 256 * 1024 || immediate.tokens >= 1) {
+      immediate.tokens = Math.max(0, immediate.tokens - 1);
+      this.flush();
+    } else this.#timer ??= setTimeout(() => this.flush(), DRAIN_MS);
   }
 
   flush(): void {
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = undefined;
-    this.#lastFlush = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
     this.#chunks = [];
