@@ -380,21 +380,33 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
   });
 
   describe("forging", () => {
-    /** Python that posts messages to the sandbox frame as its runtime would (the guest's worker realm is reachable). */
+    /**
+     * Python that posts messages to the page as its runtime would. The worker's channel to the
+     * page is not reachable by name, but the guest's realm is: it patches
+     * MessagePort.prototype.postMessage, so when the runtime posts the run's result (after the
+     * program returned) the patch gets the channel as `this`, swallows the real result and
+     * speaks on that channel instead: `body` runs then, with `post`, `out`, `obj`, `files`.
+     * (Posting to the frame instead, `self.postMessage`, ends the worker at once: see below.)
+     */
     const forger = (...body: string[]) =>
       py(
         "import js, time",
-        "from pyodide.ffi import to_js",
+        "from pyodide.ffi import to_js, create_proxy",
         "obj = lambda **kw: to_js(kw, dict_converter=js.Object.fromEntries)",
-        "post = lambda **kw: js.postMessage(obj(**kw))",
         "def files(**kw):",
         "    m = js.Map.new()",
         "    for k, v in kw.items(): m.set(k.replace('__', '/'), js.TextEncoder.new().encode(v))",
         "    return m",
-        "def out(text, stream='o', **kw):",
-        "    data = js.TextEncoder.new().encode(text)",
-        "    post(t='out', streams=stream, lengths=[data.length], data=data, **kw)",
-        ...body,
+        "orig_post = js.MessagePort.prototype.postMessage",
+        "def grab(this, *args):",
+        "    js.MessagePort.prototype.postMessage = orig_post",
+        "    channel = this",
+        "    post = lambda **kw: channel.postMessage(obj(**kw))",
+        "    def out(text, stream='o', **kw):",
+        "        data = js.TextEncoder.new().encode(text)",
+        "        post(t='out', streams=stream, lengths=[data.length], data=data, **kw)",
+        ...body.filter((line) => !/^time\.sleep\(/.test(line)).map((line) => `    ${line}`),
+        "js.MessagePort.prototype.postMessage = create_proxy(grab, capture_this=True)",
       );
     const ok = { status: "ok", exitCode: 0, error: null, value: null };
 
@@ -535,7 +547,7 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
       expect(r.value).toBeNull();
     });
 
-    it("shared memory in a forged result never reaches the page (the guest could change it after the check): the run ends with its real outcome", async () => {
+    it("shared memory in a forged result never reaches the page (the guest could change it after the check): the run is stopped", async () => {
       const r = await execute(page, {
         language: "python",
         code: forger(
@@ -548,9 +560,18 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
           "while time.time() - t < 2: view[0] = 66",
         ),
       });
-      expect(r.status, JSON.stringify(r)).toBe("ok");
+      // The page cannot read a message holding shared memory from another agent cluster: that is out of protocol.
+      expect(r.status, JSON.stringify(r)).toBe("killed");
+      expect(r.error.message).toMatch(/could not be read/);
       expect(r.files).toEqual([]);
       expect(r.fileContents).toEqual([]);
+    });
+
+    it("a guest that posts to the frame (the worker's global port) is stopped at once", async () => {
+      const r = await execute(page, { language: "python", code: py("import js, time", "js.postMessage('hello frame')", "time.sleep(5)", "print('not reached')") });
+      expect(r.status, JSON.stringify(r)).toBe("killed");
+      expect(r.error.message).toMatch(/posted to the frame/);
+      expect(r.stdout).toBe("");
     });
   });
 
