@@ -1,3 +1,4 @@
+/* global window -- the functions handed to page.evaluate run in the page */
 // npm run bench:browser — the browser host in headless Chromium (Debian's), against a real
 // wasmbox server on loopback: first visit (bytes, time to Python ready), a cached visit, warm
 // runs from Run to first output, a fresh Python worker's boot. Medians; prints a table with

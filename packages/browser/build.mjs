@@ -9,32 +9,16 @@
  */
 import { build } from "esbuild";
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, writeFileSync, mkdirSync } from "node:fs";
-import { createRequire } from "node:module";
+import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { locateAssets } from "@wasmbox/node";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const dist = join(here, "dist");
 mkdirSync(dist, { recursive: true });
-const require = createRequire(join(here, "..", "core", "package.json"));
-/** A dependency's directory, found the way Node looks for it (some packages do not export package.json). */
-const packageDir = (name) => {
-  for (const base of require.resolve.paths(name) ?? []) if (existsSync(join(base, name, "package.json"))) return join(base, name);
-  throw new Error(`${name} is not installed: run npm install`);
-};
-const version = (name) => JSON.parse(readFileSync(join(packageDir(name), "package.json"), "utf8")).version;
-const pyodideDir = packageDir("pyodide");
-const versions = {
-  pyodide: version("pyodide"),
-  python: JSON.parse(readFileSync(join(pyodideDir, "pyodide-lock.json"), "utf8")).info?.python ?? "unknown",
-  quickjs: version("@jitl/quickjs-ng-wasmfile-release-sync"),
-  sucrase: version("sucrase"),
-  clang: version("@yowasp/clang"),
-  assemblyscript: version("assemblyscript"),
-  wabt: version("wabt"),
-  wasiShim: version("@bjorn3/browser_wasi_shim"),
-};
+// The versions the Node host reads from the runtime packages, inlined for the browser host.
+const { versions } = locateAssets();
 
 /** Node-only branches of runtime packages (Pyodide's, wabt's) reach for these; never run in a browser. */
 const NODE_ONLY = ["fs", "path", "crypto", "ws", "child_process", "url", "vm", "module", "os", "util", "worker_threads"];

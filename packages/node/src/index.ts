@@ -10,6 +10,6 @@ export { createEngine, Engine, Session, type EngineOptions, type ExecuteOptions,
 export { NodeSandboxHost, type NodeHostOptions } from "./host/node-host.js";
 export type { IsolationOptions, IsolationPlan, Wall } from "./host/isolation.js";
 export { SandboxProcess, type SandboxProcessOptions, type SandboxRunResult, type StopReason } from "./host/sandbox-process.js";
-export { locateAssets, type NodeAssets } from "./host/assets.js";
+export { locateAssets, packageDir, packageRoot, type NodeAssets } from "./host/assets.js";
 export { planIsolation } from "./host/isolation.js";
 export * from "@wasmbox/core";

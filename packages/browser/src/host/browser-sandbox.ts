@@ -8,17 +8,15 @@
  * hostile input: its output is capped, its outcome checked against the contract.
  */
 import {
-  checkOutcome,
   OutputRecorder,
-  utf8CutPoint,
+  RunWatch,
   WasmboxError,
   type GuestRunInput,
-  type GuestStream,
   type HostSandbox,
+  type RunMessage,
   type SandboxKind,
   type SandboxRunCallbacks,
   type SandboxRunResult,
-  type StopReason,
 } from "@wasmbox/core";
 import type { FrameToPage, FrameToWorker, PageToFrame, WorkerToFrame } from "../protocol.js";
 import type { SandboxFrame } from "./sandbox-frame.js";
@@ -40,11 +38,6 @@ type Incoming = WorkerToFrame | Extract<FrameToPage, { t: "fail" }>;
 const MESSAGE_BURST = 4000;
 const MESSAGES_PER_SECOND = 2000;
 const WORKER_MESSAGES = new Set(["ready", "snapshot", "out", "done", "fail"]);
-
-/** Time between the cooperative interrupt and the kill (as on the Node host). */
-export function graceMs(timeoutMs: number): number {
-  return Math.min(2000, Math.max(100, Math.round(timeoutMs * 0.25)));
-}
 
 export class BrowserSandbox implements HostSandbox {
   readonly kind: SandboxKind;
@@ -212,119 +205,33 @@ export class BrowserSandbox implements HostSandbox {
 
   async #runOnce(input: GuestRunInput, callbacks: SandboxRunCallbacks): Promise<SandboxRunResult> {
     await this.ready;
-    const recorder = new OutputRecorder();
     if (this.#exited) {
-      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: null, streams: recorder.fields(), executionTimeMs: 0, peakRssBytes: 0 };
+      return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: null, streams: new OutputRecorder().fields(), executionTimeMs: 0, peakRssBytes: 0 };
     }
-    const { timeoutMs, maxOutputBytes } = input.limits;
-    let stoppedBy: StopReason | null = null;
-    let violation: string | null = null;
-    const t0 = performance.now();
-    const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
-      let settled = false;
-      let killTimer: ReturnType<typeof setTimeout> | undefined;
-      const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        clearTimeout(killTimer);
-        callbacks.signal?.removeEventListener("abort", onAbort);
-        this.#onMessage = null;
-        resolve(r);
-      };
-      const stop = (reason: StopReason) => {
-        stoppedBy ??= reason;
-        this.kill();
-      };
-      const breach = (why: string) => {
-        violation ??= `the sandbox broke the host protocol (${why}) and was stopped`;
-        this.kill();
-      };
-      // Time and output limits ask the guest to stop first where shared memory lets the page
-      // interrupt it (a session may survive); the worker is terminated after the grace.
-      const interruptThenKill = (reason: StopReason) => {
-        if (stoppedBy && killTimer) return;
-        stoppedBy ??= reason;
-        this.interrupt();
-        killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
-      };
-      const limitStop = (reason: StopReason) => (this.#session || this.#reusable ? interruptThenKill : stop)(reason);
-      const append = (stream: GuestStream, bytes: Uint8Array) => {
-        const room = maxOutputBytes - recorder.byteLength;
-        const kept = bytes.byteLength > room ? bytes.subarray(0, utf8CutPoint(bytes, room)) : bytes;
-        if (kept.byteLength) {
-          recorder.append(stream, kept);
-          callbacks.onOutput?.(stream, kept);
-        }
-        if (bytes.byteLength > room) limitStop("output_limit");
-      };
-      // The deadline asks first too: a guest that stops at once reports where it was.
-      const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
-      const onAbort = () => stop("killed");
-      if (callbacks.signal?.aborted) onAbort();
-      callbacks.signal?.addEventListener("abort", onAbort, { once: true });
-      void this.#gone.then(() => {
-        if (this.#exitWasViolation) violation ??= `the sandbox broke the host protocol (${this.#exitMessage}) and was stopped`;
-        finish({ outcome: null, crash: stoppedBy || violation ? null : `the sandbox's worker stopped unexpectedly${this.#exitMessage ? `: ${this.#exitMessage}` : ""}` });
-      });
-      this.#onMessage = (m) => {
-        if (settled) return;
-        switch (m.t) {
-          case "out": {
-            const { streams, lengths, data } = m;
-            if (typeof streams !== "string" || !Array.isArray(lengths) || !(data instanceof Uint8Array) || streams.length !== lengths.length) return breach("output out of shape");
-            let at = 0;
-            for (let i = 0; i < lengths.length; i++) {
-              const n = lengths[i] as unknown;
-              const stream = streams[i] === "o" ? "stdout" : streams[i] === "e" ? "stderr" : null;
-              if (!stream || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || at + n > data.byteLength) return breach("output out of shape");
-              append(stream, data.subarray(at, at + n));
-              at += n;
-            }
-            break;
-          }
-          case "done": {
-            // The worker's own clock is the finer one, but it is the guest's to forge: never
-            // more than the page measured (nor infinite, negative or NaN, which JSON cannot carry).
-            const measuredMs = performance.now() - t0;
-            const said = m.executionTimeMs as unknown;
-            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof said === "number" && said >= 0 && said <= measuredMs ? said : measuredMs });
-            break;
-          }
-          case "fail":
-            if (m.reason === "output_limit") limitStop("output_limit");
-            else if (m.reason === "memory_limit") {
-              stop("memory_limit");
-              finish({ outcome: null, crash: null });
-            } else {
-              this.#broken = true;
-              finish({ outcome: null, crash: m.reason === "crash" ? `the sandbox crashed: ${String(m.message).slice(0, 2000)}` : String(m.message).slice(0, 2000) });
-            }
-            break;
-          default:
-            breach(`an unexpected ${String((m as { t?: unknown }).t).slice(0, 40)} message during a run`);
-        }
-      };
-      const fresh = this.#reusable || this.#freshNext;
-      this.#freshNext = false;
-      this.#channel?.postMessage({ t: "run", input, fresh } satisfies FrameToWorker);
+    // Limits, Stop and the worker's messages: core's RunWatch, as on every host.
+    const watch = new RunWatch({
+      limits: input.limits,
+      callbacks,
+      cooperative: this.#session || this.#reusable,
+      compiler: this.kind === "clang" || this.kind === "asc",
+      interrupt: () => this.interrupt(),
+      kill: () => this.kill(),
     });
-    const compiler = this.kind === "clang" || this.kind === "asc";
-    const checked = result.outcome !== null && result.outcome !== undefined && !violation ? checkOutcome(result.outcome, input.limits, compiler) : null;
-    if (checked?.valueOverLimit) stoppedBy ??= "output_limit";
-    if (stoppedBy && this.#reusable) this.#broken = true;
-    if (checked?.violations.length) this.#broken = true;
-    return {
-      outcome: checked?.outcome ?? null,
-      violations: checked?.violations ?? [],
-      stoppedBy: violation ? null : stoppedBy,
-      crash: result.crash,
-      protocolViolation: violation,
-      streams: recorder.fields(),
-      executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
-      // A browser does not say how much memory one worker uses.
-      peakRssBytes: 0,
-    };
+    this.#onMessage = (m) => watch.receive(m as unknown as RunMessage);
+    void this.#gone.then(() => {
+      if (this.#exitWasViolation) watch.breach(this.#exitMessage);
+      watch.gone(`the sandbox's worker stopped unexpectedly${this.#exitMessage ? `: ${this.#exitMessage}` : ""}`);
+    });
+    const fresh = this.#reusable || this.#freshNext;
+    this.#freshNext = false;
+    this.#channel?.postMessage({ t: "run", input, fresh } satisfies FrameToWorker);
+    // A browser does not say how much memory one worker uses.
+    const { refused, ...result } = await watch.result(() => 0);
+    this.#onMessage = null;
+    if (watch.crashed) this.#broken = true;
+    // A runtime stopped mid-run may be left inconsistent, and one that reports out of shape was tampered with.
+    if ((result.stoppedBy && this.#reusable) || refused) this.#broken = true;
+    return result;
   }
 
   interrupt(): void {

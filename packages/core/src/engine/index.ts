@@ -3,6 +3,7 @@ export type { Execution } from "./results.js";
 export { compileKeyMaterial, crashSummary, wasmExportNames } from "./compile.js";
 export { CORE_ENGINE_OPTION_SHAPE, isParsedEngineOptions, oneOfOption, parseEngineOptions, wholeNumberOption } from "./options.js";
 export { checkOutcome, isOutputPath, type CheckedOutcome } from "./outcome-check.js";
+export { graceMs, RunWatch, type RunMessage, type RunWatchOptions } from "./run-watch.js";
 export { SandboxPool } from "./pool.js";
 export { Semaphore } from "./semaphore.js";
 export type {

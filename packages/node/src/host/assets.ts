@@ -69,8 +69,13 @@ export function locateAssets(): NodeAssets {
   return cached;
 }
 
+/** The directory of package `name` as Node would resolve it from `fromDir` (the package need not export its package.json). */
+export function packageDir(fromDir: string, name: string): string | undefined {
+  return findPackageDir(createRequire(join(fromDir, "package.json")), name);
+}
+
 /** The directory holding the nearest package.json above `file`. */
-function packageRoot(file: string): string {
+export function packageRoot(file: string): string {
   let dir = dirname(file);
   while (!existsSync(join(dir, "package.json"))) {
     const up = dirname(dir);

@@ -23,13 +23,11 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
 import {
-  checkOutcome,
   OUTPUT_FILE_CAPS,
   OutputRecorder,
-  utf8CutPoint,
+  RunWatch,
   WasmboxError,
   type GuestRunInput,
-  type GuestStream,
   type HostSandbox,
   type SandboxKind,
   type SandboxRunCallbacks,
@@ -37,7 +35,7 @@ import {
   type StopReason,
 } from "@wasmbox/core";
 import { encodeFrame, FrameDecoder, FrameError } from "../sandbox/framing.js";
-import { SNAPSHOT_FD, type HostToSandbox, type SandboxFailure } from "../sandbox/protocol.js";
+import { SNAPSHOT_FD, type HostToSandbox } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
 import { SandboxCgroup } from "./cgroup.js";
 import { sandboxCommand, type IsolationPlan } from "./isolation.js";
@@ -379,10 +377,13 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
   /** The sandbox broke the protocol: kill it, and say so in its run. */
   #breach(why: string): void {
     this.#protocolViolation ??= `the sandbox broke the host protocol (${why}) and was stopped`;
+    this.#watch?.markViolation(this.#protocolViolation);
     this.kill();
   }
 
   #runStartBytes = 0;
+  /** The live run's watch (limits, messages), while one runs. */
+  #watch: RunWatch | null = null;
   #runByteCap = Infinity;
 
   #receive(raw: unknown): void {
@@ -433,130 +434,58 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     if (this.#exited) {
       return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: this.#protocolViolation, streams: new OutputRecorder().fields(), executionTimeMs: 0, peakRssBytes: 0 };
     }
-    const { timeoutMs, memoryLimitBytes, maxOutputBytes } = input.limits;
-    const recorder = new OutputRecorder();
-    let stoppedBy: StopReason | null = null;
+    const { memoryLimitBytes, maxOutputBytes } = input.limits;
     // The memory limit applies to this run's growth: measure from where the process is now.
     const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
     let peakRssBytes = baselineRss;
-    const t0 = performance.now();
 
     // What a run may send: its output (twice, for framing) and files, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
     this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * MiB;
     // A frame of this run holds at most its output (or result) as JSON, and its files.
     this.#decoder?.setCaps({ maxHeaderBytes: RUN_HEADER_BYTES, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + 2 * maxOutputBytes + MiB });
-    const result = await new Promise<{ outcome: unknown; crash: string | null; executionTimeMs?: number }>((resolve) => {
-      let settled = false;
-      const finish = (r: { outcome: unknown; crash: string | null; executionTimeMs?: number }) => {
-        if (settled) return;
-        settled = true;
-        clearTimeout(deadline);
-        clearTimeout(killTimer);
-        clearInterval(memoryWatch);
-        handlers.signal?.removeEventListener("abort", onAbort);
-        this.#onMessage = null;
-        resolve(r);
-      };
-      const stop = (reason: StopReason) => {
-        stoppedBy ??= reason;
-        this.kill();
-      };
-      // Time and output limits ask the guest to stop first; the kill follows after a grace.
-      const interruptThenKill = (reason: StopReason) => {
-        if (stoppedBy && killTimer) return;
-        stoppedBy ??= reason;
-        this.interrupt();
-        killTimer = setTimeout(() => stop(reason), graceMs(timeoutMs));
-      };
-      const append = (stream: GuestStream, bytes: Uint8Array) => {
-        const room = maxOutputBytes - recorder.byteLength;
-        const kept = bytes.byteLength > room ? bytes.subarray(0, utf8CutPoint(bytes, room)) : bytes;
-        if (kept.byteLength) {
-          recorder.append(stream, kept);
-          handlers.onOutput?.(stream, kept);
-        }
-        if (bytes.byteLength > room) (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
-      };
-
-      // Deadline: ask nicely (interrupt flag), then kill. The grace lets a cooperative
-      // stop report where the guest was; `time.sleep` and long native calls get the kill.
-      let killTimer: ReturnType<typeof setTimeout> | undefined;
-      const deadline = setTimeout(() => interruptThenKill("timeout"), timeoutMs);
-      const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
-      // The kernel's cap stands behind the watchdog, for growth faster than a poll.
-      this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
-      const memoryWatch = setInterval(() => {
-        const rss = this.#memoryBytes();
-        if (rss === undefined) return;
-        peakRssBytes = Math.max(peakRssBytes, rss);
-        if (rss > memoryCap) stop("memory_limit");
-      }, MEMORY_POLL_MS);
-      const onAbort = () => stop("killed");
-      if (handlers.signal?.aborted) onAbort();
-      handlers.signal?.addEventListener("abort", onAbort, { once: true });
-
-      void this.#gone.then(() => {
-        // Killed by the kernel at the cgroup's cap: that is the memory limit.
-        if (!stoppedBy && !this.#protocolViolation && this.#cgroup?.oomKilled()) stoppedBy = "memory_limit";
-        finish({ outcome: null, crash: stoppedBy || this.#protocolViolation ? null : "the sandbox process exited unexpectedly" });
-      });
-      this.#onMessage = (m) => {
-        switch (m.t) {
-          case "out": {
-            const { streams, lengths, data } = m;
-            if (typeof streams !== "string" || !Array.isArray(lengths) || !(data instanceof Uint8Array) || streams.length !== lengths.length) return this.#breach("output out of shape");
-            let at = 0;
-            for (let i = 0; i < lengths.length; i++) {
-              const n = lengths[i] as unknown;
-              const stream = streams[i] === "o" ? "stdout" : streams[i] === "e" ? "stderr" : null;
-              if (!stream || typeof n !== "number" || !Number.isSafeInteger(n) || n < 0 || at + n > data.byteLength) return this.#breach("output out of shape");
-              append(stream, data.slice(at, at + n));
-              at += n;
-            }
-            break;
-          }
-          case "done":
-            finish({ outcome: m.outcome, crash: null, executionTimeMs: typeof m.executionTimeMs === "number" && m.executionTimeMs >= 0 ? m.executionTimeMs : performance.now() - t0 });
-            break;
-          case "fail": {
-            const reason = m.reason as SandboxFailure;
-            if (reason === "output_limit") (this.#session || this.#reusable ? interruptThenKill : stop)("output_limit");
-            else if (reason === "memory_limit") {
-              stop("memory_limit");
-              finish({ outcome: null, crash: null });
-            } else {
-              this.#broken = true;
-              finish({ outcome: null, crash: failureMessage(reason, text(m.message, 2000)) });
-            }
-            break;
-          }
-        }
-      };
-      const fresh = this.#reusable || this.#freshNext;
-      this.#freshNext = false;
-      this.#send({ t: "run", input, fresh });
+    // The deadline, the output cap, Stop and the sandbox's messages: core's RunWatch, as on every host.
+    const watch = new RunWatch({
+      limits: input.limits,
+      callbacks: handlers,
+      cooperative: this.#session || this.#reusable,
+      compiler: this.kind === "clang" || this.kind === "asc",
+      interrupt: () => this.interrupt(),
+      kill: () => this.kill(),
     });
+    this.#watch = watch;
+    // Memory is this host's own: a watchdog on the whole sandbox, with the kernel's cap behind it
+    // for growth faster than a poll.
+    const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
+    this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
+    const memoryWatch = setInterval(() => {
+      const rss = this.#memoryBytes();
+      if (rss === undefined) return;
+      peakRssBytes = Math.max(peakRssBytes, rss);
+      if (rss > memoryCap) watch.stop("memory_limit");
+    }, MEMORY_POLL_MS);
+    void this.#gone.then(() => {
+      // Killed by the kernel at the cgroup's cap: that is the memory limit.
+      if (!watch.stoppedBy && !this.#protocolViolation && this.#cgroup?.oomKilled()) watch.stoppedBy = "memory_limit";
+      if (this.#protocolViolation) watch.markViolation(this.#protocolViolation);
+      watch.gone("the sandbox process exited unexpectedly");
+    });
+    this.#onMessage = (m) => watch.receive(m);
+    const fresh = this.#reusable || this.#freshNext;
+    this.#freshNext = false;
+    this.#send({ t: "run", input, fresh });
+    const { refused, ...result } = await watch.result(() => peakRssBytes);
+    clearInterval(memoryWatch);
+    this.#onMessage = null;
+    this.#watch = null;
     this.#runByteCap = Infinity;
     this.#decoder?.setCaps(IDLE_FRAME_CAPS);
-    const compiler = this.kind === "clang" || this.kind === "asc";
-    const checked = result.outcome !== null && result.outcome !== undefined && !this.#protocolViolation ? checkOutcome(result.outcome, input.limits, compiler) : null;
-    if (checked?.valueOverLimit) stoppedBy ??= "output_limit";
+    if (watch.crashed) this.#broken = true;
     // A runtime stopped mid-run (an interrupt inside a promise-job chain, say) may be left
-    // inconsistent: a reused sandbox is not trusted with another request after that.
-    if (stoppedBy && this.#reusable) this.#broken = true;
-    // A runtime that reports out of shape was tampered with: it serves nothing more.
-    if (checked?.violations.length) this.#broken = true;
-    return {
-      outcome: checked?.outcome ?? null,
-      violations: checked?.violations ?? [],
-      stoppedBy: this.#protocolViolation ? null : stoppedBy,
-      crash: result.crash,
-      protocolViolation: this.#protocolViolation,
-      streams: recorder.fields(),
-      executionTimeMs: result.executionTimeMs ?? performance.now() - t0,
-      peakRssBytes,
-    };
+    // inconsistent: a reused sandbox is not trusted with another request after that. One that
+    // reports out of shape was tampered with: it serves nothing more.
+    if ((result.stoppedBy && this.#reusable) || refused) this.#broken = true;
+    return result;
   }
 
   /** Ask the running guest to stop (the interrupt flag); a run's deadline does this itself, then kills. */
@@ -591,15 +520,6 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     this.#cgroup?.remove();
     if (this.#cwdDir) rmSync(this.#cwdDir, { recursive: true, force: true });
   }
-}
-
-/** Time between the cooperative interrupt and the kill. */
-export function graceMs(timeoutMs: number): number {
-  return Math.min(2000, Math.max(100, Math.round(timeoutMs * 0.25)));
-}
-
-function failureMessage(reason: SandboxFailure, message: string): string {
-  return reason === "crash" ? `the sandbox crashed: ${message}` : message;
 }
 
 /** A message from a sandbox, before its fields are checked. */

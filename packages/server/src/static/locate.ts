@@ -4,10 +4,10 @@
  * a CDN). The runtimes are @wasmbox/core's dependencies, resolved from core's own location as
  * @wasmbox/node resolves them for its sandboxes, so both serve the same files.
  */
-import { existsSync, realpathSync } from "node:fs";
-import { createRequire } from "node:module";
-import { dirname, join } from "node:path";
+import { realpathSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { packageDir, packageRoot } from "@wasmbox/node";
 
 export interface BrowserFiles {
   /** @wasmbox/playground's dist/, or undefined when the package is not installed. */
@@ -30,34 +30,19 @@ const ASSET_ALLOWLIST: ReadonlyArray<readonly [name: string, pkg: string, file: 
   ),
 ];
 
-/** The directory of `name` as Node would resolve it from `fromDir` (the package need not export its package.json). */
-function packageDir(fromDir: string, name: string): string | undefined {
-  const require = createRequire(join(fromDir, "package.json"));
-  for (const base of require.resolve.paths(name) ?? []) {
-    const dir = join(base, name);
-    if (existsSync(join(dir, "package.json"))) return realpathSync(dir);
-  }
-  return undefined;
-}
-
-/** The directory holding the nearest package.json above `file`. */
-function packageRoot(file: string): string {
-  let dir = dirname(file);
-  while (!existsSync(join(dir, "package.json"))) {
-    const up = dirname(dir);
-    if (up === dir) throw new Error(`no package.json above ${file}`);
-    dir = up;
-  }
-  return dir;
+/** The real directory of `name` as Node would resolve it from `fromDir`. */
+function realPackageDir(fromDir: string, name: string): string | undefined {
+  const dir = packageDir(fromDir, name);
+  return dir && realpathSync(dir);
 }
 
 export function locateBrowserFiles(): BrowserFiles {
   const serverDir = packageRoot(fileURLToPath(import.meta.url));
-  const nodeDir = packageDir(serverDir, "@wasmbox/node");
-  const coreDir = nodeDir && packageDir(nodeDir, "@wasmbox/core");
-  const browserDir = packageDir(serverDir, "@wasmbox/browser");
-  const playgroundDir = packageDir(serverDir, "@wasmbox/playground");
-  const from = (pkg: string) => (pkg === "@wasmbox/browser" ? browserDir : coreDir && packageDir(coreDir, pkg));
+  const nodeDir = realPackageDir(serverDir, "@wasmbox/node");
+  const coreDir = nodeDir && realPackageDir(nodeDir, "@wasmbox/core");
+  const browserDir = realPackageDir(serverDir, "@wasmbox/browser");
+  const playgroundDir = realPackageDir(serverDir, "@wasmbox/playground");
+  const from = (pkg: string) => (pkg === "@wasmbox/browser" ? browserDir : coreDir && realPackageDir(coreDir, pkg));
   const assets = new Map<string, string | undefined>();
   for (const [name, pkg, file] of ASSET_ALLOWLIST) {
     const dir = from(pkg);
