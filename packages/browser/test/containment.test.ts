@@ -513,6 +513,66 @@ describe.skipIf(chromiumSkipReason() !== undefined)("containment of the browser 
       expect(answers.slice(1, 3)).toEqual(["threw", "the session has ended; open a new one"]);
     });
 
+    it("output a session's guest keeps sending between runs is budgeted: past it, the worker is stopped", async () => {
+      // The guest takes its runtime's channel (as the forger does), lets its own result through,
+      // then floods the page with 512 KiB output messages from a timer, after the run.
+      const code = py(
+        "import js",
+        "from pyodide.ffi import to_js, create_proxy",
+        "obj = lambda **kw: to_js(kw, dict_converter=js.Object.fromEntries)",
+        "orig_post = js.MessagePort.prototype.postMessage",
+        "def grab(this, *args):",
+        "    js.MessagePort.prototype.postMessage = orig_post",
+        "    orig_post.call(this, *args)",
+        "    big = js.Uint8Array.new(512 * 1024).fill(66)",
+        "    flood = create_proxy(lambda: this.postMessage(obj(t='out', streams='o', lengths=[big.length], data=big)))",
+        "    js.setInterval(flood, 5)",
+        "js.MessagePort.prototype.postMessage = create_proxy(grab, capture_this=True)",
+      );
+      const answers = (await page.evaluate(async (source) => {
+        const w = window as unknown as Win;
+        const session = await w.__engine.openSession({ language: "python" });
+        try {
+          const first = await session.execute({ language: "python", code: source });
+          await new Promise((r) => setTimeout(r, 1500));
+          const second = await session.execute({ language: "python", code: "print('still here')" }).catch((e: Error) => ({ status: "threw", error: e, stdout: "" }));
+          return [first.status, second.status, second.error?.message ?? "", second.stdout];
+        } finally {
+          await session.dispose();
+        }
+      }, code)) as string[];
+      expect(answers[0]).toBe("ok");
+      expect(answers.slice(1, 3)).toEqual(["threw", "the session has ended; open a new one"]);
+    });
+
+    it("output past a run's byte budget stops it, even while a session's guest is given its grace", async () => {
+      const code = py(
+        "import js, time",
+        "from pyodide.ffi import to_js, create_proxy",
+        "obj = lambda **kw: to_js(kw, dict_converter=js.Object.fromEntries)",
+        "orig_post = js.MessagePort.prototype.postMessage",
+        "def grab(this, *args):",
+        "    js.MessagePort.prototype.postMessage = orig_post",
+        "    big = js.Uint8Array.new(4 * 1024 * 1024).fill(66)",
+        "    for i in range(16): this.postMessage(obj(t='out', streams='o', lengths=[big.length], data=big))",
+        "js.MessagePort.prototype.postMessage = create_proxy(grab, capture_this=True)",
+      );
+      const r = (await page.evaluate(async (source) => {
+        const w = window as unknown as Win;
+        const session = await w.__engine.openSession({ language: "python", limits: { maxOutputBytes: 1_000_000 } });
+        try {
+          const result = await session.execute({ language: "python", code: source });
+          return { status: result.status, stdout: result.stdout.length, error: result.error };
+        } finally {
+          await session.dispose();
+        }
+      }, code)) as { status: string; stdout: number; error: { message: string } | null };
+      // 64 MiB against a budget of 2 × 1 MB + 16 MiB: the output cap interrupts first, then the budget ends it.
+      expect(r.status).toBe("killed");
+      expect(r.error?.message).toMatch(/more output than a run may/);
+      expect(r.stdout).toBeLessThanOrEqual(1_000_000);
+    });
+
     it("a guest cannot speak for another run: a concurrent run's output and result are its own", async () => {
       const victim = await startUntil(page, { language: "python", code: py("import time", "print('victim-start', flush=True)", "time.sleep(3)", "print('victim-end')") }, "victim-start");
       const forged = Array.from({ length: 64 }, (_, id) => `out('ATTACK-${id}\\n', id=${id}); post(t='done', id=${id}, outcome=obj(status='ok', exitCode=0, error=None, value='ATTACK'), executionTimeMs=1)`);

@@ -38,6 +38,10 @@ type Incoming = WorkerToFrame | Extract<FrameToPage, { t: "fail" }>;
 const MESSAGE_BURST = 4000;
 const MESSAGES_PER_SECOND = 2000;
 const WORKER_MESSAGES = new Set(["ready", "snapshot", "out", "done", "fail"]);
+const MiB = 1024 * 1024;
+/** Output bytes a worker may send between runs (a session's timer printing): a burst, then a trickle. */
+const IDLE_BYTE_BURST = 2 * MiB;
+const IDLE_BYTES_PER_SECOND = 64 * 1024;
 
 export class BrowserSandbox implements HostSandbox {
   readonly kind: SandboxKind;
@@ -53,6 +57,9 @@ export class BrowserSandbox implements HostSandbox {
   #channel: MessagePort | null = null;
   #budget = MESSAGE_BURST;
   #budgetAt = performance.now();
+  #idleBytes = IDLE_BYTE_BURST;
+  /** Output bytes the live run may still send: twice its output cap and some room (like the Node host's channel cap). */
+  #runBytesLeft = 0;
   #stopListening: () => void = () => {};
   #booted = false;
   #exited = false;
@@ -137,11 +144,19 @@ export class BrowserSandbox implements HostSandbox {
     if (this.#exited) return;
     const now = performance.now();
     this.#budget = Math.min(MESSAGE_BURST, this.#budget + ((now - this.#budgetAt) / 1000) * MESSAGES_PER_SECOND) - 1;
-    this.#budgetAt = now;
     if (this.#budget < 0) return this.#violate(`it sent messages faster than ${MESSAGES_PER_SECOND} a second`);
+    this.#idleBytes = Math.min(IDLE_BYTE_BURST, this.#idleBytes + ((now - this.#budgetAt) / 1000) * IDLE_BYTES_PER_SECOND);
+    this.#budgetAt = now;
     const t = typeof raw === "object" && raw !== null ? (raw as { t?: unknown }).t : undefined;
     if (typeof t !== "string" || !WORKER_MESSAGES.has(t)) return this.#violate("a message out of shape");
+    // Output costs the page memory as it arrives: a run gets a byte budget, the time between
+    // runs next to none. The message is heard first, so a run over its output cap ends as
+    // output_limit with what fitted; a sandbox that keeps sending after that is stopped.
+    const data = t === "out" ? (raw as { data?: unknown }).data : undefined;
+    const bytes = data instanceof Uint8Array ? data.byteLength : 0;
+    const over = this.#running ? (this.#runBytesLeft -= bytes) < 0 : (this.#idleBytes -= bytes) < 0;
     this.#onMessage?.(raw as WorkerToFrame);
+    if (over) this.#violate(this.#running ? "it sent more output than a run may" : "it kept sending output between runs");
   }
 
   /** The worker broke the protocol: stop it, and say so in its run. */
@@ -208,6 +223,7 @@ export class BrowserSandbox implements HostSandbox {
     if (this.#exited) {
       return { outcome: null, violations: [], stoppedBy: null, crash: "the sandbox has already stopped", protocolViolation: null, streams: new OutputRecorder().fields(), executionTimeMs: 0, peakRssBytes: 0 };
     }
+    this.#runBytesLeft = 2 * input.limits.maxOutputBytes + 16 * MiB;
     // Limits, Stop and the worker's messages: core's RunWatch, as on every host.
     const watch = new RunWatch({
       limits: input.limits,
