@@ -72,6 +72,8 @@ export class BrowserSandboxHost implements SandboxHost {
       frame: this.#sandboxFrame(),
       mode,
       startTimeoutMs: this.#options.startTimeoutMs ?? 60_000,
+      // Taking a sandbox for a run is what first uses a kind.
+      onBind: activation.activate,
       prepare: async () => {
         // Pre-started sandboxes of a kind wait here until that kind is first used.
         if (mode === "serve") await activation.promise;
@@ -80,12 +82,6 @@ export class BrowserSandboxHost implements SandboxHost {
         return { snapshot: await this.#provideSnapshot() };
       },
     });
-    // Taking a sandbox for a run is what first uses a kind.
-    const bind = sandbox.bindTenant.bind(sandbox);
-    sandbox.bindTenant = (tenant: string) => {
-      bind(tenant);
-      activation.activate();
-    };
     return sandbox;
   }
 

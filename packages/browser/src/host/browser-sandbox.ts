@@ -29,6 +29,8 @@ export interface BrowserSandboxOptions {
   prepare: () => Promise<{ snapshot?: boolean }>;
   startTimeoutMs: number;
   mode?: "serve" | "snapshot";
+  /** Called when the sandbox is bound to a tenant (the engine took it for a run). */
+  onBind?: () => void;
 }
 
 /** What a sandbox hears during boot and runs: its worker's messages, and the frame's report of a crash. */
@@ -74,10 +76,12 @@ export class BrowserSandbox implements HostSandbox {
   #freshNext = false;
   #broken = false;
   #tenant: string | null = null;
+  readonly #onBind: (() => void) | undefined;
 
   constructor(options: BrowserSandboxOptions) {
     this.kind = options.kind;
     this.#id = options.id;
+    this.#onBind = options.onBind;
     this.#frame = options.frame;
     this.#gone = new Promise<void>((resolve) => (this.#markGone = resolve));
     this.#stopListening = this.#frame.listen(this.#id, (m) => {
@@ -185,6 +189,7 @@ export class BrowserSandbox implements HostSandbox {
   bindTenant(tenant: string): void {
     if (this.#tenant !== null && this.#tenant !== tenant) throw new WasmboxError("ALREADY_USED", "a sandbox serves one tenant only");
     this.#tenant = tenant;
+    this.#onBind?.();
   }
 
   keepForReuse(): void {
