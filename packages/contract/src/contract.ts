@@ -154,6 +154,14 @@ export const WasmOptionsSchema = z
   .strict();
 export type WasmOptions = z.infer<typeof WasmOptionsSchema>;
 
+/**
+ * A Python package as pip names it (PEP 508: letters, digits, `.`, `_`, `-`; compared
+ * case-insensitively with `_`/`.` as `-`). Versions are pinned by the package store's lock file.
+ */
+export const PackageNameSchema = z
+  .string({ error: "a package name must be a string" })
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9._-]{0,98}[A-Za-z0-9])?$/, "a package name is letters, digits, '.', '_' and '-' (at most 100), as pip spells it, e.g. \"numpy\"");
+
 /** The request's fields, without the cross-field checks (for schemas derived from it). */
 export const ExecuteRequestObjectSchema = z
   .object({
@@ -182,6 +190,11 @@ export const ExecuteRequestObjectSchema = z
     compile: CompileOptionsSchema.optional(),
     /** C, C++, AssemblyScript, wasm: which export to call and which host functions to grant. */
     wasm: WasmOptionsSchema.optional(),
+    /**
+     * Python: packages to load before the code runs (with their dependencies), from the host's
+     * package store (`wasmbox packages fetch`). Versions come from the store's lock file.
+     */
+    packages: z.array(PackageNameSchema).max(64, "at most 64 packages").optional(),
   })
   .strict();
 
@@ -209,6 +222,9 @@ export const ExecuteRequestSchema = ExecuteRequestObjectSchema.superRefine((requ
           if (problem) ctx.addIssue({ code: "custom", path: ["files", path], message: problem });
         }
       }
+    }
+    if (request.packages && request.language !== "python") {
+      ctx.addIssue({ code: "custom", path: ["packages"], message: `packages apply to python, not ${request.language}` });
     }
     if (request.language === "wasm" && request.code.trim() === "") {
       ctx.addIssue({ code: "custom", path: ["code"], message: "code must hold the module: base64 of a .wasm binary, or WebAssembly text (WAT)" });
@@ -279,6 +295,39 @@ export const CompileInfoSchema = z.object({
 });
 export type CompileInfo = z.infer<typeof CompileInfoSchema>;
 
+/**
+ * A rich output, as Jupyter and E2B give it: one object in several MIME types, the client
+ * shows the richest it can. `display(obj)` and matplotlib figures are `display`; the last
+ * expression's rich form is `result`. In `data`, text types (`text/plain`, `text/html`,
+ * `text/markdown`, `image/svg+xml`) are strings, binary ones (`image/png`, `image/jpeg`)
+ * base64 strings, `application/json` any JSON value.
+ */
+export const RichOutputSchema = z.object({
+  kind: z.enum(["display", "result"]),
+  data: z.record(z.string(), JsonValueSchema),
+});
+export type RichOutput = z.infer<typeof RichOutputSchema>;
+
+/** A package a Python run loaded, and where it came from (the run's record keeps these: reproducibility). */
+export const LoadedPackageSchema = z.object({
+  name: z.string(),
+  version: z.string(),
+  /** The wheel's sha256, as verified against the store's lock file or index. */
+  sha256: z.string(),
+});
+export type LoadedPackage = z.infer<typeof LoadedPackageSchema>;
+
+/**
+ * What the run used, measured from outside the guest (the sandbox's cgroup where it is in
+ * force, else the sandbox process's own accounting). Null where the host cannot measure it.
+ */
+export const UsageSchema = z.object({
+  cpuTimeMs: z.number().nullable(),
+  wallTimeMs: z.number(),
+  peakMemoryBytes: z.number().int().nonnegative().nullable(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
 const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 
 export const ExecuteResultSchema = z.object({
@@ -308,6 +357,12 @@ export const ExecuteResultSchema = z.object({
   timings: TimingsSchema,
   /** C, C++, AssemblyScript: how the program was compiled. */
   compile: CompileInfoSchema.optional(),
+  /** Rich outputs (`display()`, figures, the last expression's rich form), in the order they were made. */
+  outputs: z.array(RichOutputSchema),
+  /** Python: the packages the run loaded (requested ones and their dependencies), with versions. */
+  packages: z.array(LoadedPackageSchema).optional(),
+  /** CPU time, wall time and peak memory of the run, measured by the host. */
+  usage: UsageSchema.optional(),
 });
 export type ExecuteResult = z.infer<typeof ExecuteResultSchema>;
 

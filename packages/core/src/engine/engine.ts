@@ -371,6 +371,7 @@ export class Engine implements AsyncDisposable {
       exitCode: status === "compile_error" ? 1 : null,
       value: null,
       files: [],
+      outputs: [],
       timings: { queuedMs: round(t.queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(performance.now() - t.t0) },
       compile,
       fileContents: new Map(),

@@ -54,6 +54,7 @@ export async function assembleResult(
     exitCode,
     value: outcome && !stoppedBy ? outcome.value : null,
     files: await describeOutputFiles(files),
+    outputs: [],
     timings: {
       queuedMs: round(t.queuedMs),
       startMs: round(t.startMs),
@@ -75,6 +76,7 @@ export function cancelledWhileQueued(queuedMs: number): Execution {
     exitCode: null,
     value: null,
     files: [],
+    outputs: [],
     timings: { queuedMs: round(queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(queuedMs) },
     fileContents: new Map(),
   };

@@ -183,13 +183,18 @@ export class RunStore {
       language: row.language,
       status: row.status,
       request: JSON.parse(row.request_json) as StoredRequest,
-      result: row.result_json ? (JSON.parse(row.result_json) as Omit<ExecuteResult, "files">) : null,
+      // Runs recorded before results carried rich outputs read as having none.
+      result: row.result_json ? withOutputs(JSON.parse(row.result_json) as Omit<ExecuteResult, "files" | "outputs"> & Partial<Pick<ExecuteResult, "outputs">>) : null,
       files,
       createdAt: row.created_at,
       startedAt: row.started_at,
       finishedAt: row.finished_at,
     };
   }
+}
+
+function withOutputs<T extends Partial<Pick<ExecuteResult, "outputs">>>(result: T): T & Pick<ExecuteResult, "outputs"> {
+  return { ...result, outputs: result.outputs ?? [] };
 }
 
 /** The result recorded for a run that was stopped from outside before it could finish. */
@@ -202,6 +207,7 @@ export function killedResult(message: string): Omit<ExecuteResult, "files"> {
     error: { name: "Killed", message, traceback: "", line: null },
     exitCode: null,
     value: null,
+    outputs: [],
     timings: { queuedMs: 0, startMs: 0, executionTimeMs: 0, totalMs: 0 },
   };
 }
