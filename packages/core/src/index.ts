@@ -21,7 +21,7 @@ export {
 export * from "./engine/index.js";
 export { describeOutputFiles, mimeTypeFor } from "./output-files.js";
 export { describeRuntimes, languageDescription, languageForFilename, supportsSessions, type RuntimeInfo } from "./runtimes/describe.js";
-export { SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
+export { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./runtimes/python/snapshot-recipe.js";
 export { firstError, parseAscDiagnostics, parseClangDiagnostics } from "./runtimes/compilers/diagnostics.js";
 export { ASC_SOURCE_FILES, buildInputs, C_SOURCE_FILES } from "./runtimes/compilers/source-tree.js";
 // Everything a sandbox uses (runtimes, output ring, runtime interface) is public too.

@@ -47,11 +47,31 @@ export interface RuntimeLoadOptions {
   quickjsWasmModule?: WebAssembly.Module;
 }
 
+/**
+ * A Python wheel the host verified (its sha256 against the package store's lock file), handed
+ * to a Python sandbox to install: the sandbox itself reads no package from anywhere.
+ */
+export interface PackageWheel {
+  /** Normalised name (`python-dateutil`). */
+  name: string;
+  version: string;
+  /** The wheel's file name (Pyodide reads the tags, and shared libraries' names, from it). */
+  fileName: string;
+  sha256: string;
+  /** `site` for site-packages, `dynlib` for a shared library package. */
+  installDir: "site" | "dynlib";
+  /** The top-level modules it provides, imported when a snapshot or a pool is prepared with it. */
+  imports: string[];
+  bytes: Uint8Array;
+}
+
 /** Everything a runtime needs to run one request; the request is already validated. */
 export interface GuestRunInput {
   request: ExecuteRequest;
   filename: string;
   limits: ResolvedLimits;
+  /** Python: wheels to install before the code runs, dependencies first (already-installed ones are skipped). */
+  packages?: PackageWheel[];
   /** `wasm` sandboxes: the module to run when it was compiled from the request's code. */
   module?: Uint8Array;
 }
@@ -97,6 +117,11 @@ export interface LoadedRuntime extends Disposable {
   readonly supportsFreshRuns: boolean;
   /** Runs one request, in the same interpreter as the last run unless `mode.fresh`. */
   run(input: GuestRunInput, io: GuestIO, mode?: GuestRunMode): Promise<GuestOutcome>;
+  /**
+   * Python: install wheels before any guest code (a pool preparing a package set), and import
+   * their modules unless a snapshot already holds them imported (`importModules: false`).
+   */
+  installPackages?(wheels: readonly PackageWheel[], options: { importModules: boolean }): Promise<void>;
 }
 
 /**

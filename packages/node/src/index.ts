@@ -12,4 +12,7 @@ export type { IsolationOptions, IsolationPlan, Wall } from "./host/isolation.js"
 export { SandboxProcess, type SandboxProcessOptions, type SandboxRunResult, type StopReason } from "./host/sandbox-process.js";
 export { locateAssets, packageDir, packageRoot, type NodeAssets } from "./host/assets.js";
 export { planIsolation } from "./host/isolation.js";
+export { defaultCacheDir } from "./host/snapshot-cache.js";
+export { openPackageStore, PackageStore, type FetchReport, type PackageSources, type StoredPackage } from "./packages/store.js";
+export { normalizeName as normalizePackageName } from "./packages/lock.js";
 export * from "@wasmbox/core";

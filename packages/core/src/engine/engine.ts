@@ -13,7 +13,8 @@ import { compilerKindFor, sandboxKindFor } from "../runtimes/index.js";
 import { isParsedExecuteRequest, parseExecuteRequest, parseSessionOptions, withDefaultLimits, type ParsedExecuteRequest } from "../validate.js";
 import { compileKeyMaterial, crashSummary, unexpectedModule } from "./compile.js";
 import { isParsedEngineOptions, parseEngineOptions } from "./options.js";
-import { SandboxPool } from "./pool.js";
+import { planPackages, type PackagePlan } from "./packages.js";
+import { SandboxPool, type PoolKey } from "./pool.js";
 import { assembleResult, cancelledWhileQueued, round, type Execution } from "./results.js";
 import type { CompiledModule, HostSandbox, IsolationSummary, SandboxHost, SandboxRunResult } from "./sandbox-host.js";
 import { Semaphore } from "./semaphore.js";
@@ -97,7 +98,7 @@ export class Engine implements AsyncDisposable {
   readonly #pool: SandboxPool;
   readonly #slots: Semaphore;
   readonly #live = new Set<HostSandbox>();
-  readonly #start: (kind: SandboxKind) => HostSandbox;
+  readonly #start: (key: PoolKey) => HostSandbox;
   #sandboxStarts = 0;
   readonly #maxConcurrentRuns: number;
   readonly #compiling = new Map<string, Promise<CompiledModule | Execution>>();
@@ -114,12 +115,16 @@ export class Engine implements AsyncDisposable {
   constructor(host: SandboxHost, options: EngineOptions = {}) {
     if (!isParsedEngineOptions(options)) parseEngineOptions(options);
     this.#host = host;
-    this.#start = (kind: SandboxKind) => {
+    this.#start = (key: PoolKey) => {
       this.#sandboxStarts++;
-      return host.start(kind);
+      const [kind, preset] = key.split("#") as [SandboxKind, string | undefined];
+      return preset === undefined ? host.start(kind) : host.start(kind, Number(preset));
     };
+    const pythonTarget = options.pool?.python ?? 1;
     this.#pool = new SandboxPool(this.#start, {
-      python: options.pool?.python ?? 1,
+      // A pool per package set the host prepares (at most one sandbox each: they are heavy).
+      ...Object.fromEntries((host.packages?.presets ?? []).map((_, i) => [`python#${i}`, Math.min(pythonTarget, 1)])),
+      python: pythonTarget,
       quickjs: options.pool?.quickjs ?? 1,
       wasm: options.pool?.wasm ?? 1,
       clang: options.pool?.clang ?? 0,
@@ -188,7 +193,12 @@ export class Engine implements AsyncDisposable {
     try {
       this.#assertOpen();
       const compilerKind = compilerKindFor(parsed.language);
-      if (!compilerKind) return await this.#runIn(sandboxKindFor(parsed.language), parsed, options, t0, queuedMs);
+      if (!compilerKind) {
+        const kind = sandboxKindFor(parsed.language);
+        const plan = kind === "python" ? planPackages(parsed.packages, parsed.code, this.#host.packages) : null;
+        if (plan && !plan.ok) return packageFailure(plan.message, { t0, queuedMs });
+        return await this.#runIn(plan?.preset === undefined ? kind : `python#${plan.preset}`, parsed, options, t0, queuedMs, undefined, plan ?? undefined);
+      }
       const filename = parsed.filename ?? defaultFilename(parsed.language);
       // The run has started once it compiles; the streams see the compiler's output on failure.
       options.onStart?.();
@@ -232,7 +242,7 @@ export class Engine implements AsyncDisposable {
   }
 
   /** Run a request in a sandbox of `kind`; reusable kinds go back to the pool afterwards. */
-  async #runIn(kind: SandboxKind, request: ExecuteRequest, options: ExecuteOptions, t0: number, queuedMs: number, module?: Uint8Array): Promise<Execution> {
+  async #runIn(kind: PoolKey, request: ExecuteRequest, options: ExecuteOptions, t0: number, queuedMs: number, module?: Uint8Array, plan?: PackagePlan & { ok: true }): Promise<Execution> {
     let sandbox: HostSandbox | undefined;
     try {
       const tStart = performance.now();
@@ -240,7 +250,7 @@ export class Engine implements AsyncDisposable {
       // QuickJS, wasm and compiler sandboxes serve many runs of one tenant, each on a fresh
       // runtime instance; a Python sandbox serves one run.
       sandbox.keepForReuse();
-      return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module);
+      return await this.#runOn(sandbox, request, options, { t0, queuedMs, startMs: performance.now() - tStart }, module, plan);
     } finally {
       if (sandbox) this.#giveBack(sandbox);
     }
@@ -395,7 +405,12 @@ export class Engine implements AsyncDisposable {
     sandbox.keepForSession();
     return new Session(this, sandbox, probe.language, probe.limits ?? {}, {
       slots: this.#slots,
-      runOn: (s, r, o, t) => this.#runOn(s, r, o, t),
+      runOn: (s, r, o, t) => {
+        // A session's runs load packages into its interpreter as they ask for them.
+        const plan = planPackages(r.packages, r.code, this.#host.packages);
+        if (plan && !plan.ok) return Promise.resolve(packageFailure(plan.message, t));
+        return this.#runOn(s, r, o, t, undefined, plan ?? undefined);
+      },
       forget: (s) => this.#live.delete(s),
     });
   }
@@ -405,7 +420,7 @@ export class Engine implements AsyncDisposable {
   }
 
   /** A ready sandbox: from the pool if one is there; one fresh retry if a pooled one failed to boot. */
-  async #readySandbox(kind: SandboxKind, tenant: string): Promise<HostSandbox> {
+  async #readySandbox(kind: PoolKey, tenant: string): Promise<HostSandbox> {
     let sandbox = this.#pool.acquire(kind, tenant);
     this.#live.add(sandbox);
     try {
@@ -425,7 +440,7 @@ export class Engine implements AsyncDisposable {
     return sandbox;
   }
 
-  async #runOn(sandbox: HostSandbox, request: ExecuteRequest, options: ExecuteOptions, t: Timing, module?: Uint8Array): Promise<Execution> {
+  async #runOn(sandbox: HostSandbox, request: ExecuteRequest, options: ExecuteOptions, t: Timing, module?: Uint8Array, plan?: PackagePlan & { ok: true }): Promise<Execution> {
     const limits = resolveLimits(request.limits);
     options.onStart?.();
     const text = { stdout: new Utf8ChunkDecoder(), stderr: new Utf8ChunkDecoder() };
@@ -434,7 +449,7 @@ export class Engine implements AsyncDisposable {
     };
     const streaming = options.onStdout || options.onStderr;
     const run = await sandbox.run(
-      { request, filename: request.filename ?? defaultFilename(request.language), limits, ...(module ? { module } : {}) },
+      { request, filename: request.filename ?? defaultFilename(request.language), limits, ...(module ? { module } : {}), ...(plan ? { packages: plan.wheels } : {}) },
       {
         onOutput: (stream: GuestStream, bytes: Uint8Array) => {
           options.onOutput?.(stream, bytes);
@@ -444,7 +459,8 @@ export class Engine implements AsyncDisposable {
       },
     );
     if (streaming) for (const stream of ["stdout", "stderr"] as const) onText(stream, text[stream].end());
-    return await assembleResult(run, limits, t);
+    const result = await assembleResult(run, limits, t);
+    return plan ? { ...result, packages: plan.loaded } : result;
   }
 
   async dispose(): Promise<void> {
@@ -539,6 +555,23 @@ const DEFAULT_TENANT = "\u0000local";
 
 function tenantOf(options: ExecuteOptions): string {
   return options.tenant ?? DEFAULT_TENANT;
+}
+
+/** The result of a run whose packages cannot be loaded: nothing ran. */
+function packageFailure(message: string, t: { t0: number; queuedMs: number }): Execution {
+  return {
+    status: "error",
+    stdout: "",
+    stderr: "",
+    output: "",
+    error: { name: "PackageNotFound", message, traceback: "", line: null },
+    exitCode: null,
+    value: null,
+    files: [],
+    outputs: [],
+    timings: { queuedMs: round(t.queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(performance.now() - t.t0) },
+    fileContents: new Map(),
+  };
 }
 
 /** A reusable sandbox is retired after this many runs (bounds any slow leak). */

@@ -5,6 +5,7 @@ export { CORE_ENGINE_OPTION_SHAPE, isParsedEngineOptions, oneOfOption, parseEngi
 export { checkOutcome, isOutputPath, type CheckedOutcome } from "./outcome-check.js";
 export { graceMs, RunWatch, type RunMessage, type RunWatchOptions } from "./run-watch.js";
 export { SandboxPool } from "./pool.js";
+export { detectImports } from "./packages.js";
 export { Semaphore } from "./semaphore.js";
 export type {
   CompileCache,
@@ -12,6 +13,8 @@ export type {
   HostSandbox,
   IsolationSummary,
   IsolationWall,
+  MissingPackage,
+  PackageProvider,
   SandboxHost,
   SandboxRunCallbacks,
   SandboxRunResult,

@@ -1,6 +1,9 @@
 import type { SandboxKind } from "../runtime.js";
 import type { HostSandbox } from "./sandbox-host.js";
 
+/** A pool: a sandbox kind, or a kind and a variant of it (`python#0`). */
+export type PoolKey = SandboxKind | `${SandboxKind}#${number}`;
+
 /**
  * Ready sandboxes per kind, started ahead of the requests that will use them. A run
  * takes one and the pool starts a replacement in the background, one at a time per kind
@@ -12,19 +15,23 @@ import type { HostSandbox } from "./sandbox-host.js";
  * so no process-wide state (V8 flags, timers, files in its tmpfs…) crosses tenants.
  */
 export class SandboxPool {
-  readonly #idle = new Map<SandboxKind, HostSandbox[]>();
-  readonly #refilling = new Set<SandboxKind>();
+  readonly #idle = new Map<PoolKey, HostSandbox[]>();
+  readonly #refilling = new Set<PoolKey>();
   #disposed = false;
 
+  /**
+   * @param start starts a sandbox for a pool key: a kind, or a kind and a variant
+   * (`python#0`: Python with the host's package set 0 imported)
+   */
   constructor(
-    private readonly start: (kind: SandboxKind) => HostSandbox,
-    private readonly targets: Readonly<Record<SandboxKind, number>>,
+    private readonly start: (key: PoolKey) => HostSandbox,
+    private readonly targets: Readonly<Record<PoolKey, number>>,
   ) {
-    for (const kind of Object.keys(targets) as SandboxKind[]) this.#refill(kind);
+    for (const key of Object.keys(targets) as PoolKey[]) this.#refill(key);
   }
 
-  /** A sandbox of `kind` for `tenant`: a pre-started one if there is one, else a new one. */
-  acquire(kind: SandboxKind, tenant: string): HostSandbox {
+  /** A sandbox for pool key `kind` for `tenant`: a pre-started one if there is one, else a new one. */
+  acquire(kind: PoolKey, tenant: string): HostSandbox {
     const idle = this.#idle.get(kind) ?? [];
     // Skip any that died; never hand over one another tenant used.
     for (let i = idle.length - 1; i >= 0; i--) if (!idle[i]!.alive) idle.splice(i, 1);
@@ -55,14 +62,14 @@ export class SandboxPool {
     idle.unshift(sandbox);
   }
 
-  /** Sandboxes waiting for a run, per kind: ready ones, and ones still booting. */
-  size(kind: SandboxKind): { ready: number; starting: number } {
+  /** Sandboxes waiting for a run, per pool key: ready ones, and ones still booting. */
+  size(kind: PoolKey): { ready: number; starting: number } {
     const idle = this.#idle.get(kind) ?? [];
     const ready = idle.filter((s) => s.isReady).length;
     return { ready, starting: idle.length - ready };
   }
 
-  #refill(kind: SandboxKind): void {
+  #refill(kind: PoolKey): void {
     if (this.#disposed || this.#refilling.has(kind)) return;
     const idle = this.#idle.get(kind) ?? [];
     this.#idle.set(kind, idle);

@@ -10,7 +10,7 @@
  */
 import type { Diagnostic } from "@wasmbox/contract";
 import type { OutputFields } from "../output-bytes.js";
-import type { GuestOutcome, GuestRunInput, GuestStream, RuntimeVersions, SandboxKind } from "../runtime.js";
+import type { GuestOutcome, GuestRunInput, GuestStream, PackageWheel, RuntimeVersions, SandboxKind } from "../runtime.js";
 
 /** Why a run was stopped from outside the guest. */
 export type StopReason = "timeout" | "memory_limit" | "output_limit" | "killed";
@@ -117,10 +117,42 @@ export interface IsolationSummary {
 }
 
 
+/** Why a package cannot be loaded (see {@link PackageProvider.resolve}). */
+export interface MissingPackage {
+  name: string;
+  /** The requested package that depends on it; null when it was requested itself. */
+  neededBy: string | null;
+  /** `not-fetched`: the lock file pins it but the store lacks it; `unknown`: no source has it; `corrupt`: the stored wheel fails its sha256. */
+  reason: "not-fetched" | "unknown" | "corrupt";
+}
+
+/**
+ * A host's Python package store, as the engine uses it: resolve names to verified wheels (the
+ * host checked each one's sha256; the sandbox reads no package from anywhere), and the package
+ * sets the host keeps pools of sandboxes for, each booted with its set already imported.
+ */
+export interface PackageProvider {
+  /** `names` and their dependencies as verified wheels, dependencies first; or what is missing. */
+  resolve(names: readonly string[]): { ok: true; wheels: PackageWheel[] } | { ok: false; missing: MissingPackage[] };
+  /** Top-level module → package name, for packages in the store (import detection loads only these). */
+  importMap(): ReadonlyMap<string, string>;
+  /** Also load the store's packages a Python program imports, when the request names none. */
+  readonly detectImports: boolean;
+  /** Package sets with a pool of their own (normalised names, with dependencies); `start(kind, i)` starts one for set `i`. */
+  readonly presets: readonly (readonly string[])[];
+  /** The version the store's lock file pins for a package, fetched or not (for messages). */
+  pinnedVersion(name: string): string | undefined;
+}
+
 /** The port: everything the engine needs from a host. */
 export interface SandboxHost {
-  /** Start a sandbox of `kind`; it boots in the background (see {@link HostSandbox.ready}). */
-  start(kind: SandboxKind): HostSandbox;
+  /**
+   * Start a sandbox of `kind`; it boots in the background (see {@link HostSandbox.ready}).
+   * `preset`: a Python sandbox booted with package set `packages.presets[preset]` imported.
+   */
+  start(kind: SandboxKind, preset?: number): HostSandbox;
+  /** The Python package store, where the host has one (the browser host has none yet). */
+  readonly packages?: PackageProvider;
   readonly compileCache: CompileCache;
   /** Compiler output without the host's own details (its paths, the compiler's stack frames). */
   scrubCompilerOutput(text: string): string;

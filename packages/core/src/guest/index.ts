@@ -34,6 +34,7 @@ export type {
   GuestStream,
   LanguageDescription,
   LoadedRuntime,
+  PackageWheel,
   RuntimeAssets,
   RuntimeDescriptor,
   RuntimeLoadOptions,

@@ -1,5 +1,5 @@
 import type { Language } from "@wasmbox/contract";
-import type { RuntimeAssets, RuntimeDescriptor, SandboxKind } from "../runtime.js";
+import type { PackageWheel, RuntimeAssets, RuntimeDescriptor, SandboxKind } from "../runtime.js";
 
 /** Every runtime wasmbox ships, keyed by sandbox kind. Loading one imports its code. */
 export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
@@ -82,8 +82,8 @@ export const RUNTIMES: Readonly<Record<SandboxKind, RuntimeDescriptor>> = {
  * Build the Python baseline snapshot (lazy: loads Pyodide's code only when called).
  * `pyodideFactory`: see `RuntimeLoadOptions.pyodideFactory`.
  */
-export async function buildPythonSnapshot(assets: RuntimeAssets, pyodideFactory?: unknown): Promise<Uint8Array> {
-  return (await import("./python/python-runtime.js")).buildPythonSnapshot(assets, pyodideFactory);
+export async function buildPythonSnapshot(assets: RuntimeAssets, pyodideFactory?: unknown, packages?: readonly PackageWheel[]): Promise<Uint8Array> {
+  return (await import("./python/python-runtime.js")).buildPythonSnapshot(assets, pyodideFactory, packages);
 }
 
 /** The sandbox kind that runs a language (compiled languages run their module in `wasm`). */

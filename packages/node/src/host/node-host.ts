@@ -5,7 +5,9 @@
  * found in node_modules, compiler output scrubbed of this machine's paths.
  */
 import { availableParallelism } from "node:os";
-import type { CompileCache as CompileCachePort, CompiledModule, HostSandbox, IsolationSummary, RuntimeVersions, SandboxHost, SandboxKind } from "@wasmbox/core";
+import type { CompileCache as CompileCachePort, CompiledModule, HostSandbox, IsolationSummary, PackageProvider, PackageWheel, RuntimeVersions, SandboxHost, SandboxKind } from "@wasmbox/core";
+import { normalizeName } from "../packages/lock.js";
+import { PackageStore } from "../packages/store.js";
 import { locateAssets, type NodeAssets } from "./assets.js";
 import { CompileCache, scrubCompilerOutput, sha256Hex } from "./compile-cache.js";
 import { planIsolation, type IsolationOptions, type IsolationPlan, type Wall } from "./isolation.js";
@@ -23,6 +25,22 @@ export interface NodeHostOptions {
    * Compiled C/C++/AssemblyScript modules are cached here too (in memory only with `false`).
    */
   cacheDir?: string | false;
+  /**
+   * Python packages, from the package store in the cache directory (`wasmbox packages fetch`
+   * fills it; runs read it alone, offline). Ignored when `cacheDir` is false.
+   */
+  packages?: {
+    /** Load the store's packages a program imports when its request names none. Default true. */
+    detectImports?: boolean;
+    /**
+     * Package sets to keep a Python sandbox ready for, each booted from a snapshot with the set
+     * imported (e.g. `[["numpy", "pandas"]]`): a run needing only those starts as fast as a
+     * plain one. A set not in the store is skipped (told through `log`). Default none.
+     */
+    preload?: string[][];
+    /** Told about skipped sets and snapshot builds (default: silent). */
+    log?: (message: string) => void;
+  };
 }
 
 /** {@link IsolationSummary} with the Node host's own modes and walls. */
@@ -36,6 +54,10 @@ export class NodeSandboxHost implements SandboxHost {
   readonly #plan: IsolationPlan;
   readonly #options: NodeHostOptions;
   #pythonSnapshot: Promise<PythonSnapshot | null> | undefined;
+  readonly #store: PackageStore | null;
+  /** Per preset: its wheels, and how its sandboxes boot (a snapshot with the set imported, else the baseline and an import). */
+  readonly #presets: { wheels: PackageWheel[]; boot?: Promise<{ snapshot: PythonSnapshot | null; imported: boolean }> }[] = [];
+  readonly packages: PackageProvider | undefined;
   readonly compileCache: CompileCachePort;
   readonly parallelism = availableParallelism();
 
@@ -49,18 +71,55 @@ export class NodeSandboxHost implements SandboxHost {
       get: (key: string): CompiledModule | undefined => cache.get(sha256Hex(key)),
       set: (key: string, entry: CompiledModule): void => cache.set(sha256Hex(key), entry),
     };
+    this.#store = options.cacheDir === false ? null : new PackageStore({ cacheDir: options.cacheDir ?? defaultCacheDir(), pyodideDir: this.#assets.assets.pyodideIndexURL });
+    this.packages = this.#store ? this.#provider(this.#store) : undefined;
   }
 
-  start(kind: SandboxKind): HostSandbox {
+  /** The package store (null when caching is off). */
+  get packageStore(): PackageStore | null {
+    return this.#store;
+  }
+
+  #provider(store: PackageStore): PackageProvider {
+    const log = this.#options.packages?.log ?? (() => {});
+    for (const set of this.#options.packages?.preload ?? []) {
+      const resolved = store.resolve(set);
+      if (!resolved.ok) {
+        log(`not preloading ${set.join(", ")}: ${resolved.missing.map((m) => `${m.name} is ${m.reason === "not-fetched" ? "not fetched" : m.reason === "corrupt" ? "corrupt in the store" : "unknown"}`).join(", ")} (wasmbox packages fetch ${set.join(" ")})`);
+        continue;
+      }
+      this.#presets.push({ wheels: resolved.wheels });
+    }
+    const presets = this.#presets.map((p) => p.wheels.map((w) => w.name));
+    return {
+      resolve: (names) => store.resolve(names),
+      importMap: () => store.importMap(),
+      detectImports: this.#options.packages?.detectImports ?? true,
+      presets,
+      pinnedVersion: (name) => store.entry(normalizeName(name))?.version,
+    };
+  }
+
+  start(kind: SandboxKind, preset?: number): HostSandbox {
     const { cacheDir, startTimeoutMs } = this.#options;
+    const set = preset === undefined || kind !== "python" ? undefined : this.#presets[preset];
+    const baseline = () =>
+      cacheDir === false ? Promise.resolve(null) : (this.#pythonSnapshot ??= loadOrBuildPythonSnapshot({ assets: this.#assets, isolation: this.#plan, cacheDir }));
+    // Built once, by the first sandbox of its set: a snapshot with the set imported, else (its
+    // packages load shared libraries) the baseline, and each sandbox imports the set at boot.
+    const boot = set
+      ? (set.boot ??= (async () => {
+          const own = await loadOrBuildPythonSnapshot({ assets: this.#assets, isolation: this.#plan, cacheDir: cacheDir || undefined, packages: set.wheels, ...(this.#options.packages?.log ? { log: this.#options.packages.log } : {}) });
+          return own ? { snapshot: own, imported: true } : { snapshot: await baseline(), imported: false };
+        })())
+      : undefined;
     return SandboxProcess.start({
       kind,
       assets: this.#assets,
       isolation: this.#plan,
       // The snapshot is built once, by the first Python sandbox a host needs.
-      ...(kind === "python"
-        ? { pythonSnapshot: cacheDir === false ? Promise.resolve(null) : (this.#pythonSnapshot ??= loadOrBuildPythonSnapshot({ assets: this.#assets, isolation: this.#plan, cacheDir })) }
-        : {}),
+      ...(kind === "python" ? { pythonSnapshot: boot ? boot.then((b) => b.snapshot) : baseline() } : {}),
+      ...(boot && set ? { packages: boot.then((b) => ({ wheels: set.wheels, imported: b.imported })) } : {}),
       ...(startTimeoutMs === undefined ? {} : { startTimeoutMs }),
     });
   }

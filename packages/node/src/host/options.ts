@@ -3,7 +3,7 @@
  * (beside core's): what each means and its default are on {@link NodeHostOptions} and
  * {@link IsolationOptions}.
  */
-import { oneOfOption, wholeNumberOption } from "@wasmbox/core";
+import { oneOfOption, PackageNameSchema, wholeNumberOption } from "@wasmbox/core";
 import { z } from "zod";
 
 const CACHE_DIR = "must be a directory path (a non-empty string) or false";
@@ -23,5 +23,12 @@ export const NODE_HOST_OPTION_SHAPE = {
   startTimeoutMs: wholeNumberOption(1, 3_600_000, " of milliseconds").optional(),
   cacheDir: z
     .union([z.string().min(1, { error: CACHE_DIR }), z.literal(false)], { error: CACHE_DIR })
+    .optional(),
+  packages: z
+    .strictObject({
+      detectImports: z.boolean({ error: "must be true or false" }).optional(),
+      preload: z.array(z.array(PackageNameSchema).min(1, { error: "a package set names at least one package" }).max(64), { error: "must be a list of package sets (lists of names)" }).max(16).optional(),
+      log: z.custom<(message: string) => void>((v) => typeof v === "function", { error: "must be a function" }).optional(),
+    })
     .optional(),
 } satisfies z.ZodRawShape;

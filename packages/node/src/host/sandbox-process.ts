@@ -29,6 +29,7 @@ import {
   WasmboxError,
   type GuestRunInput,
   type HostSandbox,
+  type PackageWheel,
   type SandboxKind,
   type SandboxRunCallbacks,
   type SandboxRunResult,
@@ -53,6 +54,11 @@ export interface SandboxProcessOptions {
   pythonSnapshot?: Promise<PythonSnapshot | null>;
   /** `snapshot`: build the Python baseline snapshot instead of serving runs. */
   mode?: "serve" | "snapshot";
+  /**
+   * Python: verified wheels installed before any guest code (a pool's package set, or what a
+   * snapshot is built with), and whether the snapshot already holds them imported.
+   */
+  packages?: Promise<{ wheels: PackageWheel[]; imported: boolean }>;
 }
 
 // The run's outcome and its stop reasons are the port's (core engine/sandbox-host.ts).
@@ -286,6 +292,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
   async #boot(options: SandboxProcessOptions): Promise<void> {
     const timeoutMs = options.startTimeoutMs ?? 60_000;
     const snapshot = (await options.pythonSnapshot) ?? null;
+    const packages = await options.packages;
     if (this.#exited) throw new WasmboxError("SANDBOX_START_FAILED", `a ${this.kind} sandbox was disposed before it started`);
     this.#child = this.#spawn(options, snapshot);
     await new Promise<void>((resolve, reject) => {
@@ -329,6 +336,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
         heapLimitMb: options.heapLimitMb ?? 1024,
         mode: options.mode ?? "serve",
         ...this.#snapshotInit,
+        ...(packages?.wheels.length ? { packages: packages.wheels, packagesImported: packages.imported } : {}),
       });
     });
   }

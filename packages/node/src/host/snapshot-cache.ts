@@ -5,10 +5,10 @@
  * failure falls back to booting without a snapshot — never a crash.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { SNAPSHOT_RECIPE } from "@wasmbox/core";
+import { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE, type PackageWheel } from "@wasmbox/core";
 import type { NodeAssets } from "./assets.js";
 import type { IsolationPlan } from "./isolation.js";
 import { SandboxProcess } from "./sandbox-process.js";
@@ -22,6 +22,8 @@ export interface SnapshotCacheOptions {
   cacheDir?: string | undefined;
   /** Told about rebuilds and fallbacks (default: silent). */
   log?: (message: string) => void;
+  /** A snapshot with these packages installed and imported (a package set's pool), instead of the baseline. */
+  packages?: readonly PackageWheel[];
 }
 
 interface Meta {
@@ -57,9 +59,10 @@ export interface PythonSnapshot {
 }
 
 /** The cache key: anything that changes the snapshot's meaning changes the key. */
-export function snapshotKey(assets: NodeAssets): string {
+export function snapshotKey(assets: NodeAssets, packages: readonly PackageWheel[] = []): string {
   const wasm = statSync(join(assets.assets.pyodideIndexURL, "pyodide.asm.wasm"));
-  const material = JSON.stringify({ format: FORMAT, pyodide: assets.versions.pyodide, wasmBytes: wasm.size, recipe: SNAPSHOT_RECIPE });
+  const wheels = packages.map((w) => [w.name, w.version, w.sha256]);
+  const material = JSON.stringify({ format: FORMAT, pyodide: assets.versions.pyodide, wasmBytes: wasm.size, recipe: SNAPSHOT_RECIPE, ...(wheels.length ? { wheels } : {}) });
   return createHash("sha256").update(material).digest("hex").slice(0, 20);
 }
 
@@ -68,16 +71,33 @@ export async function loadOrBuildPythonSnapshot(options: SnapshotCacheOptions): 
   const log = options.log ?? (() => {});
   try {
     const dir = options.cacheDir ?? defaultCacheDir();
-    const key = snapshotKey(options.assets);
+    const packages = options.packages ?? [];
+    const key = snapshotKey(options.assets, packages);
     const file = join(dir, `python-${key}.snapshot`);
     const cached = readVerified(file, key);
     if (cached) return { bytes: cached, path: file };
-    log(`building the Python baseline snapshot (${file}); this happens once per Pyodide version`);
-    const sandbox = SandboxProcess.start({ kind: "python", assets: options.assets, isolation: options.isolation, mode: "snapshot", startTimeoutMs: 120_000 });
+    // A set whose packages load shared libraries cannot be snapshotted; known once, not retried.
+    if (packages.length && existsSync(`${file}.refused`)) return null;
+    const what = packages.length ? `the Python snapshot with ${packages.map((w) => w.name).join(", ")} imported` : "the Python baseline snapshot";
+    log(`building ${what} (${file}); this happens once per Pyodide version${packages.length ? " and package set" : ""}`);
+    const sandbox = SandboxProcess.start({
+      kind: "python",
+      assets: options.assets,
+      isolation: options.isolation,
+      mode: "snapshot",
+      startTimeoutMs: 300_000,
+      ...(packages.length ? { packages: Promise.resolve({ wheels: [...packages], imported: false }) } : {}),
+    });
     let bytes: Uint8Array;
     try {
       await sandbox.ready;
       bytes = await sandbox.snapshot!;
+    } catch (e) {
+      if (packages.length && e instanceof Error && e.message.includes(SHARED_LIBRARIES_MARK)) {
+        makePrivateDir(dir);
+        writeFileSync(`${file}.refused`, e.message, { mode: 0o600 });
+      }
+      throw e;
     } finally {
       await sandbox.dispose();
     }

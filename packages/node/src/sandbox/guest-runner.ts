@@ -5,7 +5,7 @@
  * all, so no thread escapes Node's permission model). Runs before any guest code exists.
  */
 import { fstatSync, readSync } from "node:fs";
-import { buildPythonSnapshot, outcomeWithinLimits, RUNTIMES, type GuestRunInput, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
+import { buildPythonSnapshot, outcomeWithinLimits, RUNTIMES, type GuestRunInput, type PackageWheel, type GuestStream, type LoadedRuntime, type RuntimeAssets, type RuntimeLoadOptions, type SandboxKind } from "@wasmbox/core/guest";
 import { lockDownRealm } from "./lockdown.js";
 import type { WorkerToSupervisor } from "./protocol.js";
 
@@ -18,6 +18,9 @@ export interface GuestInit {
   pythonSnapshot?: Uint8Array;
   /** Read the snapshot from this inherited, read-only fd (opened and verified by the host). */
   pythonSnapshotFd?: number;
+  /** Python: wheels to install at boot, before any guest code; imported unless `packagesImported`. */
+  packages?: PackageWheel[];
+  packagesImported?: boolean;
   /** `pyodide.asm.wasm`, compiled once by the supervisor for all its guest threads. */
   pythonWasm?: RuntimeLoadOptions["pythonWasm"];
 }
@@ -37,7 +40,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
     assertPermissionModel();
     lockDownRealm();
     if (init.mode === "snapshot") {
-      link.post({ t: "snapshot", bytes: await buildPythonSnapshot(init.assets) });
+      link.post({ t: "snapshot", bytes: await buildPythonSnapshot(init.assets, undefined, init.packages) });
       return null;
     }
     const t0 = performance.now();
@@ -51,6 +54,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
       ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
     });
+    if (init.packages?.length) await runtime.installPackages?.(init.packages, { importModules: init.packagesImported !== true });
     link.post({ t: "ready", loadMs: performance.now() - t0 });
   } catch (e) {
     link.post({ t: "fail", reason: "load", message: e instanceof Error ? e.message : String(e) });

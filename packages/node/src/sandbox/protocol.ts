@@ -4,7 +4,7 @@
  * any guest code existed. The host still treats each one as hostile input: guest code can
  * write frames of its own, so every outcome is checked against the contract on the host.
  */
-import type { GuestOutcome, GuestRunInput, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
+import type { GuestOutcome, GuestRunInput, PackageWheel, RuntimeAssets, SandboxKind } from "@wasmbox/core/guest";
 
 /** The sandbox's end of the host channel. */
 export const CHANNEL_FD = 3;
@@ -12,7 +12,19 @@ export const CHANNEL_FD = 3;
 export const SNAPSHOT_FD = 4;
 
 export type HostToSandbox =
-  | { t: "init"; kind: SandboxKind; assets: RuntimeAssets; heapLimitMb: number; pythonSnapshot?: Uint8Array; pythonSnapshotFd?: number; mode?: "serve" | "snapshot" }
+  | {
+      t: "init";
+      kind: SandboxKind;
+      assets: RuntimeAssets;
+      heapLimitMb: number;
+      pythonSnapshot?: Uint8Array;
+      pythonSnapshotFd?: number;
+      mode?: "serve" | "snapshot";
+      /** Python: verified wheels to install before any guest code (a pool's package set, or the set a snapshot is built with). */
+      packages?: PackageWheel[];
+      /** The snapshot already holds `packages` imported: only their files are unpacked again. */
+      packagesImported?: boolean;
+    }
   | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };
 

@@ -115,6 +115,7 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
     interrupt,
     ...(config.pythonSnapshot ? { pythonSnapshot: config.pythonSnapshot } : {}),
     ...(config.pythonSnapshotFd !== undefined ? { pythonSnapshotFd: config.pythonSnapshotFd } : {}),
+    ...(config.packages?.length ? { packages: config.packages, packagesImported: config.packagesImported === true } : {}),
   };
   void bootGuest(guestInit, {
     post,

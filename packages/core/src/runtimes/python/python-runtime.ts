@@ -3,6 +3,7 @@ import { collectChangedFiles, decodeRequestFiles } from "../../guest/files.js";
 import { capWasmMemory } from "../../guest/memory-cap.js";
 import {
   GUEST_WORKDIR,
+  type PackageWheel,
   type GuestIO,
   type GuestOutcome,
   type GuestRunInput,
@@ -10,7 +11,7 @@ import {
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { DRIVER_SOURCE } from "./driver.js";
-import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
+import { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
 type PyCallable = ((...args: unknown[]) => unknown) & {
   destroy?: () => void;
@@ -30,7 +31,7 @@ type PreparedProgram = [body: PyProxyLike, bodyIsAsync: boolean, last: PyProxyLi
  * interpreter. Run it where no guest code has ever run: the snapshot is every later
  * sandbox's starting state.
  */
-export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], pyodideFactory?: unknown): Promise<Uint8Array> {
+export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], pyodideFactory?: unknown, packages: readonly PackageWheel[] = []): Promise<Uint8Array> {
   const pyodide = await loadPyodide({
     indexURL: assets.pyodideIndexURL,
     env: {},
@@ -40,7 +41,50 @@ export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], 
     ...(pyodideFactory ? { createPyodideModule: pyodideFactory as never } : {}),
   });
   pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
+  if (packages.length) {
+    // A memory snapshot carries wasm memory, not the shared libraries' wasm modules: a set that
+    // loads any cannot be restored from one (its pool imports it at start instead).
+    const libraries = () => Object.keys((pyodide as unknown as { _module: { LDSO: { loadedLibsByName: object } } })._module.LDSO.loadedLibsByName);
+    const before = new Set(libraries());
+    await installWheels(pyodide, packages, new Set(), true);
+    const loaded = libraries().filter((name) => !before.has(name));
+    if (loaded.length) throw new Error(`${SHARED_LIBRARIES_MARK}: the packages load shared libraries (${loaded.slice(0, 3).join(", ")}${loaded.length > 3 ? ", …" : ""}), which a memory snapshot cannot carry`);
+  }
   return pyodide.makeMemorySnapshot();
+}
+
+/**
+ * Install wheels as Pyodide's own `loadPackage` does (unpack into site-packages or the
+ * shared-library directory, then load its shared libraries), from bytes the host verified:
+ * nothing is fetched. Names in `installed` are skipped and added.
+ */
+async function installWheels(pyodide: PyodideAPI, wheels: readonly PackageWheel[], installed: Set<string>, importModules: boolean): Promise<void> {
+  const api = (pyodide as unknown as { _api: PyodideInternals })._api;
+  let added = false;
+  for (const wheel of wheels) {
+    if (installed.has(wheel.name)) continue;
+    const dir = api.package_loader.get_install_dir(wheel.installDir);
+    await api.install(wheel.bytes, wheel.fileName, dir, new Map([["INSTALLER", "wasmbox"], ["PYODIDE_SOURCE", "wasmbox"]]));
+    installed.add(wheel.name);
+    added = true;
+  }
+  if (added) pyodide.runPython("import importlib\nimportlib.invalidate_caches()");
+  if (!importModules) return;
+  for (const wheel of wheels) {
+    for (const module of wheel.imports) {
+      try {
+        pyodide.runPython(`import ${module}`);
+      } catch (e) {
+        throw new Error(`importing ${module} (package ${wheel.name} ${wheel.version}) failed: ${e instanceof Error ? e.message.trim().split("\n").pop() : String(e)}`);
+      }
+    }
+  }
+}
+
+/** The parts of Pyodide's internal API that install a wheel (what `loadPackage` calls after its download). */
+interface PyodideInternals {
+  install(buffer: Uint8Array, fileName: string, installDir: string, metadata: Map<string, string>): Promise<void>;
+  package_loader: { get_install_dir(kind: string): string };
 }
 
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
@@ -103,6 +147,8 @@ class PythonRuntime implements LoadedRuntime {
    */
   #overflow: { dump: string } | null = null;
   #io: GuestIO | null = null;
+  /** Packages installed in this interpreter (by a pool before any run, or an earlier run of a session). */
+  readonly #installed = new Set<string>();
 
   constructor(
     private readonly pyodide: PyodideAPI,
@@ -127,6 +173,7 @@ class PythonRuntime implements LoadedRuntime {
     const { request, filename, limits } = input;
     const py = this.pyodide;
     this.#io = io;
+    if (input.packages?.length) await installWheels(py, input.packages, this.#installed, false);
 
     this.#installStreams(io, request.stdin ?? "");
     const inputs = decodeRequestFiles(request.files);
@@ -258,6 +305,10 @@ class PythonRuntime implements LoadedRuntime {
       }
     }
     return JSON.stringify({ status: "error", error: { name: "RecursionError", message, traceback, line }, exitCode: 1, value: null });
+  }
+
+  async installPackages(wheels: readonly PackageWheel[], options: { importModules: boolean }): Promise<void> {
+    await installWheels(this.pyodide, wheels, this.#installed, options.importModules);
   }
 
   #installStreams(io: GuestIO, stdin: string): void {

@@ -9,3 +9,6 @@ export const SNAPSHOT_RECIPE = {
     "random", "decimal", "fractions", "dataclasses", "typing", "io", "os", "sys", "traceback", "linecache",
   ],
 } as const;
+
+/** Starts the message of a snapshot build refused because its packages load shared libraries. */
+export const SHARED_LIBRARIES_MARK = "snapshot-needs-shared-libraries";
