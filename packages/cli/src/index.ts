@@ -15,7 +15,10 @@ import { Command, CommanderError, Option } from "commander";
 import { isWasmboxApiError, WasmboxClient, type ExecuteResult as RemoteResult } from "@wasmbox/client";
 import {
   createEngine,
+  defaultCacheDir,
   isWasmboxError,
+  openPackageStore,
+  PackageNameSchema,
   languageDescription,
   languageForFilename,
   LANGUAGES,
@@ -86,6 +89,7 @@ interface RunFlags {
   cflag: string[];
   invoke?: string;
   grant: string[];
+  package: string[];
 }
 
 function intFlag(flag: string, min: number, max: number) {
@@ -127,6 +131,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--cflag <flag>", "extra compiler flag from the allowlist, e.g. --cflag=-Wall (repeatable)", collect, [])
     .option("--invoke <call>", "wasm: call an export instead of _start, e.g. 'add_and_log(7, 5)'; its return value is printed")
     .option("--grant <import>", "wasm: let the module import this host function, e.g. env.log_i32 (repeatable)", collect, [])
+    .option("--package <name>", "python: load this package from the package store first, e.g. --package numpy (repeatable; see 'wasmbox packages')", collect, [])
     .action(async (path: string, args: string[], flags: RunFlags) => {
       exitCode = await runCommand(path, args, flags, io);
     });
@@ -162,6 +167,55 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
         throw new UsageError(e instanceof Error ? e.message : String(e), "wasmbox serve --help");
       }
       exitCode = await new Promise<number>(() => {}); // serves until a signal ends the process
+    });
+
+  const packages = program
+    .command("packages")
+    .description("the Python package store: fetch pinned, verified wheels once, then every run loads them offline");
+  const cacheDirOption = () => new Option("--cache-dir <dir>", "cache directory holding the store (default $WASMBOX_CACHE_DIR, else ~/.cache/wasmbox)");
+  packages
+    .command("fetch")
+    .description("download packages and their dependencies into the store, verifying each wheel's sha256 (pinned by Pyodide's lock file, or the index's hash)")
+    .argument("<names...>", "package names, e.g. numpy pandas matplotlib")
+    .option("--from <dir-or-url>", "a Pyodide distribution: an unpacked release folder or a mirror's base URL (default $WASMBOX_PYODIDE_PACKAGES)")
+    .option("--index <url>", "a PyPI-compatible simple index for pure-Python wheels the distribution lacks (default $WASMBOX_PYTHON_INDEX_URL)")
+    .option("--wheels <dir>", "a folder of pure-Python wheels (default $WASMBOX_PYTHON_WHEELS_DIR)")
+    .addOption(cacheDirOption())
+    .action(async (names: string[], flags: { from?: string; index?: string; wheels?: string; cacheDir?: string }) => {
+      for (const name of names) {
+        const bad = PackageNameSchema.safeParse(name);
+        if (!bad.success) throw new UsageError(`${JSON.stringify(name)}: ${bad.error.issues[0]?.message ?? "not a package name"}`, "wasmbox packages fetch --help");
+      }
+      const store = openPackageStore(flags.cacheDir ?? defaultCacheDir());
+      const sources = {
+        distribution: flags.from ?? (process.env.WASMBOX_PYODIDE_PACKAGES || undefined),
+        indexUrl: flags.index ?? (process.env.WASMBOX_PYTHON_INDEX_URL || undefined),
+        wheelsDir: flags.wheels ?? (process.env.WASMBOX_PYTHON_WHEELS_DIR || undefined),
+      };
+      let report;
+      try {
+        report = await store.fetch(names, sources, (line) => io.stderr.write(`${line}\n`));
+      } catch (e) {
+        // A source that lacks a package or sends a wheel that fails its hash: nothing wrong with wasmbox.
+        io.stderr.write(`wasmbox: ${e instanceof Error ? e.message : String(e)}\n`);
+        exitCode = 1;
+        return;
+      }
+      for (const p of report.alreadyPresent) io.stderr.write(`already in the store: ${p.name} ${p.version}\n`);
+      io.stderr.write(`${report.fetched.length} fetched, ${report.alreadyPresent.length} already present, in ${store.dir}\n`);
+      exitCode = 0;
+    });
+  packages
+    .command("list")
+    .description("list the packages in the store, with versions and sha256")
+    .option("--json", "print JSON")
+    .addOption(cacheDirOption())
+    .action((flags: { json?: boolean; cacheDir?: string }) => {
+      const list = openPackageStore(flags.cacheDir ?? defaultCacheDir()).list();
+      if (flags.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
+      else if (list.length === 0) io.stderr.write("the package store is empty: wasmbox packages fetch <names…> --from <Pyodide distribution>\n");
+      else for (const p of list) io.stdout.write(`${p.name.padEnd(28)} ${p.version.padEnd(14)} ${p.source.padEnd(12)} ${String(p.sizeBytes).padStart(10)}  ${p.sha256}\n`);
+      exitCode = 0;
     });
 
   const keys = program.command("keys").description("manage API keys (stored hashed in the data directory)");
@@ -254,6 +308,7 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   if (flags.invoke !== undefined || grants.length) {
     request.wasm = { ...(flags.invoke !== undefined ? { invoke: parseInvoke(flags.invoke) } : {}), ...(grants.length ? { imports: grants as never } : {}) };
   }
+  if (flags.package.length) request.packages = flags.package;
   if (path !== "-") request.filename = basename(path);
   if (flags.stdin === "-" && path === "-") throw new UsageError("--stdin - and a program from stdin (-) cannot share the terminal's stdin");
   if (flags.stdin !== undefined) request.stdin = flags.stdin === "-" ? readFileSync(0, "utf8") : readHostFile(flags.stdin, "--stdin");

@@ -122,6 +122,13 @@ describe("runs with packages", () => {
     expect(unknown.error?.message).toMatch(/wbx-nope: no such package/);
   });
 
+  it("says which package provides a module the program could not import, and how to get it", async () => {
+    const result = await engine.execute({ language: "python", code: "import sys\nimport numpy as np" });
+    expect(result.error?.name).toBe("ModuleNotFoundError");
+    expect(result.error?.line).toBe(2);
+    expect(result.error?.message).toBe("No module named 'numpy' (numpy is in package numpy 2.4.6, which is not in the package store yet: an operator fetches it with `wasmbox packages fetch numpy`)");
+  });
+
   it("refuses a stored wheel changed on disk", async () => {
     const file = join(cacheDir, "packages", "wheels", "wbx_fmt-0.9.0-py3-none-any.whl");
     const original = readFileSync(file);

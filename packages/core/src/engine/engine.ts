@@ -13,7 +13,7 @@ import { compilerKindFor, sandboxKindFor } from "../runtimes/index.js";
 import { isParsedExecuteRequest, parseExecuteRequest, parseSessionOptions, withDefaultLimits, type ParsedExecuteRequest } from "../validate.js";
 import { compileKeyMaterial, crashSummary, unexpectedModule } from "./compile.js";
 import { isParsedEngineOptions, parseEngineOptions } from "./options.js";
-import { planPackages, type PackagePlan } from "./packages.js";
+import { moduleHint, planPackages, type PackagePlan } from "./packages.js";
 import { SandboxPool, type PoolKey } from "./pool.js";
 import { assembleResult, cancelledWhileQueued, round, type Execution } from "./results.js";
 import type { CompiledModule, HostSandbox, IsolationSummary, SandboxHost, SandboxRunResult } from "./sandbox-host.js";
@@ -196,7 +196,7 @@ export class Engine implements AsyncDisposable {
       if (!compilerKind) {
         const kind = sandboxKindFor(parsed.language);
         const plan = kind === "python" ? planPackages(parsed.packages, parsed.code, this.#host.packages) : null;
-        if (plan && !plan.ok) return packageFailure(plan.message, { t0, queuedMs });
+        if (plan && !plan.ok) return packageFailure(plan.message, { t0, queuedMs }, options);
         return await this.#runIn(plan?.preset === undefined ? kind : `python#${plan.preset}`, parsed, options, t0, queuedMs, undefined, plan ?? undefined);
       }
       const filename = parsed.filename ?? defaultFilename(parsed.language);
@@ -408,7 +408,7 @@ export class Engine implements AsyncDisposable {
       runOn: (s, r, o, t) => {
         // A session's runs load packages into its interpreter as they ask for them.
         const plan = planPackages(r.packages, r.code, this.#host.packages);
-        if (plan && !plan.ok) return Promise.resolve(packageFailure(plan.message, t));
+        if (plan && !plan.ok) return Promise.resolve(packageFailure(plan.message, t, o));
         return this.#runOn(s, r, o, t, undefined, plan ?? undefined);
       },
       forget: (s) => this.#live.delete(s),
@@ -460,7 +460,9 @@ export class Engine implements AsyncDisposable {
     );
     if (streaming) for (const stream of ["stdout", "stderr"] as const) onText(stream, text[stream].end());
     const result = await assembleResult(run, limits, t);
-    return plan ? { ...result, packages: plan.loaded } : result;
+    const hint = result.error?.name === "ModuleNotFoundError" && request.language === "python" ? moduleHint(result.error.message, this.#host.packages) : null;
+    const withHint = hint && result.error ? { ...result, error: { ...result.error, message: `${result.error.message} (${hint})` } } : result;
+    return plan ? { ...withHint, packages: plan.loaded } : withHint;
   }
 
   async dispose(): Promise<void> {
@@ -557,13 +559,16 @@ function tenantOf(options: ExecuteOptions): string {
   return options.tenant ?? DEFAULT_TENANT;
 }
 
-/** The result of a run whose packages cannot be loaded: nothing ran. */
-function packageFailure(message: string, t: { t0: number; queuedMs: number }): Execution {
+/** The result of a run whose packages cannot be loaded: nothing ran; the reason is its stderr too. */
+function packageFailure(message: string, t: { t0: number; queuedMs: number }, options: ExecuteOptions): Execution {
+  const stderr = `PackageNotFound: ${message}\n`;
+  options.onStderr?.(stderr);
+  options.onOutput?.("stderr", new TextEncoder().encode(stderr));
   return {
     status: "error",
     stdout: "",
-    stderr: "",
-    output: "",
+    stderr,
+    output: stderr,
     error: { name: "PackageNotFound", message, traceback: "", line: null },
     exitCode: null,
     value: null,

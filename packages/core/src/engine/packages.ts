@@ -55,6 +55,19 @@ export function planPackages(requested: readonly string[] | undefined, code: str
   return { ok: true, wheels: resolved.wheels, preset, loaded: resolved.wheels.map((w) => ({ name: w.name, version: w.version, sha256: w.sha256 })) };
 }
 
+/**
+ * A `ModuleNotFoundError` for a module a package of the store's lock file provides: say which
+ * package, and how it is loaded (named in `packages`, or fetched first).
+ */
+export function moduleHint(message: string, provider: PackageProvider | undefined): string | null {
+  const module = /^No module named '([A-Za-z_][\w]*)/.exec(message)?.[1];
+  const pkg = module && provider?.packageForModule(module);
+  if (!pkg) return null;
+  return pkg.fetched
+    ? `${module} is in package ${pkg.name} ${pkg.version}, in the package store: name it in the request's packages (CLI: --package ${pkg.name})`
+    : `${module} is in package ${pkg.name} ${pkg.version}, which is not in the package store yet: an operator fetches it with \`wasmbox packages fetch ${pkg.name}\``;
+}
+
 function missingMessage(missing: readonly MissingPackage[], requested: readonly string[], provider: PackageProvider): string {
   const parts = missing.map((m) => {
     const version = provider.pinnedVersion(m.name);

@@ -142,6 +142,8 @@ export interface PackageProvider {
   readonly presets: readonly (readonly string[])[];
   /** The version the store's lock file pins for a package, fetched or not (for messages). */
   pinnedVersion(name: string): string | undefined;
+  /** The lock file's package (fetched or not) providing a top-level module: a `ModuleNotFoundError` says how to get it. */
+  packageForModule(module: string): { name: string; version: string; fetched: boolean } | undefined;
 }
 
 /** The port: everything the engine needs from a host. */

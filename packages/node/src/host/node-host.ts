@@ -97,6 +97,7 @@ export class NodeSandboxHost implements SandboxHost {
       detectImports: this.#options.packages?.detectImports ?? true,
       presets,
       pinnedVersion: (name) => store.entry(normalizeName(name))?.version,
+      packageForModule: (module) => store.packageForModule(module),
     };
   }
 

@@ -59,6 +59,7 @@ export class PackageStore {
   readonly #wheelsDir: string;
   readonly #runtime: LockFile;
   /** Verified wheel bytes by file, while the file's size and mtime stay what they were. */
+  #lockMemo: { version: string; lock: { packages: Record<string, StoredEntry> }; imports: ReadonlyMap<string, string> | null } | null = null;
   readonly #verified = new Map<string, { sizeBytes: number; mtimeMs: number; sha256: string; bytes: Uint8Array }>();
 
   constructor(options: { cacheDir: string; pyodideDir: string }) {
@@ -74,10 +75,34 @@ export class PackageStore {
 
   /** The lock runs resolve against: the distribution's (else the runtime's), plus packages from an index or folder. */
   lock(): { packages: Record<string, StoredEntry> } {
+    // Parsed again only when a fetch changed the store (every Python run asks).
+    const version = this.#version();
+    if (this.#lockMemo?.version === version) return this.#lockMemo.lock;
     // The runtime's own lock underneath: a distribution's lock is the same release's, or a subset.
     const distribution = this.#readLock("distribution-lock.json");
     const extra = this.#readLock("extra-lock.json");
-    return { packages: { ...this.#runtime.packages, ...extra?.packages, ...distribution?.packages } };
+    const lock = { packages: { ...this.#runtime.packages, ...extra?.packages, ...distribution?.packages } };
+    this.#lockMemo = { version, lock, imports: null };
+    return lock;
+  }
+
+  /** Changes whenever a fetch wrote a wheel or a lock (mtimes of the store's files and folder). */
+  #version(): string {
+    return ["distribution-lock.json", "extra-lock.json", "wheels"].map((f) => {
+      try {
+        return statSync(join(this.dir, f)).mtimeMs;
+      } catch {
+        return 0;
+      }
+    }).join(":");
+  }
+
+  /** The package of the lock file (fetched or not) that provides a top-level module. */
+  packageForModule(module: string): { name: string; version: string; fetched: boolean } | undefined {
+    for (const [name, entry] of Object.entries(this.lock().packages)) {
+      if (entry.imports.includes(module)) return { name, version: entry.version, fetched: existsSync(join(this.#wheelsDir, entry.file_name)) };
+    }
+    return undefined;
   }
 
   /** Packages in the store, verified or not yet (a later run re-checks each). */
@@ -93,12 +118,15 @@ export class PackageStore {
   }
 
   /** Top-level module → package, for every package in the store (what import detection may load). */
-  importMap(): Map<string, string> {
+  importMap(): ReadonlyMap<string, string> {
+    const lock = this.lock();
+    if (this.#lockMemo?.imports && this.#lockMemo.lock === lock) return this.#lockMemo.imports;
     const map = new Map<string, string>();
-    for (const [name, entry] of Object.entries(this.lock().packages)) {
+    for (const [name, entry] of Object.entries(lock.packages)) {
       if (!existsSync(join(this.#wheelsDir, entry.file_name))) continue;
       for (const module of entry.imports) if (!map.has(module)) map.set(module, name);
     }
+    if (this.#lockMemo) this.#lockMemo.imports = map;
     return map;
   }
 
