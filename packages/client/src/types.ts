@@ -72,6 +72,8 @@ export interface IsolationInfo {
 export interface RuntimesInfo {
   runtimes: RuntimeInfo[];
   isolation: IsolationInfo;
+  /** Python packages in the server's package store: name them in a run's `packages`, or just import them. */
+  packages: { name: string; version: string; source: string }[];
 }
 
 /** `GET /healthz`. */

@@ -45,6 +45,8 @@ export const StoredRequestSchema = z.object({
   compile: CompileOptionsSchema.optional(),
   /** WebAssembly: the export called and the host functions granted. */
   wasm: WasmOptionsSchema.optional(),
+  /** Python: the packages the request named (what the run loaded, with versions, is in its result). */
+  packages: z.array(z.string()).optional(),
 });
 export type StoredRequest = z.infer<typeof StoredRequestSchema>;
 

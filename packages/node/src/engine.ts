@@ -5,6 +5,7 @@
 import { Engine as CoreEngine, parseEngineOptions, type EngineOptions as CoreEngineOptions } from "@wasmbox/core";
 import { NodeSandboxHost, type NodeHostOptions, type NodeIsolationSummary } from "./host/node-host.js";
 import { NODE_HOST_OPTION_SHAPE } from "./host/options.js";
+import type { PackageStore } from "./packages/store.js";
 
 export { Session, type ExecuteOptions, type Execution, type RuntimeInfo } from "@wasmbox/core";
 
@@ -44,6 +45,11 @@ export class Engine extends CoreEngine {
    */
   override get isolation(): IsolationSummary {
     return this.#host.isolation;
+  }
+
+  /** The Python package store runs load packages from (null when `cacheDir` is false). */
+  get packageStore(): PackageStore | null {
+    return this.#host.packageStore;
   }
 }
 

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { PackageNameSchema } from "@wasmbox/contract";
 import { z } from "zod";
 
 const MiB = 1024 * 1024;
@@ -66,6 +67,18 @@ export const ServerConfigSchema = z
     maxConcurrentRuns: int(1, 1024).default(availableParallelism()),
     /** WASMBOX_MAX_QUEUED_RUNS — runs waiting for a slot before the server answers 503. */
     maxQueuedRuns: int(0, 100_000).default(64),
+    /**
+     * WASMBOX_PYTHON_PRELOAD — Python package sets to keep a sandbox ready for, booted from a
+     * snapshot with the set imported: sets separated by `;`, names by `,` (`numpy,pandas;matplotlib`).
+     * The packages must be in the store (`wasmbox packages fetch`).
+     */
+    pythonPreload: z
+      .union([z.string(), z.array(z.array(z.string()))])
+      .transform((v) => (Array.isArray(v) ? v : v.split(";").map((set) => set.split(",").map((n) => n.trim()).filter(Boolean))).filter((set) => set.length > 0))
+      .pipe(z.array(z.array(PackageNameSchema).max(64)).max(16))
+      .default([]),
+    /** WASMBOX_DETECT_IMPORTS — load the store's packages a Python program imports when its request names none. */
+    detectImports: flag.default(true),
     /** WASMBOX_POOL_PYTHON / WASMBOX_POOL_JS — sandboxes kept ready. */
     poolPython: int(0, 64).default(1),
     poolJs: int(0, 64).default(2),
@@ -160,6 +173,8 @@ const ENV: Record<keyof ServerConfig, string> = {
   rateLimitPerMinute: "WASMBOX_RATE_LIMIT_PER_MINUTE",
   maxConcurrentRuns: "WASMBOX_MAX_CONCURRENT_RUNS",
   maxQueuedRuns: "WASMBOX_MAX_QUEUED_RUNS",
+  pythonPreload: "WASMBOX_PYTHON_PRELOAD",
+  detectImports: "WASMBOX_DETECT_IMPORTS",
   poolPython: "WASMBOX_POOL_PYTHON",
   poolJs: "WASMBOX_POOL_JS",
   poolWasm: "WASMBOX_POOL_WASM",

@@ -287,6 +287,7 @@ function summarize(request: ExecuteRequest): StoredRequest {
     limits: request.limits ?? {},
     ...(request.compile ? { compile: request.compile } : {}),
     ...(request.wasm ? { wasm: request.wasm } : {}),
+    ...(request.packages ? { packages: request.packages } : {}),
   };
 }
 

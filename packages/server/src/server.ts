@@ -98,12 +98,16 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
   const storage = new Storage(db, runs, blobs, config);
   const recovered = runs.recoverInterrupted(Date.now());
+  const early: string[] = [];
+  let logReady = false;
   const engine =
     givenEngine ??
     createEngine({
       pool: { python: config.poolPython, quickjs: config.poolJs, wasm: config.poolWasm, clang: config.poolCompilers, asc: config.poolCompilers },
       maxConcurrentRuns: config.maxConcurrentRuns,
       maxQueuedRuns: config.maxQueuedRuns + 1_000, // the server answers 503 itself, before the engine's own cap
+      // Told before the app (and its logger) exists: kept until it does.
+      packages: { detectImports: config.detectImports, preload: config.pythonPreload, log: (message) => (logReady ? app.log.info(message) : early.push(message)) },
     });
 
   // Keyless serving is a mode chosen at start, and only on loopback. Once the server has a
@@ -179,6 +183,8 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
       socket.destroy();
     },
   });
+  logReady = true;
+  for (const message of early.splice(0)) app.log.info(message);
   connections = capConnections(app.server, config, (code) => metrics.refused.inc({ code }));
   if (recovered) app.log.warn({ recovered }, "runs left queued or running by a previous process were marked killed");
 

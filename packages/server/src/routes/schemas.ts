@@ -86,6 +86,8 @@ export const runtimesAnswer = answer(
   z.object({
     runtimes: z.array(RuntimeInfoSchema),
     isolation: z.object({ mode: z.enum(["bubblewrap", "weak"]), weak: z.boolean(), sandboxNode: z.string(), walls: z.array(WallSchema) }),
+    /** Python packages in the server's package store, which runs may name in `packages` (or simply import). */
+    packages: z.array(z.object({ name: z.string(), version: z.string(), source: z.string() })),
   }),
 );
 export const healthAnswer = answer("The process answers.", z.object({ status: z.literal("ok") }));

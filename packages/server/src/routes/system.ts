@@ -26,5 +26,6 @@ export function registerSystemRoutes(app: FastifyInstance, deps: { engine: Engin
   app.get("/v1/runtimes", { schema: { tags: ["system"], summary: "Languages, runtime versions and the isolation in force", response: { 200: runtimesAnswer, ...errorAnswers() } } }, async () => ({
     runtimes: engine.runtimes(),
     isolation: engine.isolation,
+    packages: (engine.packageStore?.list() ?? []).map((p) => ({ name: p.name, version: p.version, source: p.source })),
   }));
 }
