@@ -5,7 +5,7 @@
  * Pyodide's installer unpacks, as it would any pure-Python wheel.
  */
 import { createHash } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { strToU8, zipSync } from "fflate";
@@ -72,4 +72,20 @@ export function testPackages(): BuiltWheel[] {
     }),
     buildWheel({ name: "wbx-report", version: "2.0.0", requires: ["wbx-geo"], files: { "wbx_report.py": "import wbx_geo\ndef line(name, km):\n    return f'{name}: {km:.1f} km'\n" } }),
   ];
+}
+
+/**
+ * A wheel of a pure-Python package Debian installed (`/usr/lib/python3/dist-packages/<module>`):
+ * real third-party code, packed as the wheel pip would have installed it from.
+ */
+export function wheelFromDebian(name: string, version: string, modules: string[], root = "/usr/lib/python3/dist-packages"): BuiltWheel {
+  const files: Record<string, string> = {};
+  const walk = (rel: string) => {
+    const full = join(root, rel);
+    if (statSync(full).isDirectory()) {
+      for (const entry of readdirSync(full)) if (entry !== "__pycache__") walk(`${rel}/${entry}`);
+    } else if (rel.endsWith(".py") || rel.endsWith(".typed")) files[rel] = readFileSync(full, "utf8");
+  };
+  for (const module of modules) walk(existsSync(join(root, module)) ? module : `${module}.py`);
+  return buildWheel({ name, version, files });
 }

@@ -6,13 +6,14 @@
  * offline, by name or by import; the error that names a missing package and its command;
  * and a package set's pool, booted from a snapshot with the set already imported.
  */
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createEngine, openPackageStore, type Engine } from "@wasmbox/node";
-import { buildWheel, testPackages, writeDistribution, type BuiltWheel } from "../../../test-support/wheels.js";
+import { buildWheel, testPackages, wheelFromDebian, writeDistribution, type BuiltWheel } from "../../../test-support/wheels.js";
 
 const root = mkdtempSync(join(tmpdir(), "wasmbox-packages-"));
 const distribution = join(root, "dist");
@@ -160,6 +161,29 @@ describe("runs with packages", () => {
     await session.execute({ code: "import wbx_units" , packages: ["wbx-units"] });
     const second = await session.execute({ code: "print(wbx_units.km(1))" });
     expect(second.stdout).toBe("1.609344\n");
+  });
+
+  it("runs a real third-party package (Debian's pure-Python pyparsing) as native Python does", async () => {
+    const wheelsDir = join(root, "debian-wheels");
+    const wheel = wheelFromDebian("pyparsing", "3.0.9", ["pyparsing"]);
+    mkdirSync(wheelsDir, { recursive: true });
+    writeFileSync(join(wheelsDir, wheel.fileName), wheel.bytes);
+    await openPackageStore(cacheDir).fetch(["pyparsing"], { wheelsDir });
+    const code = [
+      "import pyparsing as pp",
+      "integer = pp.Word(pp.nums).set_parse_action(lambda t: int(t[0]))",
+      "expr = pp.infix_notation(integer, [(pp.one_of('* /'), 2, pp.OpAssoc.LEFT), (pp.one_of('+ -'), 2, pp.OpAssoc.LEFT)])",
+      "for text in ['1 + 2 * 3', '(1 + 2) * 3 - 4 / 2', '7 * (8 + 9 * (10 - 1))']:",
+      "    print(expr.parse_string(text, parse_all=True).as_list())",
+      "print(pp.__version__)",
+    ].join("\n");
+    const result = await engine.execute({ language: "python", code });
+    // The same pyparsing natively: Debian's copy first on the path.
+    const native = spawnSync("python3", ["-c", code], { encoding: "utf8", env: { ...process.env, PYTHONPATH: "/usr/lib/python3/dist-packages" } });
+    expect(native.status).toBe(0);
+    expect(result.error).toBeNull();
+    expect(result.stdout).toBe(native.stdout);
+    expect(result.packages?.map((p) => p.name)).toEqual(["pyparsing"]);
   });
 
   it("refuses packages for other languages", async () => {

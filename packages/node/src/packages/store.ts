@@ -173,8 +173,10 @@ export class PackageStore {
       const lock = this.lock();
       let entry: StoredEntry | undefined = lock.packages[name];
       const via = neededBy ? ` (needed by ${neededBy})` : "";
-      if (entry && entry.source === undefined) {
-        // In the distribution: its lock pins the wheel and its hash.
+      // In the distribution (its lock pins the wheel and its hash), unless only a folder or an
+      // index was named to fetch from: then the version there is the one kept.
+      const fromDistribution = sources.distribution !== undefined || (sources.wheelsDir === undefined && sources.indexUrl === undefined);
+      if (entry && entry.source === undefined && fromDistribution) {
         const present = this.#readVerified(entry);
         if (present instanceof Uint8Array) report.alreadyPresent.push(this.#describe(entry, present.byteLength));
         else if (!sources.distribution) {
@@ -199,7 +201,7 @@ export class PackageStore {
         continue;
       }
       // Not in the distribution: a folder of wheels, then an index.
-      if (entry) {
+      if (entry && entry.source !== undefined) {
         const present = this.#readVerified(entry);
         if (present instanceof Uint8Array) {
           report.alreadyPresent.push(this.#describe(entry, present.byteLength));
