@@ -89,7 +89,12 @@ interface PyodideInternals {
 
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
 export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
-  const restore = options.pythonWasm ? useCompiledModule(options.pythonWasm) : () => {};
+  const undoCompiled = options.pythonWasm ? useCompiledModule(options.pythonWasm) : () => {};
+  const undoGrow = options.pythonSnapshot ? growMemoryFor(options.pythonSnapshot) : () => {};
+  const restore = () => {
+    undoGrow();
+    undoCompiled();
+  };
   let pyodide: PyodideAPI;
   try {
     pyodide = await loadPyodide({
@@ -110,6 +115,31 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
   driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
+}
+
+/**
+ * A snapshot holds the interpreter's whole linear memory, and one taken after packages were
+ * imported is larger than the memory `pyodide.asm.wasm` starts with (which Pyodide's restore
+ * writes into as it is): grow the new instance's memory to fit before Pyodide looks at it.
+ * @returns undo
+ */
+function growMemoryFor(snapshot: Uint8Array): () => void {
+  // The header's second word is where the memory image starts.
+  const memoryBytes = snapshot.byteLength - new Uint32Array(snapshot.buffer, snapshot.byteOffset, 2)[1]!;
+  const wasm = WebAssembly as unknown as { instantiate: (source: unknown, imports?: WebAssembly.Imports) => Promise<unknown> };
+  const original = wasm.instantiate;
+  wasm.instantiate = async (source: unknown, imports?: WebAssembly.Imports) => {
+    const result = (await original.call(WebAssembly, source, imports)) as WebAssembly.Instance | { instance: WebAssembly.Instance };
+    const instance = result instanceof WebAssembly.Instance ? result : result.instance;
+    const memory = instance.exports.memory;
+    if (memory instanceof WebAssembly.Memory && memory.buffer.byteLength < memoryBytes) {
+      memory.grow(Math.ceil((memoryBytes - memory.buffer.byteLength) / 65_536));
+    }
+    return result;
+  };
+  return () => {
+    wasm.instantiate = original;
+  };
 }
 
 /**
