@@ -76,8 +76,13 @@ function summaryLine(r: ExecuteResult): string {
 /** `text` within `max` characters: its start and end, with a note of what was dropped between. */
 export function cut(text: string, what: string, max: number): string {
   if (text.length <= max) return text;
-  const head = text.slice(0, Math.ceil(max * 0.6));
-  const tail = text.slice(text.length - Math.floor(max * 0.4));
+  // Never split a surrogate pair: a lone half is not text.
+  let headEnd = Math.ceil(max * 0.6);
+  if (/[\uD800-\uDBFF]/.test(text[headEnd - 1] ?? "")) headEnd--;
+  let tailStart = text.length - Math.floor(max * 0.4);
+  if (/[\uDC00-\uDFFF]/.test(text[tailStart] ?? "")) tailStart++;
+  const head = text.slice(0, headEnd);
+  const tail = text.slice(tailStart);
   const dropped = text.slice(head.length, text.length - tail.length);
   const bytes = new TextEncoder().encode(dropped).byteLength;
   return `${head}\n[… ${bytes} bytes (${dropped.split("\n").length - 1} lines) of ${what} dropped here: the answer keeps the first and last ${max} characters …]\n${tail}`;
