@@ -172,12 +172,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       // Nothing but the protocol may reach stdout: the engine and the runner never write to it.
       await using engine = createEngine({ pool: { python: 1, quickjs: 1, wasm: 0, clang: 0, asc: 0 } });
       if (engine.isolation.weak) io.stderr.write("wasmbox mcp: warning: weak isolation: no OS sandbox on this machine (see 'wasmbox runtimes')\n");
-      const runner = engineRunner(engine);
-      try {
-        await serveStdio(runner);
-      } finally {
-        await runner.close();
-      }
+      await using runner = engineRunner(engine);
+      await serveStdio(runner);
       exitCode = 0;
     });
 

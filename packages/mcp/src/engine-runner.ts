@@ -23,8 +23,15 @@ interface Entry {
   busy: boolean;
 }
 
-/** A runner that owns nothing but its sessions: the engine is the caller's to dispose. Call `close()` to end the sessions. */
-export function engineRunner(engine: Engine, options: EngineRunnerOptions = {}): CodeRunner & { close(): Promise<void> } {
+/**
+ * A runner over a local engine. It owns its sessions only: the engine is the caller's to
+ * dispose; `close()` (or `await using`) ends the sessions.
+ * @example
+ * await using engine = createEngine();
+ * await using runner = engineRunner(engine);
+ * await serveStdio(runner);
+ */
+export function engineRunner(engine: Engine, options: EngineRunnerOptions = {}): CodeRunner & AsyncDisposable & { close(): Promise<void> } {
   const ttlMs = options.sessionTtlMs ?? 600_000;
   const maxSessions = options.maxSessions ?? 8;
   const keptFileBytes = options.keptFileBytes ?? 64 * 1024 * 1024;
@@ -137,13 +144,16 @@ export function engineRunner(engine: Engine, options: EngineRunnerOptions = {}):
       return bytes ? { bytes, mime: mimeTypeFor(path) } : undefined;
     },
 
-    async close() {
-      clearInterval(sweeper);
-      const all = [...sessions.values()];
-      sessions.clear();
-      await Promise.all(all.map((e) => e.session.dispose()));
-    },
+    close,
+    [Symbol.asyncDispose]: close,
   };
+
+  async function close(): Promise<void> {
+    clearInterval(sweeper);
+    const all = [...sessions.values()];
+    sessions.clear();
+    await Promise.all(all.map((e) => e.session.dispose()));
+  }
 }
 
 function engineOptions(o: RunOptions) {

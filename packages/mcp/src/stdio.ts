@@ -6,7 +6,11 @@ import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js"
 import { createMcpServer, type McpServerOptions } from "./server.js";
 import type { CodeRunner } from "./runner.js";
 
-/** Serve `runner` over stdio until the client closes stdin; resolves then. */
+/**
+ * Serve `runner` over stdio until the client closes stdin (or the connection); resolves then.
+ * @example
+ * await serveStdio(engineRunner(createEngine()));
+ */
 export async function serveStdio(runner: CodeRunner, options: McpServerOptions = {}): Promise<void> {
   const server = createMcpServer(runner, options);
   const transport = new StdioServerTransport();

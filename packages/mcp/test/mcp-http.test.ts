@@ -27,7 +27,7 @@ async function connect(token: string | undefined, headers: Record<string, string
 }
 
 beforeAll(async () => {
-  server = await startServer({ maxConcurrentRuns: 2 });
+  server = await startServer({ maxConcurrentRuns: 2, maxSessionsPerKey: 2 });
   key = server.server.keys.create("mcp-a").key;
   otherKey = server.server.keys.create("mcp-b").key;
   rest = api(server.url, key);
@@ -55,15 +55,13 @@ describe("/mcp over streamable HTTP", () => {
     expect(origin.body.error.code).toBe("ORIGIN_NOT_ALLOWED");
   });
 
-  it("lists tools and runs Python, JavaScript and C; each run is in the key's run history", async () => {
+  it("lists tools and runs Python and JavaScript (C is in the stdio tests); each run is in the key's run history", async () => {
     const client = await connect(key);
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name)).toContain("run_code");
     const py = await call(client, "run_code", { language: "python", code: "print('from python', 6 * 7)" });
     expect(textOf(py)).toContain("from python 42");
     expect(textOf(await call(client, "run_code", { language: "javascript", code: "console.log('from js')" }))).toContain("from js");
-    const c = await call(client, "run_code", { language: "c", code: '#include <stdio.h>\nint main(void){puts("from c");return 0;}' });
-    expect(textOf(c)).toContain("from c");
     const history = await rest.get("/v1/runs?language=python");
     expect(history.body.runs.some((r: { status: string }) => r.status === "ok")).toBe(true);
     // Another key sees none of them.
@@ -100,6 +98,21 @@ describe("/mcp over streamable HTTP", () => {
     expect(textOf(await call(client, "read_file", { session_id: id, path: "words.txt" }))).toBe("a,b,a,b");
     await call(client, "close_session", { session_id: id });
     expect((await rest.get(`/v1/sessions/${id}`)).status).toBe(404);
+  });
+
+  it("holds MCP sessions to the key's session cap (WASMBOX_MAX_SESSIONS_PER_KEY)", async () => {
+    const client = await connect(key);
+    const ids: string[] = [];
+    for (let i = 0; i < 2; i++) ids.push(((await call(client, "open_session", { language: "javascript" })).structuredContent as { session_id: string }).session_id);
+    const third = await call(client, "open_session", { language: "javascript" });
+    expect(third.isError).toBe(true);
+    expect(textOf(third)).toMatch(/TOO_MANY_SESSIONS: .*WASMBOX_MAX_SESSIONS_PER_KEY=2/);
+    // The other key has its own.
+    const other = await connect(otherKey);
+    const theirs = await call(other, "open_session", { language: "javascript" });
+    expect(theirs.isError).toBeFalsy();
+    for (const id of ids) await call(client, "close_session", { session_id: id });
+    await call(other, "close_session", { session_id: (theirs.structuredContent as { session_id: string }).session_id });
   });
 
   it("serves two clients at once", async () => {

@@ -209,7 +209,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
     await app.register(cors, {
       origin: config.allowedOrigins,
       methods: ["GET", "HEAD", "POST", "DELETE"],
-      exposedHeaders: ["retry-after", "x-request-id", "content-disposition", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
+      exposedHeaders: ["retry-after", "x-request-id", "content-disposition", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "mcp-session-id"],
       maxAge: 600,
     });
   }

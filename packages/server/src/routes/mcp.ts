@@ -96,7 +96,6 @@ export function registerMcpRoutes(app: FastifyInstance, deps: McpRouteDeps): { c
     transport.onclose = () => {
       if (transport.sessionId) connections.delete(transport.sessionId);
     };
-    void createMcpServer(serverRunner(keyId, deps)).connect(transport);
     return transport;
   };
 
@@ -122,6 +121,7 @@ export function registerMcpRoutes(app: FastifyInstance, deps: McpRouteDeps): { c
           return reply.code(400).send({ jsonrpc: "2.0", error: { code: -32000, message: "send Mcp-Session-Id, or POST an initialize request to open an MCP session" }, id: null });
         }
         transport = open(req.keyId);
+        await createMcpServer(serverRunner(req.keyId, deps)).connect(transport);
       }
       reply.hijack();
       const res = reply.raw;
