@@ -16,6 +16,7 @@ import type { ServerConfig } from "../config.js";
 import type { LiveEvent, RunService } from "../run-service.js";
 import type { SessionService } from "../session-service.js";
 import type { BlobStore } from "../store/blobs.js";
+import { errorAnswers } from "./schemas.js";
 import type { RunStore } from "../store/runs.js";
 
 export interface McpRouteDeps {
@@ -102,7 +103,20 @@ export function registerMcpRoutes(app: FastifyInstance, deps: McpRouteDeps): { c
   app.route({
     method: ["GET", "POST", "DELETE"],
     url: "/mcp",
-    schema: { tags: ["mcp"], summary: "The MCP tools (run_code, sessions, files) over streamable HTTP; Authorization: Bearer <key> as for the API" },
+    schema: {
+      tags: ["mcp"],
+      summary:
+        "The Model Context Protocol (streamable HTTP transport): tools run_code, open_session, run_in_session, close_session, read_file, write_file, list_runtimes; Authorization: Bearer <key> as for the API",
+      response: {
+        200: {
+          description: "A JSON-RPC answer, as JSON or as an event stream (MCP streamable HTTP); the Mcp-Session-Id header names the MCP session an initialize opened.",
+          content: { "application/json": { schema: { type: "object" } }, "text/event-stream": { schema: { type: "string" } } },
+        },
+        ...errorAnswers("TOO_MANY_SESSIONS"),
+        400: { description: "A JSON-RPC error: a GET or DELETE without Mcp-Session-Id, or a message that is not MCP.", content: { "application/json": { schema: { type: "object" } } } },
+        404: { description: "A JSON-RPC error: the MCP session expired, was closed, or belongs to another API key; initialize a new one.", content: { "application/json": { schema: { type: "object" } } } },
+      },
+    },
     handler: async (req, reply) => {
       const header = req.headers["mcp-session-id"];
       const sessionId = Array.isArray(header) ? header[0] : header;
