@@ -95,6 +95,16 @@ describe("/mcp over streamable HTTP", () => {
     const other = await connect(otherKey);
     await expect(other.readResource({ uri: link!.uri })).rejects.toThrow(/no such file/);
     expect(textOf(await call(other, "run_in_session", { session_id: id, code: "words" }))).toMatch(/NOT_FOUND/);
+    // Nor use the first key's MCP session (its Mcp-Session-Id) with its own key.
+    const mcpSession = (client.transport as StreamableHTTPClientTransport).sessionId!;
+    const hijack = await rawRequest(server.url, {
+      method: "POST",
+      path: "/mcp",
+      headers: { authorization: `Bearer ${otherKey}`, accept: "application/json, text/event-stream", "mcp-session-id": mcpSession, "mcp-protocol-version": "2025-06-18" },
+      body: { jsonrpc: "2.0", id: 5, method: "tools/list" },
+    });
+    expect(hijack.status).toBe(404);
+    expect(hijack.body.error.message).toMatch(/no MCP session/);
     expect(textOf(await call(client, "read_file", { session_id: id, path: "words.txt" }))).toBe("a,b,a,b");
     await call(client, "close_session", { session_id: id });
     expect((await rest.get(`/v1/sessions/${id}`)).status).toBe(404);
