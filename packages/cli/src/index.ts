@@ -218,6 +218,19 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       exitCode = 0;
     });
 
+  program
+    .command("mcp")
+    .description("serve the MCP tools (run_code, sessions, files) on stdin/stdout, for an agent to spawn; logs go to stderr")
+    .action(async () => {
+      const { engineRunner, serveStdio } = await import("@wasmbox/mcp");
+      // Nothing but the protocol may reach stdout: the engine and the runner never write to it.
+      await using engine = createEngine({ pool: { python: 1, quickjs: 1, wasm: 0, clang: 0, asc: 0 } });
+      if (engine.isolation.weak) io.stderr.write("wasmbox mcp: warning: weak isolation: no OS sandbox on this machine (see 'wasmbox runtimes')\n");
+      await using runner = engineRunner(engine);
+      await serveStdio(runner);
+      exitCode = 0;
+    });
+
   const keys = program.command("keys").description("manage API keys (stored hashed in the data directory)");
   const dataDirOption = () => new Option("--data-dir <dir>", "data directory (default ./data, or WASMBOX_DATA_DIR)");
   keys

@@ -149,6 +149,7 @@ describe("help", () => {
     expect(r.stdout).toMatch(/^Usage: wasmbox/m);
     expect(r.stdout).toMatch(/^\s+run\b/m);
     expect(r.stdout).toMatch(/^\s+runtimes\b/m);
+    expect(r.stdout).toMatch(/^\s+mcp\b.*MCP tools/m);
     expect(r.stderr).toBe("");
   });
 

@@ -71,18 +71,14 @@ export class RunService {
     return this.#live.size;
   }
 
-  /** POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run. */
-  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<RunResult> {
+  /**
+   * POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run;
+   * `onEvent` sees its live events (output as it streams) — MCP's progress notifications.
+   */
+  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal, onEvent?: (e: LiveEvent) => void): Promise<RunResult> {
     const request = this.#validate(body);
-    const { id, done } = this.#start(keyId, request, "sync", null);
-    if (signal) {
-      const onAbort = () => this.cancel(id, keyId);
-      if (signal.aborted) onAbort();
-      else {
-        signal.addEventListener("abort", onAbort, { once: true });
-        void done.finally(() => signal.removeEventListener("abort", onAbort));
-      }
-    }
+    const { id, done } = this.#start(keyId, request, "sync", null, onEvent);
+    this.#cancelOnAbort(id, keyId, done, signal);
     const result = await done;
     return { id, ...result };
   }
@@ -96,7 +92,13 @@ export class RunService {
   }
 
   /** A session's execute: same history and limits, in the session's own sandbox. */
-  async executeInSession(keyId: string | null, sessionId: string, session: Session, body: unknown): Promise<RunResult> {
+  async executeInSession(
+    keyId: string | null,
+    sessionId: string,
+    session: Session,
+    body: unknown,
+    follow: { signal?: AbortSignal; onEvent?: (e: LiveEvent) => void } = {},
+  ): Promise<RunResult> {
     if (typeof body !== "object" || body === null || Array.isArray(body)) {
       throw new WasmboxError("INVALID_REQUEST", "invalid request: (request): expected a JSON object");
     }
@@ -106,9 +108,20 @@ export class RunService {
     if (request.language !== session.language) {
       throw new WasmboxError("INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
     }
-    const { id, done } = this.#start(keyId, request, "session", { sessionId, session });
+    const { id, done } = this.#start(keyId, request, "session", { sessionId, session }, follow.onEvent);
+    this.#cancelOnAbort(id, keyId, done, follow.signal);
     const result = await done;
     return { id, ...result };
+  }
+
+  #cancelOnAbort(id: string, keyId: string | null, done: Promise<unknown>, signal: AbortSignal | undefined): void {
+    if (!signal) return;
+    const onAbort = () => this.cancel(id, keyId);
+    if (signal.aborted) onAbort();
+    else {
+      signal.addEventListener("abort", onAbort, { once: true });
+      void done.finally(() => signal.removeEventListener("abort", onAbort)).catch(() => {});
+    }
   }
 
   /** Cancel a queued or running run of this key. False if it is not live (already finished). */
@@ -167,6 +180,7 @@ export class RunService {
     request: ParsedExecuteRequest,
     mode: RunMode,
     session: { sessionId: string; session: Session } | null,
+    onEvent?: (e: LiveEvent) => void,
   ): { id: string; done: Promise<ExecuteResult> } {
     this.#admit(keyId);
     const id = `run_${randomUUID().replaceAll("-", "")}`;
@@ -177,7 +191,7 @@ export class RunService {
       keyId,
       abort: new AbortController(),
       seq: 0,
-      listeners: new Set(),
+      listeners: new Set(onEvent ? [onEvent] : []),
       done: new Promise<void>((r) => (resolveDone = r)),
       persist: mode === "async",
     };

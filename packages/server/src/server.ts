@@ -17,6 +17,7 @@ import { capConnections } from "./connections.js";
 import { errorAnswer, errorJson, httpStatusOf } from "./http-error.js";
 import { createMetrics } from "./metrics.js";
 import { createRequestGuard } from "./request-guard.js";
+import { registerMcpRoutes } from "./routes/mcp.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerStaticRoutes } from "./routes/static.js";
@@ -214,7 +215,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
     await app.register(cors, {
       origin: config.allowedOrigins,
       methods: ["GET", "HEAD", "POST", "DELETE"],
-      exposedHeaders: ["retry-after", "x-request-id", "content-disposition", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset"],
+      exposedHeaders: ["retry-after", "x-request-id", "content-disposition", "x-ratelimit-limit", "x-ratelimit-remaining", "x-ratelimit-reset", "mcp-session-id"],
       maxAge: 600,
     });
   }
@@ -322,6 +323,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
   registerSystemRoutes(app, { engine, metrics, isDraining: () => draining, db, scheduler });
   registerRunRoutes(app, { service, runs, blobs, config, streams });
   registerSessionRoutes(app, { sessions, service, config });
+  const mcp = registerMcpRoutes(app, { engine, service, sessions, runs, blobs, config });
   registerStaticRoutes(app, browserFiles ?? locateBrowserFiles());
 
   const retention = setInterval(() => {
@@ -370,6 +372,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
         // Stop accepting connections; in-flight requests continue while runs drain.
         const closed = app.close();
         await service.drain(config.shutdownGraceMs);
+        await mcp.closeAll();
         await sessions.closeAll();
         // app.close() closes the connections that are idle when it starts. One that still had a
         // request in flight (a sync execute, an SSE stream) goes idle only once its run ended,
