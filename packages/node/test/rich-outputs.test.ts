@@ -8,10 +8,15 @@
  * is tested with a stand-in package the request carries in `files`: `matplotlib/` with the
  * pyplot functions the hook calls (get_fignums, figure, close) and a figure whose savefig
  * writes a real PNG made by pure-Python code. Real matplotlib is not run.
+ *
+ * Host-agnostic: run on every host in `hosts.ts` (sandbox processes, and Web Workers in real
+ * Chromium), each with one engine for the file.
  */
 import { inflateSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { checkOutcome, createEngine, RICH_OUTPUT_CAPS, type Engine, type RichOutput } from "@wasmbox/node";
+import { checkOutcome, RICH_OUTPUT_CAPS, type RichOutput } from "@wasmbox/node";
+import type { TestEngine } from "../../../test-support/browser-engine.js";
+import { testHosts } from "./hosts.js";
 
 const MiB = 1024 * 1024;
 const LIMITS = { timeoutMs: 60_000, memoryLimitBytes: 512 * MiB, maxOutputBytes: 4 * MiB };
@@ -70,19 +75,20 @@ def show():
 `,
 };
 
-let engine: Engine;
-beforeAll(() => {
-  engine = createEngine({ pool: { python: 1, quickjs: 0, wasm: 0 } });
-});
-afterAll(async () => {
-  await engine?.dispose();
-});
+describe.each(testHosts())("on the $name host", (host) => {
+  let engine: TestEngine;
+  beforeAll(async () => {
+    engine = await host.createEngine({ pool: { python: 1, quickjs: 0, wasm: 0 } });
+  }, 180_000);
+  afterAll(async () => {
+    await engine?.dispose();
+  });
 
-const python = (code: string, extra: Record<string, unknown> = {}) => engine.execute({ language: "python", code, limits: LIMITS, ...extra });
+  const python = (code: string, extra: Record<string, unknown> = {}) => engine.execute({ language: "python", code, limits: LIMITS, ...extra });
 
-describe("display() and IPython's repr methods", () => {
-  it("each _repr_*_ method, a mimebundle, an SVG and a PNG come back as outputs, in order, beside stdout", async () => {
-    const r = await python(`${PNG_PY}
+  describe("display() and IPython's repr methods", () => {
+    it("each _repr_*_ method, a mimebundle, an SVG and a PNG come back as outputs, in order, beside stdout", async () => {
+      const r = await python(`${PNG_PY}
 class Png:
     def _repr_png_(self): return png(7, 5)
 class Jpeg:
@@ -114,28 +120,28 @@ display(Html(), Md(), Js(), Tex(), Bundle(), Broken(), 42)
 display({"text/plain": "raw", "text/html": "<p>raw</p>"}, raw=True)
 print("after")
 `);
-    expect(r.status, r.stderr).toBe("ok");
-    expect(r.stdout).toBe("before\nbetween\nafter\n");
-    expect(r.stderr).toContain("Broken._repr_html_() raised ValueError: no html today");
-    const o = r.outputs;
-    expect(o.map((x) => x.kind)).toEqual(Array(11).fill("display"));
-    expect(Object.keys(o[0]!.data).sort()).toEqual(["image/png", "text/plain"]);
-    expect(decodePng(o[0]!.data["image/png"] as string)).toEqual({ width: 7, height: 5 });
-    expect(Buffer.from(o[1]!.data["image/jpeg"] as string, "base64").subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
-    expect(o[2]!.data["image/svg+xml"]).toBe('<svg xmlns="http://www.w3.org/2000/svg" width="36" height="40"><rect x="0" y="35" width="10" height="5"/><rect x="12" y="20" width="10" height="20"/><rect x="24" y="5" width="10" height="35"/></svg>');
-    expect(o[3]!.data).toEqual({ "text/html": "<b>bold</b>", "text/plain": "Html()" });
-    expect(o[4]!.data["text/markdown"]).toBe("# Title");
-    expect(o[5]!.data["application/json"]).toEqual({ a: [1, 2.5, null, true] });
-    expect(o[6]!.data["text/latex"]).toBe("$x^2$");
-    expect(o[7]!.data).toEqual({ "text/plain": "plain bundle", "application/vnd.custom+json": { k: 1 }, "text/csv": "a,b\n1,2\n", "text/html": "<i>html from the method</i>" });
-    expect(Object.keys(o[8]!.data)).toEqual(["text/plain"]);
-    expect(o[9]!.data).toEqual({ "text/plain": "42" });
-    expect(o[10]!.data).toEqual({ "text/plain": "raw", "text/html": "<p>raw</p>" });
-    expect(r.value).toBeNull();
-  });
+      expect(r.status, r.stderr).toBe("ok");
+      expect(r.stdout).toBe("before\nbetween\nafter\n");
+      expect(r.stderr).toContain("Broken._repr_html_() raised ValueError: no html today");
+      const o = r.outputs;
+      expect(o.map((x) => x.kind)).toEqual(Array(11).fill("display"));
+      expect(Object.keys(o[0]!.data).sort()).toEqual(["image/png", "text/plain"]);
+      expect(decodePng(o[0]!.data["image/png"] as string)).toEqual({ width: 7, height: 5 });
+      expect(Buffer.from(o[1]!.data["image/jpeg"] as string, "base64").subarray(0, 3)).toEqual(Buffer.from([0xff, 0xd8, 0xff]));
+      expect(o[2]!.data["image/svg+xml"]).toBe('<svg xmlns="http://www.w3.org/2000/svg" width="36" height="40"><rect x="0" y="35" width="10" height="5"/><rect x="12" y="20" width="10" height="20"/><rect x="24" y="5" width="10" height="35"/></svg>');
+      expect(o[3]!.data).toEqual({ "text/html": "<b>bold</b>", "text/plain": "Html()" });
+      expect(o[4]!.data["text/markdown"]).toBe("# Title");
+      expect(o[5]!.data["application/json"]).toEqual({ a: [1, 2.5, null, true] });
+      expect(o[6]!.data["text/latex"]).toBe("$x^2$");
+      expect(o[7]!.data).toEqual({ "text/plain": "plain bundle", "application/vnd.custom+json": { k: 1 }, "text/csv": "a,b\n1,2\n", "text/html": "<i>html from the method</i>" });
+      expect(Object.keys(o[8]!.data)).toEqual(["text/plain"]);
+      expect(o[9]!.data).toEqual({ "text/plain": "42" });
+      expect(o[10]!.data).toEqual({ "text/plain": "raw", "text/html": "<p>raw</p>" });
+      expect(r.value).toBeNull();
+    });
 
-  it("IPython.display's objects, from the stand-in (no IPython is installed), an Image from bytes and from a file", async () => {
-    const r = await python(`${PNG_PY}
+    it("IPython.display's objects, from the stand-in (no IPython is installed), an Image from bytes and from a file", async () => {
+      const r = await python(`${PNG_PY}
 from IPython.display import display, HTML, Markdown, SVG, Image, JSON
 import IPython
 with open("chart.png", "wb") as f: f.write(png(3, 2))
@@ -144,22 +150,22 @@ display(Image(data=png(4, 4)), Image(filename="chart.png"), Image("chart.png"), 
 IPython.display.display(HTML("<p>via the package</p>"))
 print(IPython.display.HTML.__module__)
 `);
-    expect(r.status, r.stderr).toBe("ok");
-    expect(r.stdout).toBe("IPython.display\n");
-    const o = r.outputs;
-    expect(o).toHaveLength(8);
-    expect(o[0]!.data["text/html"]).toBe("<table><tr><td>1</td></tr></table>");
-    expect(o[1]!.data["text/markdown"]).toBe("**m**");
-    expect(o[2]!.data["image/svg+xml"]).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>');
-    expect(decodePng(o[3]!.data["image/png"] as string)).toEqual({ width: 4, height: 4 });
-    expect(decodePng(o[4]!.data["image/png"] as string)).toEqual({ width: 3, height: 2 });
-    expect(decodePng(o[5]!.data["image/png"] as string)).toEqual({ width: 3, height: 2 });
-    expect(o[6]!.data["application/json"]).toEqual({ x: [1] });
-    expect(o[7]!.data["text/html"]).toBe("<p>via the package</p>");
-  });
+      expect(r.status, r.stderr).toBe("ok");
+      expect(r.stdout).toBe("IPython.display\n");
+      const o = r.outputs;
+      expect(o).toHaveLength(8);
+      expect(o[0]!.data["text/html"]).toBe("<table><tr><td>1</td></tr></table>");
+      expect(o[1]!.data["text/markdown"]).toBe("**m**");
+      expect(o[2]!.data["image/svg+xml"]).toBe('<svg xmlns="http://www.w3.org/2000/svg"/>');
+      expect(decodePng(o[3]!.data["image/png"] as string)).toEqual({ width: 4, height: 4 });
+      expect(decodePng(o[4]!.data["image/png"] as string)).toEqual({ width: 3, height: 2 });
+      expect(decodePng(o[5]!.data["image/png"] as string)).toEqual({ width: 3, height: 2 });
+      expect(o[6]!.data["application/json"]).toEqual({ x: [1] });
+      expect(o[7]!.data["text/html"]).toBe("<p>via the package</p>");
+    });
 
-  it("the last expression's rich form is an output of kind result; its value stays as before; a plain value makes none", async () => {
-    const r = await python(`
+    it("the last expression's rich form is an output of kind result; its value stays as before; a plain value makes none", async () => {
+      const r = await python(`
 class Frame:
     """Like a pandas DataFrame: _repr_html_ and a repr."""
     def _repr_html_(self): return "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>"
@@ -167,41 +173,41 @@ class Frame:
 display("first")
 Frame()
 `);
-    expect(r.status, r.stderr).toBe("ok");
-    expect(r.outputs).toEqual([
-      { kind: "display", data: { "text/plain": "'first'" } },
-      { kind: "result", data: { "text/html": "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>", "text/plain": "   a\n0  1" } },
-    ]);
-    expect(r.value).toBe("   a\n0  1");
-    const plain = await python("x = {'a': 1}\nx");
-    expect(plain.value).toEqual({ a: 1 });
-    expect(plain.outputs).toEqual([]);
-    const quiet = await python("class H:\n    def _repr_html_(self): return '<b/>'\nH();");
-    expect(quiet.outputs).toEqual([]);
+      expect(r.status, r.stderr).toBe("ok");
+      expect(r.outputs).toEqual([
+        { kind: "display", data: { "text/plain": "'first'" } },
+        { kind: "result", data: { "text/html": "<table><tr><th>a</th></tr><tr><td>1</td></tr></table>", "text/plain": "   a\n0  1" } },
+      ]);
+      expect(r.value).toBe("   a\n0  1");
+      const plain = await python("x = {'a': 1}\nx");
+      expect(plain.value).toEqual({ a: 1 });
+      expect(plain.outputs).toEqual([]);
+      const quiet = await python("class H:\n    def _repr_html_(self): return '<b/>'\nH();");
+      expect(quiet.outputs).toEqual([]);
+    });
+
+    it("outputs made before an exception are kept; the run's error stands", async () => {
+      const r = await python(`display("shown")\nraise RuntimeError("boom")`);
+      expect(r.status).toBe("error");
+      expect(r.error?.name).toBe("RuntimeError");
+      expect(r.outputs).toEqual([{ kind: "display", data: { "text/plain": "'shown'" } }]);
+    });
+
+    it("in a session, each run's outputs are its own", async () => {
+      await using session = await engine.openSession({ language: "python" });
+      const a = await session.execute({ code: "display('one')\n" });
+      const b = await session.execute({ code: "display('two')\ndisplay('three')\n" });
+      const c = await session.execute({ code: "1 + 1" });
+      expect(a.outputs.map((o) => o.data["text/plain"])).toEqual(["'one'"]);
+      expect(b.outputs.map((o) => o.data["text/plain"])).toEqual(["'two'", "'three'"]);
+      expect(c.outputs).toEqual([]);
+    });
   });
 
-  it("outputs made before an exception are kept; the run's error stands", async () => {
-    const r = await python(`display("shown")\nraise RuntimeError("boom")`);
-    expect(r.status).toBe("error");
-    expect(r.error?.name).toBe("RuntimeError");
-    expect(r.outputs).toEqual([{ kind: "display", data: { "text/plain": "'shown'" } }]);
-  });
-
-  it("in a session, each run's outputs are its own", async () => {
-    await using session = await engine.openSession({ language: "python" });
-    const a = await session.execute({ code: "display('one')\n" });
-    const b = await session.execute({ code: "display('two')\ndisplay('three')\n" });
-    const c = await session.execute({ code: "1 + 1" });
-    expect(a.outputs.map((o) => o.data["text/plain"])).toEqual(["'one'"]);
-    expect(b.outputs.map((o) => o.data["text/plain"])).toEqual(["'two'", "'three'"]);
-    expect(c.outputs).toEqual([]);
-  });
-});
-
-describe("matplotlib (a stand-in package: real matplotlib cannot be installed here)", () => {
-  it("the Agg backend is chosen before import, plt.show() makes one image/png per open figure and closes them, figures left open become outputs at the end", async () => {
-    const r = await python(
-      `
+  describe("matplotlib (a stand-in package: real matplotlib cannot be installed here)", () => {
+    it("the Agg backend is chosen before import, plt.show() makes one image/png per open figure and closes them, figures left open become outputs at the end", async () => {
+      const r = await python(
+        `
 import os
 print("MPLBACKEND before import:", os.environ.get("MPLBACKEND"))
 import matplotlib
@@ -213,57 +219,81 @@ print("open after show:", plt.get_fignums())
 display("between")
 plt.figure(figsize=(8, 6))
 `,
-      { files: MATPLOTLIB_FILES },
-    );
-    expect(r.status, r.stderr).toBe("ok");
-    expect(r.stdout).toBe("MPLBACKEND before import: None\nbackend at import: Agg\nopen after show: []\n");
-    expect(r.outputs.map((o) => Object.keys(o.data).sort().join(","))).toEqual(["image/png,text/plain", "image/png,text/plain", "text/plain", "image/png,text/plain"]);
-    const sizes = r.outputs.filter((o) => "image/png" in o.data).map((o) => decodePng(o.data["image/png"] as string));
-    expect(sizes).toEqual([
-      { width: 20, height: 10 },
-      { width: 30, height: 15 },
-      { width: 8, height: 6 },
-    ]);
+        { files: MATPLOTLIB_FILES },
+      );
+      expect(r.status, r.stderr).toBe("ok");
+      expect(r.stdout).toBe("MPLBACKEND before import: None\nbackend at import: Agg\nopen after show: []\n");
+      expect(r.outputs.map((o) => Object.keys(o.data).sort().join(","))).toEqual(["image/png,text/plain", "image/png,text/plain", "text/plain", "image/png,text/plain"]);
+      const sizes = r.outputs.filter((o) => "image/png" in o.data).map((o) => decodePng(o.data["image/png"] as string));
+      expect(sizes).toEqual([
+        { width: 20, height: 10 },
+        { width: 30, height: 15 },
+        { width: 8, height: 6 },
+      ]);
+    });
+
+    it("a program that never imports matplotlib does not load it, and its environment is untouched; its own MPLBACKEND wins", async () => {
+      const r = await python(`import os, sys\nprint("matplotlib" in sys.modules, os.environ.get("MPLBACKEND"))`, { files: MATPLOTLIB_FILES });
+      expect(r.stdout).toBe("False None\n");
+      const own = await python(`import matplotlib\nprint(matplotlib.BACKEND_AT_IMPORT)`, { files: MATPLOTLIB_FILES, env: { MPLBACKEND: "svg" } });
+      expect(own.stdout).toBe("svg\n");
+    });
   });
 
-  it("a program that never imports matplotlib does not load it, and its environment is untouched; its own MPLBACKEND wins", async () => {
-    const r = await python(`import os, sys\nprint("matplotlib" in sys.modules, os.environ.get("MPLBACKEND"))`, { files: MATPLOTLIB_FILES });
-    expect(r.stdout).toBe("False None\n");
-    const own = await python(`import matplotlib\nprint(matplotlib.BACKEND_AT_IMPORT)`, { files: MATPLOTLIB_FILES, env: { MPLBACKEND: "svg" } });
-    expect(own.stdout).toBe("svg\n");
-  });
-});
+  describe("caps", () => {
+    it(`at most ${RICH_OUTPUT_CAPS.maxOutputs} outputs; the rest are dropped and stderr says how many and which limit`, async () => {
+      const r = await python(`for i in range(130): display(i)\nprint("done")`);
+      expect(r.status).toBe("ok");
+      expect(r.outputs).toHaveLength(100);
+      expect(r.outputs.at(-1)!.data["text/plain"]).toBe("99");
+      expect(r.stderr).toContain("wasmbox: 30 rich outputs were dropped (30 past the cap of 100 outputs a run may make)");
+    });
 
-describe("caps", () => {
-  it(`at most ${RICH_OUTPUT_CAPS.maxOutputs} outputs; the rest are dropped and stderr says how many and which limit`, async () => {
-    const r = await python(`for i in range(130): display(i)\nprint("done")`);
-    expect(r.status).toBe("ok");
-    expect(r.outputs).toHaveLength(100);
-    expect(r.outputs.at(-1)!.data["text/plain"]).toBe("99");
-    expect(r.stderr).toContain("wasmbox: 30 rich outputs were dropped (30 past the cap of 100 outputs a run may make)");
-  });
-
-  it(`at most ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes in all: an output that does not fit is dropped, smaller ones after it kept`, async () => {
-    const r = await python(`
+    it(`at most ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes in all: an output that does not fit is dropped, smaller ones after it kept`, async () => {
+      const r = await python(`
 display({"text/plain": "a" * (6 * 1024 * 1024)}, raw=True)
 display({"text/plain": "b" * (6 * 1024 * 1024)}, raw=True)
 display({"text/plain": "c" * (6 * 1024 * 1024)}, raw=True)
 display("small")
 `);
-    expect(r.status).toBe("ok");
-    expect(r.outputs.map((o) => (o.data["text/plain"] as string).slice(0, 3))).toEqual(["aaa", "bbb", "'sm"]);
-    expect(r.stderr).toContain(`wasmbox: 1 rich output was dropped (1 that did not fit in the ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes all outputs of a run may take)`);
+      expect(r.status).toBe("ok");
+      expect(r.outputs.map((o) => (o.data["text/plain"] as string).slice(0, 3))).toEqual(["aaa", "bbb", "'sm"]);
+      expect(r.stderr).toContain(`wasmbox: 1 rich output was dropped (1 that did not fit in the ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes all outputs of a run may take)`);
+    });
   });
-});
 
-describe("the host refuses outputs a tampered runtime forged", () => {
-  /** Python that patches its own realm's JSON.stringify so the `done` frame carries `outputs` (JS expression) instead of the runtime's. */
-  const tamper = (outputs: string) => `
+  describe("the host refuses outputs a tampered runtime forged", () => {
+    /**
+     * Python that patches the JS realm it runs in, past the runtime's own caps, so the "done"
+     * message carries the forged outputs instead of the runtime's. On Node, the sandbox's
+     * JSON.stringify (its frames are JSON), patched with JS (\`js\`, a JS expression); in a
+     * browser, whose CSP forbids eval, the worker's MessagePort.postMessage, patched from
+     * Python (\`py\`, a Python expression).
+     */
+    const tamper = (forged: { js: string; py: string }) =>
+      host.name === "browser"
+        ? `
+import js
+from pyodide.ffi import create_proxy, to_js
+# Printed first: output is posted from inside the write, which must not re-enter Python.
+print("tampered", flush=True)
+forged = to_js(${forged.py}, dict_converter=js.Object.fromEntries)
+proto = js.MessagePort.prototype
+post = proto.postMessage
+def patched(this, m, *rest):
+    if getattr(m, "t", None) == "done":
+        proto.postMessage = post
+        m.outcome.outputs = forged
+    return post.call(this, m, *rest)
+proto.postMessage = create_proxy(patched, capture_this=True)
+display("honest")
+`
+        : `
 from pyodide.code import run_js
 run_js("""
 const stringify = JSON.stringify;
 JSON.stringify = function (v, ...rest) {
-  if (v && v.t === "done" && v.outcome) { JSON.stringify = stringify; v.outcome.outputs = ${outputs}; }
+  if (v && v.t === "done" && v.outcome) { JSON.stringify = stringify; v.outcome.outputs = ${forged.js}; }
   return stringify.call(this, v, ...rest);
 };
 """)
@@ -271,25 +301,28 @@ display("honest")
 print("tampered")
 `;
 
-  it("too many outputs, too many bytes, a MIME type out of rule, a PNG that is not base64: refused, none kept", async () => {
-    const forged = [
-      `Array.from({ length: 150 }, () => ({ kind: "display", data: { "text/plain": "forged" } }))`,
-      `[{ kind: "display", data: { "text/plain": "x".repeat(20 * 1024 * 1024) } }]`,
-      `[{ kind: "display", data: { "Text/HTML<script>": "forged" } }]`,
-      `[{ kind: "display", data: { "image/png": "not base64!" } }]`,
-      `[{ kind: "ambient", data: {} }]`,
-      `{ "0": "not a list" }`,
-    ];
-    for (const outputs of forged) {
-      const r = await python(tamper(outputs));
-      expect(r.stdout).toBe("tampered\n");
-      expect(r.status, outputs).toBe("error");
-      expect(r.error?.name).toBe("SandboxProtocolError");
-      expect(r.error?.message).toMatch(/outputs|output \d/);
-      expect(r.outputs).toEqual([]);
-    }
+    it("too many outputs, too many bytes, a MIME type out of rule, a PNG that is not base64: refused, none kept", async () => {
+      const forged = [
+        { js: `Array.from({ length: 150 }, () => ({ kind: "display", data: { "text/plain": "forged" } }))`, py: `[{"kind": "display", "data": {"text/plain": "forged"}}] * 150` },
+        { js: `[{ kind: "display", data: { "text/plain": "x".repeat(20 * 1024 * 1024) } }]`, py: `[{"kind": "display", "data": {"text/plain": "x" * (20 * 1024 * 1024)}}]` },
+        { js: `[{ kind: "display", data: { "Text/HTML<script>": "forged" } }]`, py: `[{"kind": "display", "data": {"Text/HTML<script>": "forged"}}]` },
+        { js: `[{ kind: "display", data: { "image/png": "not base64!" } }]`, py: `[{"kind": "display", "data": {"image/png": "not base64!"}}]` },
+        { js: `[{ kind: "ambient", data: {} }]`, py: `[{"kind": "ambient", "data": {}}]` },
+        { js: `{ "0": "not a list" }`, py: `{"0": "not a list"}` },
+      ];
+      for (const outputs of forged) {
+        const r = await python(tamper(outputs));
+        expect(r.stdout, JSON.stringify([r.status, r.error])).toBe("tampered\n");
+        expect(r.status, outputs.js).toBe("error");
+        expect(r.error?.name).toBe("SandboxProtocolError");
+        expect(r.error?.message).toMatch(/outputs|output \d/);
+        expect(r.outputs).toEqual([]);
+      }
+    });
   });
+});
 
+describe("the outcome check by itself", () => {
   it("the outcome check by itself: the contract's shape, the caps, plain data only", () => {
     const limits = { timeoutMs: 1000, memoryLimitBytes: 64 * MiB, maxOutputBytes: 1024 };
     const base = { status: "ok", error: null, exitCode: 0, value: null, files: new Map() };
