@@ -148,10 +148,10 @@ with open("chart.png", "wb") as f: f.write(png(3, 2))
 display(HTML("<table><tr><td>1</td></tr></table>"), Markdown("**m**"), SVG('<svg xmlns="http://www.w3.org/2000/svg"/>'))
 display(Image(data=png(4, 4)), Image(filename="chart.png"), Image("chart.png"), JSON({"x": [1]}))
 IPython.display.display(HTML("<p>via the package</p>"))
-print(IPython.display.HTML.__module__)
+print(IPython.display.HTML.__module__, type(IPython.display).__name__)
 `);
       expect(r.status, r.stderr).toBe("ok");
-      expect(r.stdout).toBe("IPython.display\n");
+      expect(r.stdout).toBe("IPython.display module\n");
       const o = r.outputs;
       expect(o).toHaveLength(8);
       expect(o[0]!.data["text/html"]).toBe("<table><tr><td>1</td></tr></table>");
@@ -235,6 +235,8 @@ plt.figure(figsize=(8, 6))
     it("a program that never imports matplotlib does not load it, and its environment is untouched; its own MPLBACKEND wins", async () => {
       const r = await python(`import os, sys\nprint("matplotlib" in sys.modules, os.environ.get("MPLBACKEND"))`, { files: MATPLOTLIB_FILES });
       expect(r.stdout).toBe("False None\n");
+      const missing = await python(`import os\ntry:\n    import matplotlib\nexcept ImportError as e:\n    print(type(e).__name__, os.environ.get("MPLBACKEND"))`);
+      expect(missing.stdout).toBe("ModuleNotFoundError None\n");
       const own = await python(`import matplotlib\nprint(matplotlib.BACKEND_AT_IMPORT)`, { files: MATPLOTLIB_FILES, env: { MPLBACKEND: "svg" } });
       expect(own.stdout).toBe("svg\n");
     });

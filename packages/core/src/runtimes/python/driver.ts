@@ -433,10 +433,6 @@ class _Hooks(_abc.MetaPathFinder):
     def find_spec(self, name, path=None, target=None):
         if self._busy or name not in ("matplotlib", "matplotlib.pyplot", "IPython", "IPython.display"):
             return None
-        if name == "matplotlib":
-            # Unless the program chose a backend itself (its env, or os.environ).
-            os.environ.setdefault("MPLBACKEND", "Agg")
-            return None
         _Hooks._busy = True
         try:
             spec = _machinery.PathFinder.find_spec(name, path)
@@ -453,6 +449,12 @@ class _Hooks(_abc.MetaPathFinder):
             spec = None
         finally:
             _Hooks._busy = False
+        if name == "matplotlib":
+            # Just before matplotlib is imported (when it can be), unless the program chose a
+            # backend itself (in its env, or os.environ).
+            if spec is not None:
+                os.environ.setdefault("MPLBACKEND", "Agg")
+            return None
         if name == "matplotlib.pyplot":
             if spec is not None and spec.loader is not None:
                 spec.loader = _Loader(spec.loader, lambda m: setattr(m, "show", _show))
@@ -470,8 +472,9 @@ class _StandIn(_abc.Loader):
         return None
     def exec_module(self, module):
         if module.__name__ == "IPython":
+            # As in IPython, IPython.display is the module (display() is in it).
             module.__path__ = []
-            module.display = display
+            __import__("IPython.display")
             return
         exec(_IPYTHON_DISPLAY, module.__dict__)
         module.display = display
