@@ -1,13 +1,15 @@
 /**
- * `wasmbox run --out-dir` with rich outputs: the real binary, the real engine. Image outputs
- * (PNG, JPEG, SVG) become files whose paths go to stderr; `--json` carries every output.
+ * `wasmbox run --out-dir` with rich outputs: the real binary, the real engine, locally and
+ * against a real server (`--server`). Image outputs (PNG, JPEG, SVG) become files whose paths
+ * go to stderr; `--json` carries every output.
  */
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, expect, it } from "vitest";
+import { buildServer, type WasmboxServer } from "@wasmbox/server";
 
 const BIN = resolve(dirname(fileURLToPath(import.meta.url)), "../bin/wasmbox.js");
 
@@ -27,11 +29,37 @@ print("done")
 `;
 
 let work: string;
-beforeAll(() => {
+let dataDir: string;
+let server: WasmboxServer;
+let url: string;
+beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), "wasmbox-cli-rich-"));
   writeFileSync(join(work, "plot.py"), PROGRAM);
+  dataDir = mkdtempSync(join(tmpdir(), "wasmbox-cli-rich-server-"));
+  server = await buildServer({ dataDir, port: 0, logLevel: "silent", poolPython: 0, poolJs: 0 });
+  url = await server.listen();
 });
-afterAll(() => rmSync(work, { recursive: true, force: true }));
+afterAll(async () => {
+  await server?.close();
+  for (const dir of [work, dataDir]) if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+/** The CLI as a child process, without blocking this process (the server lives in it). */
+function wasmbox(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, [BIN, ...args], { cwd: work, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), 50_000);
+    child.on("error", fail);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      done({ code, stdout, stderr });
+    });
+  });
+}
 
 it("--out-dir writes each image output as a file and says where on stderr; --json carries the outputs", () => {
   const r = spawnSync(process.execPath, [BIN, "run", "plot.py", "--out-dir", "out", "--json"], { cwd: work, encoding: "utf8", timeout: 50_000 });
@@ -49,5 +77,18 @@ it("--out-dir writes each image output as a file and says where on stderr; --jso
   expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([6, 3]);
   expect(png.equals(Buffer.from(result.outputs[0]!.data["image/png"] as string, "base64"))).toBe(true);
   expect(readFileSync(join(out, "output-3.svg"), "utf8")).toBe('<svg xmlns="http://www.w3.org/2000/svg" width="2" height="2"/>');
+  expect(readFileSync(join(out, "output-1.png"), "utf8")).toBe("a file the program made, not an output");
+});
+
+it("--server: the same files, from the result the server returned", async () => {
+  const r = await wasmbox(["run", "plot.py", "--server", url, "--out-dir", "remote"]);
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stdout).toBe("done\n");
+  const out = join(work, "remote");
+  // The program's own output-1.png came from the server's file store; the image still gets a name of its own.
+  expect(readdirSync(out).sort()).toEqual(["output-1-2.png", "output-1.png", "output-3.svg"]);
+  expect(r.stderr).toContain(`wasmbox: image output written to ${join("remote", "output-1-2.png")}\n`);
+  const png = readFileSync(join(out, "output-1-2.png"));
+  expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([6, 3]);
   expect(readFileSync(join(out, "output-1.png"), "utf8")).toBe("a file the program made, not an output");
 });
