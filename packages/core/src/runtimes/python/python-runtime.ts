@@ -11,6 +11,7 @@ import {
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import type { RichOutput } from "@wasmbox/contract";
+import { DISPLAY_SOURCE } from "./display.js";
 import { DRIVER_SOURCE } from "./driver.js";
 import { SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
@@ -65,6 +66,7 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as Driver;
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
+  pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
   // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
   driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
