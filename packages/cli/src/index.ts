@@ -30,6 +30,7 @@ import {
   type FileContent,
   type Language,
 } from "@wasmbox/node";
+import { writeImageOutputs } from "./rich-outputs.js";
 
 /** The language a file name implies, as the runtimes describe it (`x.as.ts` is AssemblyScript; plain `.ts` is TypeScript). */
 export function languageForPath(path: string): Language | undefined {
@@ -123,7 +124,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--file <guest=host>", "place a host file in the sandbox at a guest path (repeatable)", collect, [])
     .option("--stdin <host-path>", "feed a host file to the program's stdin (- for this command's own stdin)")
     .option("--env <k=v>", "set an environment variable in the sandbox (repeatable)", collect, [])
-    .option("--out-dir <dir>", "write files the program produced into this directory")
+    .option("--out-dir <dir>", "write files the program produced, and its image outputs (output-N.png/.jpg/.svg), into this directory")
     .option("--json", "print exactly one result JSON on stdout instead of streaming")
     .option("--server <url>", "run on a wasmbox server (e.g. http://127.0.0.1:8787) instead of locally")
     .option("--api-key <key>", "API key for --server (default: $WASMBOX_API_KEY)")
@@ -355,7 +356,10 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
   }
-  if (flags.outDir) writeOutputs(flags.outDir, result);
+  if (flags.outDir) {
+    writeOutputs(flags.outDir, result);
+    reportImages(flags.outDir, result, io);
+  }
   if (flags.json) {
     const { fileContents: _omit, ...json } = result;
     io.stdout.write(`${JSON.stringify(json)}\n`);
@@ -420,7 +424,10 @@ async function runRemote(request: ExecuteRequestInput, flags: RunFlags, io: { st
     io.stderr.write(`\nwasmbox: killed: interrupted${runId ? ` (run ${runId} cancelled on the server)` : ""}\n`);
     return 130;
   }
-  if (flags.outDir && runId) await downloadOutputs(client, runId, result, flags.outDir, io);
+  if (flags.outDir && runId) {
+    await downloadOutputs(client, runId, result, flags.outDir, io);
+    reportImages(flags.outDir, result, io);
+  }
   if (flags.json) io.stdout.write(`${JSON.stringify(result)}\n`);
   else if (flags.invoke !== undefined && result.status === "ok") io.stdout.write(`${JSON.stringify(result.value)}\n`);
   else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
@@ -527,6 +534,13 @@ function parseEnvFlag(spec: string): [string, string] {
   const eq = spec.indexOf("=");
   if (eq <= 0) throw new UsageError(`--env expects NAME=VALUE, got ${JSON.stringify(spec)}`);
   return [spec.slice(0, eq), spec.slice(eq + 1)];
+}
+
+/** --out-dir: the run's image outputs as files, each path said on stderr. */
+function reportImages(dir: string, result: Pick<ExecuteResult, "files" | "outputs">, io: { stderr: NodeJS.WritableStream }): void {
+  if (!result.outputs.length) return;
+  mkdirSync(dir, { recursive: true });
+  for (const path of writeImageOutputs(dir, result.outputs, new Set(result.files.map((f) => f.path)))) io.stderr.write(`wasmbox: image output written to ${path}\n`);
 }
 
 /** Write produced files under `dir`, refusing any path that would land outside it. */

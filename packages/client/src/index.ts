@@ -14,6 +14,6 @@
  */
 export { WasmboxClient, RunsApi, SessionsApi, type WasmboxClientOptions } from "./client.js";
 export { WasmboxApiError, isWasmboxApiError, parseRetryAfter, type ClientErrorCode, type LocalErrorCode } from "./errors.js";
-export { outputBytes } from "./bytes.js";
+export { outputBytes, richOutputBytes } from "./bytes.js";
 export { SseParser, readSse, type SseMessage, type SseParserOptions } from "./sse.js";
 export type * from "./types.js";

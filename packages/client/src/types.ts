@@ -6,7 +6,7 @@
 import type { ExecuteRequestInput, Language, Limits, RunState } from "@wasmbox/contract";
 
 export type { ErrorAnswer, OutputPiece, RunDetail, RunEvent, RunEventType, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/contract";
-export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, Status, Timings } from "@wasmbox/contract";
+export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, RichOutput, Status, Timings } from "@wasmbox/contract";
 
 export interface ListRunsQuery {
   status?: RunState;

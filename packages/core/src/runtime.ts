@@ -3,7 +3,7 @@
  * talk to runtimes through it; each runtime lives in `runtimes/<name>/` and is loaded
  * lazily, inside a sandbox (a locked-down process or a Web Worker), never in the host.
  */
-import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits } from "@wasmbox/contract";
+import type { ExecuteRequest, GuestError, JsonValue, Language, ResolvedLimits, RichOutput } from "@wasmbox/contract";
 
 /**
  * A kind of sandbox: one loaded runtime can serve several languages (JS and TS share
@@ -95,6 +95,11 @@ export interface GuestOutcome {
   value: JsonValue | null;
   /** Files created or changed under the working directory, by relative path. */
   files: Map<string, Uint8Array>;
+  /**
+   * Rich outputs (`display()`, figures, the last expression's rich form), in order, within
+   * RICH_OUTPUT_CAPS. Runtimes that make none leave it out.
+   */
+  outputs?: RichOutput[];
 }
 
 /**

@@ -1,9 +1,10 @@
 /**
  * The output panel: stdout and stderr as they are written (stderr in its own spans, styled
- * and labelled), the status line, and the run's error message.
+ * and labelled), the status line, the run's rich outputs, and its error message.
  */
 import type { ExecuteResult, Limits } from "@wasmbox/client";
 import { formatBytes } from "./files.js";
+import { renderRichOutputs } from "./rich-outputs.js";
 
 /** Above this, output is still kept in the result but the panel stops adding to the DOM. */
 const MAX_PANEL_CHARS = 2_000_000;
@@ -16,10 +17,12 @@ export class OutputPanel {
     private readonly output: HTMLElement,
     private readonly status: HTMLElement,
     private readonly error: HTMLElement,
+    private readonly rich: HTMLElement,
   ) {}
 
   clear(): void {
     this.output.replaceChildren();
+    renderRichOutputs(this.rich, []);
     this.error.replaceChildren();
     this.error.hidden = true;
     this.#chars = 0;
@@ -85,6 +88,7 @@ export class OutputPanel {
       value.textContent = `${this.output.textContent?.endsWith("\n") || this.isEmpty ? "" : "\n"}⇒ ${JSON.stringify(result.value)}\n`;
       this.output.append(value);
     }
+    renderRichOutputs(this.rich, result.outputs);
     if (result.error) {
       const { name, message, line, traceback } = result.error;
       const title = document.createElement("strong");

@@ -148,6 +148,41 @@ describe("playground page wiring (stub SDK)", () => {
     await context.close();
   });
 
+  it("shows rich outputs inline, in order: images from data: URLs, guest HTML only in a sandboxed frame whose scripts never run, markdown and JSON as text", async () => {
+    const { context, page, problems } = await open(1280, 800);
+    await replaceCode(page, "# STUB:rich\n");
+    await page.click("#run");
+    await page.waitForSelector("#rich-outputs figure");
+    const shown = await page.$$eval("#rich-outputs figure", (figs) => figs.map((f) => ({ kind: (f as HTMLElement).dataset["kind"], tag: f.firstElementChild!.tagName, text: f.firstElementChild!.tagName === "PRE" ? f.textContent : null })));
+    expect(shown).toEqual([
+      { kind: "display", tag: "IMG", text: null },
+      { kind: "display", tag: "IMG", text: null },
+      { kind: "display", tag: "IFRAME", text: null },
+      { kind: "display", tag: "PRE", text: "# <b>not bold</b>" },
+      { kind: "result", tag: "PRE", text: '{\n  "a": [\n    1,\n    2\n  ]\n}' },
+    ]);
+    const srcs = await page.$$eval("#rich-outputs img", (imgs) => imgs.map((i) => (i as HTMLImageElement).src.slice(0, 26)));
+    expect(srcs).toEqual(["data:image/png;base64,iVBO", "data:image/svg+xml;base64,"]);
+    await expect.poll(() => page.$$eval("#rich-outputs img", (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth))).toEqual([64, 120]);
+    const frame = page.locator("#rich-outputs iframe");
+    expect(await frame.getAttribute("sandbox")).toBe("");
+    expect(await page.frameLocator("#rich-outputs iframe").locator("#guest").textContent()).toBe("guest html");
+    expect(await page.locator("#rich-outputs b, #rich-outputs script, #rich-outputs svg, #guest").count()).toBe(0);
+    await page.waitForTimeout(200);
+    expect(await page.evaluate(() => (window as unknown as { __htmlScriptRan?: boolean; __svgScriptRan?: boolean }).__htmlScriptRan ?? (window as unknown as { __svgScriptRan?: boolean }).__svgScriptRan)).toBeUndefined();
+    await page.screenshot({ path: join(shots, "playground-rich-outputs.png") });
+    // Chromium reports what the frame was refused: its scripts (the sandbox), and the guest's
+    // <img src=x> (an opaque origin under the page's COEP cannot load even this server's URLs).
+    // Nothing else may go wrong.
+    expect(problems.filter((p) => !/sandboxed and the 'allow-scripts' permission is not set|ERR_BLOCKED_BY_RESPONSE\.NotSameOrigin/.test(p))).toEqual([]);
+    // The next run starts with none.
+    await replaceCode(page, "print(1)\n");
+    await page.click("#run");
+    await expect.poll(() => page.locator("#rich-outputs figure").count()).toBe(0);
+    expect(await page.locator("#rich-outputs").isHidden()).toBe(true);
+    await context.close();
+  });
+
   it("sends picked and dropped files as data/<name>, and a removed one no longer", async () => {
     const { context, page, problems } = await open(1280, 800);
     await page.setInputFiles("#file-input", { name: "sales.csv", mimeType: "text/csv", buffer: Buffer.from("region,total\nnorth,3\n") });

@@ -1,6 +1,6 @@
 /**
  * A STUB of the browser SDK, for the page-wiring test only: it answers `execute` from markers
- * in the code (`STUB:error`, `STUB:image`, `STUB:slow`) so the test can check what the page
+ * in the code (`STUB:error`, `STUB:image`, `STUB:rich`, `STUB:slow`) so the test can check what the page
  * does with each kind of result. It runs nothing. The real SDK's end-to-end tests are the
  * lead's (packages/browser).
  */
@@ -10,7 +10,7 @@ const png = Uint8Array.from(atob(${JSON.stringify(pngBase64)}), (c) => c.charCod
 const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60"><rect width="120" height="60" fill="#cde"/><text x="10" y="35">stub svg</text><script>window.parent.__svgScriptRan = true</script></svg>');
 const timings = { queuedMs: 0, startMs: 0, executionTimeMs: 1.5, totalMs: 2 };
 function result(fields) {
-  return { status: "ok", stdout: "", stderr: "", output: "", error: null, exitCode: 0, value: null, files: [], timings, fileContents: new Map(), ...fields };
+  return { status: "ok", stdout: "", stderr: "", output: "", error: null, exitCode: 0, value: null, files: [], outputs: [], timings, fileContents: new Map(), ...fields };
 }
 export function createSandbox(options = {}) {
   window.__stubRuns = [];
@@ -35,6 +35,19 @@ export function createSandbox(options = {}) {
         return result({
           files: [{ path: "chart.png", size: png.length, sha256: "", mime: "image/png" }, { path: "out/chart.svg", size: svg.length, sha256: "", mime: "image/svg+xml" }],
           fileContents: new Map([["chart.png", png], ["out/chart.svg", svg]]),
+        });
+      }
+      if (code.includes("STUB:rich")) {
+        onStdout?.("made 5 outputs\\n");
+        const svgText = new TextDecoder().decode(svg);
+        return result({
+          outputs: [
+            { kind: "display", data: { "image/png": ${JSON.stringify(pngBase64)}, "text/plain": "<Figure 1>" } },
+            { kind: "display", data: { "image/svg+xml": svgText, "text/plain": "svg" } },
+            { kind: "display", data: { "text/html": '<p id="guest">guest html</p><img src=x onerror="window.parent.__htmlScriptRan = true"><script>window.parent.__htmlScriptRan = true</script>', "text/plain": "html" } },
+            { kind: "display", data: { "text/markdown": "# <b>not bold</b>", "text/plain": "md" } },
+            { kind: "result", data: { "application/json": { a: [1, 2] } } },
+          ],
         });
       }
       onStdout?.("ran " + request.language + ": " + code.length + " chars\\n");

@@ -206,7 +206,7 @@ describe("described answers are not altered", () => {
     expect(res.body).not.toHaveProperty("stderrBase64"); // stderr was UTF-8
     expect(res.body.stderr).toBe("warn\n");
     expect(Object.keys(res.body).sort()).toEqual(
-      ["error", "exitCode", "files", "id", "output", "outputBase64", "status", "stderr", "stdout", "stdoutBase64", "timings", "value"].sort(),
+      ["error", "exitCode", "files", "id", "output", "outputBase64", "outputs", "status", "stderr", "stdout", "stdoutBase64", "timings", "value"].sort(),
     );
     // The run's history gives back the same result.
     const stored = await client.get(`/v1/runs/${res.body.id}`);

@@ -5,8 +5,9 @@
  * run's limits, and anything out of shape is dropped with the run marked — never stored or
  * returned as it came.
  */
-import type { GuestError, JsonValue, ResolvedLimits } from "@wasmbox/contract";
+import type { GuestError, JsonValue, ResolvedLimits, RichOutput } from "@wasmbox/contract";
 import { OUTPUT_FILE_CAPS } from "../guest/files.js";
+import { RICH_OUTPUT_CAPS, richOutputBytes } from "../guest/rich-outputs.js";
 import { truncateUtf8, utf8Length } from "../guest/utf8.js";
 import { VALUE_MAX_BYTES, type GuestOutcome } from "../runtime.js";
 
@@ -51,7 +52,8 @@ export function checkOutcome(raw: unknown, limits: ResolvedLimits, compiler = fa
   }
 
   const files = checkFiles(o.files, compiler, violations);
-  return { outcome: { status, error: status === "ok" ? null : error, exitCode, value, files }, violations, valueOverLimit };
+  const outputs = checkOutputs(o.outputs, violations);
+  return { outcome: { status, error: status === "ok" ? null : error, exitCode, value, files, outputs }, violations, valueOverLimit };
 }
 
 function checkError(raw: unknown, limits: ResolvedLimits, violations: string[]): GuestError | null {
@@ -142,6 +144,45 @@ function checkFiles(raw: unknown, compiler: boolean, violations: string[]): Map<
     files.set(path, bytes);
   }
   return files;
+}
+
+/** MIME types an output may carry: `type/subtype`, lower case, as IANA names them. */
+const MIME_TYPE = /^[a-z]+\/[a-z0-9][a-z0-9.+-]{0,100}$/;
+/** Types whose data is text; other types but JSON ones are base64 (see RichOutputSchema). */
+const TEXT_TYPES = new Set(["text/plain", "text/html", "text/markdown", "text/latex", "image/svg+xml"]);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+
+/**
+ * Rich outputs, as the contract has them and within RICH_OUTPUT_CAPS (an honest runtime
+ * already kept to the caps and said on stderr what it dropped): anything else is a forged
+ * outcome, and none are kept.
+ */
+function checkOutputs(raw: unknown, violations: string[]): RichOutput[] {
+  if (raw === undefined || raw === null) return [];
+  const refuse = (why: string): RichOutput[] => (violations.push(why), []);
+  if (!Array.isArray(raw)) return refuse("outputs is not a list");
+  if (raw.length > RICH_OUTPUT_CAPS.maxOutputs) return refuse(`${raw.length} rich outputs reported (cap ${RICH_OUTPUT_CAPS.maxOutputs}); none were kept`);
+  const outputs: RichOutput[] = [];
+  let total = 0;
+  for (const [i, item] of raw.entries()) {
+    if (!isRecord(item) || (item.kind !== "display" && item.kind !== "result") || !isRecord(item.data)) return refuse(`rich output ${i} is not a {kind, data} object; none were kept`);
+    const data = Object.create(null) as Record<string, JsonValue>;
+    for (const [mime, v] of Object.entries(item.data)) {
+      if (!MIME_TYPE.test(mime)) return refuse(`rich output ${i} has the MIME type ${describe(mime)}, which was refused; none were kept`);
+      const json = mime === "application/json" || mime.endsWith("+json");
+      if (!json && typeof v !== "string") return refuse(`rich output ${i}'s ${mime} is not a string; none were kept`);
+      if (!json && !TEXT_TYPES.has(mime) && !mime.startsWith("text/") && !BASE64.test(v as string)) return refuse(`rich output ${i}'s ${mime} is not base64; none were kept`);
+      const checked = checkValue(v, RICH_OUTPUT_CAPS.maxTotalBytes - total);
+      if (checked === "too-large") return refuse(`rich outputs exceed ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes in all; none were kept`);
+      if (checked === "invalid") return refuse(`rich output ${i}'s ${mime} is not JSON data; none were kept`);
+      data[mime] = checked.value;
+    }
+    const output: RichOutput = { kind: item.kind, data: { ...data } };
+    total += richOutputBytes(output);
+    if (total > RICH_OUTPUT_CAPS.maxTotalBytes) return refuse(`rich outputs exceed ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes in all; none were kept`);
+    outputs.push(output);
+  }
+  return outputs;
 }
 
 /**

@@ -54,7 +54,7 @@ export async function assembleResult(
     exitCode,
     value: outcome && !stoppedBy ? outcome.value : null,
     files: await describeOutputFiles(files),
-    outputs: [],
+    outputs: outcome && !stoppedBy && !run.protocolViolation ? (outcome.outputs ?? []) : [],
     timings: {
       queuedMs: round(t.queuedMs),
       startMs: round(t.startMs),

@@ -42,3 +42,4 @@ export type {
   SandboxKind,
 } from "../runtime.js";
 export { GUEST_WORKDIR, VALUE_MAX_BYTES } from "../runtime.js";
+export { capRichOutputs, droppedOutputsNote, RICH_OUTPUT_CAPS, richOutputBytes, type CappedRichOutputs, type RichOutputCaps } from "./rich-outputs.js";

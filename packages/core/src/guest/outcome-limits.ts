@@ -1,9 +1,11 @@
 import { VALUE_MAX_BYTES, type GuestOutcome } from "../runtime.js";
+import { capRichOutputs } from "./rich-outputs.js";
 
 /**
  * An outcome cut to what the run may return: error text at most `maxOutputBytes` each (the
  * host cuts again, and to less), and no value whose JSON is larger (flagged instead, so the
- * host reports the output limit). Keeps the frame within the host's caps.
+ * host reports the output limit), rich outputs within their caps (the runtime said what it
+ * dropped). Keeps the frame within the host's caps.
  */
 export function outcomeWithinLimits(outcome: GuestOutcome, maxOutputBytes: number): GuestOutcome & { valueTooLarge?: true } {
   const cut = (text: string, max: number) => (text.length > max ? text.slice(0, max) : text);
@@ -17,5 +19,6 @@ export function outcomeWithinLimits(outcome: GuestOutcome, maxOutputBytes: numbe
       tooLarge = true;
     }
   }
-  return { ...outcome, error, ...(tooLarge ? { value: null, valueTooLarge: true as const } : {}) };
+  const outputs = capRichOutputs(outcome.outputs ?? []).kept;
+  return { ...outcome, error, outputs, ...(tooLarge ? { value: null, valueTooLarge: true as const } : {}) };
 }

@@ -25,6 +25,7 @@ import type { Duplex } from "node:stream";
 import {
   OUTPUT_FILE_CAPS,
   OutputRecorder,
+  RICH_OUTPUT_CAPS,
   RunWatch,
   WasmboxError,
   type GuestRunInput,
@@ -66,8 +67,12 @@ export type { SandboxRunResult, StopReason };
 export type SandboxRunHandlers = SandboxRunCallbacks;
 
 const MiB = 1024 * 1024;
-/** Largest JSON header of a frame during a run: output travels in the body, a result's value and error text are cut to fit. */
-const RUN_HEADER_BYTES = 8 * MiB;
+/**
+ * Largest JSON header of a frame during a run: output travels in the body, a result's value
+ * and error text are cut to fit (8 MiB), and its rich outputs (JSON, as their cap measures
+ * them) come on top.
+ */
+const RUN_HEADER_BYTES = 8 * MiB + RICH_OUTPUT_CAPS.maxTotalBytes + MiB;
 /** Frame caps outside a run (hello, ready, a failure message). */
 const IDLE_FRAME_CAPS = { maxHeaderBytes: MiB, maxBodyBytes: MiB };
 /** Frames a sandbox may send: a burst, then a steady rate (its output is batched every 4 ms). */
@@ -447,9 +452,9 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
     let peakRssBytes = baselineRss;
 
-    // What a run may send: its output (twice, for framing) and files, plus room for the rest.
+    // What a run may send: its output (twice, for framing), files and rich outputs, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
-    this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * MiB;
+    this.#runByteCap = 2 * maxOutputBytes + OUTPUT_FILE_CAPS.maxTotalBytes + RICH_OUTPUT_CAPS.maxTotalBytes + (input.module?.byteLength ?? 0) + 16 * MiB;
     // A frame of this run holds at most its output (or result) as JSON, and its files.
     this.#decoder?.setCaps({ maxHeaderBytes: RUN_HEADER_BYTES, maxBodyBytes: OUTPUT_FILE_CAPS.maxTotalBytes + 2 * maxOutputBytes + MiB });
     // The deadline, the output cap, Stop and the sandbox's messages: core's RunWatch, as on every host.

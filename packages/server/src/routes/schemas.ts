@@ -13,6 +13,7 @@ import {
   JsonValueSchema,
   LanguageSchema,
   LimitsSchema,
+  RICH_OUTPUT_CAPS,
   RunDetailSchema,
   RunPageSchema,
   RunResultSchema,
@@ -64,7 +65,7 @@ export const idParams = { type: "object", properties: { id: { type: "string" } }
 // Success answers
 const answer = (description: string, schema: z.ZodType) => ({ description, ...json(schema, "output") });
 export const runResultAnswer = answer(
-  "The run's result and its id in history. `stdoutBase64`, `stderrBase64` and `outputBase64` appear only when that output is not valid UTF-8; `compile` only for C, C++ and AssemblyScript.",
+  `The run's result and its id in history. \`stdoutBase64\`, \`stderrBase64\` and \`outputBase64\` appear only when that output is not valid UTF-8; \`compile\` only for C, C++ and AssemblyScript. \`outputs\` holds the run's rich outputs in order (Python's \`display()\`, matplotlib figures, the last expression's rich form), each \`{kind, data}\` with \`data\` keyed by MIME type (\`image/png\` and \`image/jpeg\` base64, text types as strings, \`application/json\` as JSON); a run returns at most ${RICH_OUTPUT_CAPS.maxOutputs} of them, ${RICH_OUTPUT_CAPS.maxTotalBytes} bytes in all.`,
   RunResultSchema,
 );
 export const runCreatedAnswer = answer("Accepted: the run is queued. Follow it with `GET /v1/runs/:id/events` or poll `GET /v1/runs/:id`.", z.object({ id: z.string() }));

@@ -100,6 +100,7 @@ def prepare(code, filename):
     linecache.cache[filename] = (len(code), None, code.splitlines(True), filename)
     _forget_last_exception()
     _stop.clear()
+    _reset_outputs()
     # Top-level await is allowed (such code compiles to a coroutine); nothing is inherited from
     # this driver's own compile flags, as for a script.
     flags = ast.PyCF_ALLOW_TOP_LEVEL_AWAIT
@@ -197,6 +198,10 @@ def finished(last, value_limit):
     last expression's value in a 1-tuple, or None."""
     _flush()
     value = last[0] if last is not None else None
+    try:
+        _result_output(value)
+    except BaseException:
+        pass
     return _dumps({"status": "ok", "error": None, "exitCode": 0, "value": _value(value, value_limit)})
 
 def _failure(exc, filename):

@@ -1,6 +1,7 @@
 import { loadPyodide, type PyodideAPI } from "pyodide";
 import { collectChangedFiles, decodeRequestFiles } from "../../guest/files.js";
 import { capWasmMemory } from "../../guest/memory-cap.js";
+import { capRichOutputs, droppedOutputsNote } from "../../guest/rich-outputs.js";
 import {
   GUEST_WORKDIR,
   type PackageWheel,
@@ -10,6 +11,8 @@ import {
   type LoadedRuntime,
   type RuntimeLoadOptions,
 } from "../../runtime.js";
+import type { RichOutput } from "@wasmbox/contract";
+import { DISPLAY_SOURCE } from "./display.js";
 import { DRIVER_SOURCE } from "./driver.js";
 import { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
@@ -112,6 +115,7 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as Driver;
   pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
+  pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
   // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
   driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
@@ -221,6 +225,7 @@ class PythonRuntime implements LoadedRuntime {
     const memory = (py as unknown as { _module: { memory?: WebAssembly.Memory } })._module.memory;
     const releaseCap = memory ? capWasmMemory(memory, limits.memoryLimitBytes) : () => {};
     let raw: string;
+    let outputs: RichOutput[] = [];
     try {
       const prepared = this.driver.get("prepare")(request.code, filename) as string | PyProxyLike;
       if (typeof prepared === "string") raw = prepared;
@@ -229,6 +234,8 @@ class PythonRuntime implements LoadedRuntime {
         prepared.destroy();
         raw = await this.#evaluate(program, filename, limits.maxOutputBytes);
       }
+      // After a stack overflow the interpreter is gone, and with it what the run displayed.
+      if (!this.#overflow) outputs = this.#takeOutputs(io);
     } finally {
       releaseCap();
     }
@@ -240,11 +247,31 @@ class PythonRuntime implements LoadedRuntime {
     } catch {
       // The program replaced what the driver reports with (the JSON encoder's internals).
       const message = "the program changed Python's JSON encoder, so wasmbox could not read how it ended";
-      return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map() };
+      return { status: "error", error: { name: "RuntimeTampered", message, traceback: "", line: null }, exitCode: 1, value: null, files: new Map(), outputs: [] };
     }
     // After a stack overflow the interpreter (and its file system API) is gone: no files.
     const files = this.#overflow ? new Map<string, Uint8Array>() : collectChangedFiles(this.#readFiles(), before);
-    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files };
+    return { status: outcome.status, error: outcome.error, exitCode: outcome.exitCode, value, files, outputs };
+  }
+
+  /**
+   * The run's rich outputs (the driver turns the figures still open into outputs first),
+   * within RICH_OUTPUT_CAPS by the host's own measure; what was dropped is said on stderr.
+   */
+  #takeOutputs(io: GuestIO): RichOutput[] {
+    let taken: { outputs: RichOutput[]; dropped: [number, number] };
+    try {
+      taken = JSON.parse(String(this.driver.get("take_outputs")())) as typeof taken;
+    } catch {
+      // The program broke what the driver reports with (its JSON encoder), or was stopped.
+      io.write("stderr", "wasmbox: the run's rich outputs could not be read; none were kept\n");
+      return [];
+    }
+    const { kept, dropped } = capRichOutputs(Array.isArray(taken.outputs) ? taken.outputs : []);
+    const [count, bytes] = Array.isArray(taken.dropped) ? taken.dropped : [0, 0];
+    const note = droppedOutputsNote({ count: dropped.count + (Number(count) || 0), bytes: dropped.bytes + (Number(bytes) || 0) });
+    if (note) io.write("stderr", note);
+    return kept;
   }
 
   /**
