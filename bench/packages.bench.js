@@ -33,8 +33,11 @@ function wheel({ name, version, modules, requires }) {
   const files = {};
   const walk = (rel) => {
     const full = join(DEBIAN, rel);
-    if (statSync(full).isDirectory()) for (const e of readdirSync(full)) e !== "__pycache__" && walk(`${rel}/${e}`);
-    else if (rel.endsWith(".py")) files[rel] = readFileSync(full);
+    if (!statSync(full).isDirectory()) {
+      if (rel.endsWith(".py")) files[rel] = readFileSync(full);
+      return;
+    }
+    for (const e of readdirSync(full)) if (e !== "__pycache__") walk(`${rel}/${e}`);
   };
   modules.forEach(walk);
   const info = `${name}-${version}.dist-info`;
