@@ -32,6 +32,13 @@ beforeAll(async () => {
   http = createServer((req, res) => {
     const path = req.url ?? "/";
     if (path === "/simple/wbx-fmt/") return void res.writeHead(200, { "content-type": "text/html" }).end(index(outside));
+    // A hostile index: a file name that climbs out of the store, a file:// link, a wheel with no hash.
+    if (path === "/simple/wbx-evil/") {
+      return void res.writeHead(200, { "content-type": "text/html" }).end(
+        `<a href="../../files/x.whl#sha256=${"a".repeat(64)}">wbx_evil-1.0-py3/../../../../tmp/evil-none-any.whl</a><a href="file:///etc/passwd#sha256=${"b".repeat(64)}">wbx_evil-1.1-py3-none-any.whl</a>`,
+      );
+    }
+    if (path === "/simple/wbx-nohash/") return void res.writeHead(200, { "content-type": "text/html" }).end(`<a href="../../files/${outside.fileName}">wbx_nohash-1.0-py3-none-any.whl</a>`);
     const body = files.get(path);
     if (!body) return void res.writeHead(404).end("not found");
     res.writeHead(200, { "content-type": "application/octet-stream" }).end(body);
@@ -78,6 +85,15 @@ describe("wasmbox packages fetch", () => {
     const store = openPackageStore(join(root, "cache-index"));
     const report = await store.fetch(["wbx-fmt"], { distribution, indexUrl: `${baseUrl}/simple/` });
     expect(report.fetched.map((p) => `${p.name}:${p.source}`).sort()).toEqual(["wbx-fmt:index", "wbx-units:distribution"]);
+  });
+
+  it("takes nothing from a hostile index: no path out of the store, no file:// link, no wheel without a hash", async () => {
+    const cache = join(root, "cache-hostile");
+    const store = openPackageStore(cache);
+    await expect(store.fetch(["wbx-evil"], { indexUrl: `${baseUrl}/simple/` })).rejects.toThrow(/no pure-Python wheel of wbx-evil in the index/);
+    await expect(store.fetch(["wbx-nohash"], { indexUrl: `${baseUrl}/simple/` })).rejects.toThrow(/refused wbx_nohash-1\.0-py3-none-any\.whl: the index states no sha256/);
+    expect(existsSync(join(root, "tmp"))).toBe(false);
+    expect(store.list()).toEqual([]);
   });
 
   it("says what it cannot find, and where it looked", async () => {

@@ -39,6 +39,8 @@ export interface WheelCandidate {
 
 /** `name-version-pytag-abitag-platform.whl` → name and version; null for anything else. */
 export function parseWheelName(fileName: string): { name: string; version: string; tags: string } | null {
+  // A plain file name: it becomes a path in the store, so nothing that could leave its folder.
+  if (!/^[A-Za-z0-9._+!-]+$/.test(fileName) || fileName.startsWith(".")) return null;
   const m = /^([A-Za-z0-9_.]+)-([A-Za-z0-9_.!+]+)(?:-\d[^-]*)?-([^-]+-[^-]+-[^-]+)\.whl$/.exec(fileName);
   return m ? { name: normalizeName(m[1]!), version: m[2]!, tags: m[3]! } : null;
 }
@@ -84,6 +86,8 @@ export async function wheelFromIndex(indexUrl: string, name: string): Promise<Wh
     }
   }
   const wheels = links
+    // Only what the index serves over HTTP(S); never a file:// or other scheme it names.
+    .filter((l) => /^https?:$/.test(new URL(l.url).protocol))
     .map((l) => ({ ...l, parsed: parseWheelName(l.fileName) }))
     .filter((l) => l.parsed?.name === name && isPurePython(l.parsed.tags) && !/[a-z]/i.test(l.parsed.version.replace(/post|\./g, "")))
     .sort((a, b) => compareVersions(b.parsed!.version, a.parsed!.version));
@@ -119,6 +123,12 @@ export function wheelDependencies(wheel: Uint8Array): string[] {
 
 /** The top-level modules a wheel provides (its `top_level.txt`, else its top-level folders and .py files). */
 export function wheelImports(wheel: Uint8Array): string[] {
+  const topLevel = unzipSync(wheel, { filter: (f) => /^[^/]+\.dist-info\/top_level\.txt$/.test(f.name) });
+  const listed = Object.values(topLevel)[0];
+  if (listed) {
+    const names = new TextDecoder().decode(listed).split(/\r?\n/).map((n) => n.trim());
+    return names.filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n)).sort();
+  }
   const entries: string[] = [];
   unzipSync(wheel, {
     filter: (f) => {

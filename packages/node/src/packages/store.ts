@@ -224,6 +224,10 @@ export class PackageStore {
         problems.push(`no pure-Python wheel of ${name}${via} in ${where || "Pyodide's lock file (give --index URL or --wheels DIR for packages outside the distribution)"}`);
         continue;
       }
+      if (source === "index" && candidate.sha256 === null) {
+        problems.push(`refused ${candidate.fileName}${via}: the index states no sha256 for it, and only verified wheels are kept`);
+        continue;
+      }
       const bytes = await readCandidate(candidate);
       const actual = sha256(bytes);
       if (candidate.sha256 !== null && actual !== candidate.sha256) {
