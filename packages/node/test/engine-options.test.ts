@@ -49,7 +49,7 @@ describe("a wrong engine option", () => {
 
   it("an unknown option name is refused, naming the known ones", () => {
     expect(refusal({ pools: NO_POOL }).message).toBe(
-      "unknown engine option pools (known: pool, maxConcurrentRuns, maxQueuedRuns, compileLimits, isolation, startTimeoutMs, cacheDir)",
+      "unknown engine option pools (known: pool, maxConcurrentRuns, maxQueuedRuns, compileLimits, isolation, startTimeoutMs, cacheDir, packages)",
     );
     expect(refusal({ pool: { ...NO_POOL, js: 1 } }).message).toBe(
       "unknown engine option pool.js (known: pool.python, pool.quickjs, pool.wasm, pool.clang, pool.asc)",
