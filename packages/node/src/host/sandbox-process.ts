@@ -403,6 +403,14 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     if (!this.#exited && this.#channel?.writable) this.#channel.write(encodeFrame(m));
   }
 
+  /** CPU time of the whole sandbox so far (ms): its cgroup (v2), else its process tree's /proc accounting. */
+  #cpuMs(): number | undefined {
+    return this.#cgroup?.cpuTimeMs() ?? treeCpuMs(this.pid);
+  }
+
+  /** The sandbox's CPU time as its cgroup said just before the cgroup went (a run its limit killed). */
+  #cpuAtExitMs: number | undefined;
+
   /** Memory charged to the whole sandbox: its cgroup, else the RSS of its process tree. */
   #memoryBytes(): number | undefined {
     return this.#cgroup?.usageBytes() ?? treeRssBytes(this.pid);
@@ -438,6 +446,9 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     // The memory limit applies to this run's growth: measure from where the process is now.
     const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
     let peakRssBytes = baselineRss;
+    // CPU time is a difference: a reused sandbox's earlier runs are not this run's.
+    const cpuStartMs = this.#cpuMs();
+    let cpuLastMs = cpuStartMs;
 
     // What a run may send: its output (twice, for framing) and files, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
@@ -459,6 +470,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
     this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
     const memoryWatch = setInterval(() => {
+      cpuLastMs = this.#cpuMs() ?? cpuLastMs;
       const rss = this.#memoryBytes();
       if (rss === undefined) return;
       peakRssBytes = Math.max(peakRssBytes, rss);
@@ -474,8 +486,20 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const fresh = this.#reusable || this.#freshNext;
     this.#freshNext = false;
     this.#send({ t: "run", input, fresh });
-    const { refused, ...result } = await watch.result(() => peakRssBytes);
+    const { refused, ...result } = await watch.result(() => {
+      // Once the run ended, one last sample: a run shorter than a poll still has its memory and CPU counted.
+      if (!this.#exited) {
+        peakRssBytes = Math.max(peakRssBytes, this.#memoryBytes() ?? 0);
+        cpuLastMs = this.#cpuMs() ?? cpuLastMs;
+      } else cpuLastMs = this.#cpuAtExitMs ?? cpuLastMs;
+      return peakRssBytes;
+    });
     clearInterval(memoryWatch);
+    result.usage = {
+      cpuTimeMs: cpuStartMs === undefined || cpuLastMs === undefined ? null : Math.round(Math.max(0, cpuLastMs - cpuStartMs) * 100) / 100,
+      wallTimeMs: watch.wallTimeMs,
+      peakMemoryBytes: peakRssBytes > 0 ? Math.round(peakRssBytes) : null,
+    };
     this.#onMessage = null;
     this.#watch = null;
     this.#runByteCap = Infinity;
@@ -516,6 +540,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
   }
 
   #cleanup(): void {
+    this.#cpuAtExitMs = this.#cgroup?.cpuTimeMs();
     this.#channel?.destroy();
     this.#cgroup?.remove();
     if (this.#cwdDir) rmSync(this.#cwdDir, { recursive: true, force: true });
@@ -563,6 +588,44 @@ export function treeRssBytes(pid: number | undefined): number | undefined {
     }
   }
   return total;
+}
+
+/** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux architecture Node runs on. */
+const USER_HZ = 100;
+
+/**
+ * CPU time (user + system, ms) of a process and its descendants, with the children each
+ * already reaped (Linux /proc). Undefined where unavailable.
+ */
+export function treeCpuMs(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  let ticks = 0;
+  const seen = new Set<number>();
+  const queue = [pid];
+  while (queue.length && seen.size < 256) {
+    const p = queue.shift()!;
+    if (seen.has(p)) continue;
+    seen.add(p);
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, "utf8");
+    } catch {
+      if (p === pid) return undefined;
+      continue;
+    }
+    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    // utime, stime, cutime, cstime: fields 14 to 17.
+    for (const i of [11, 12, 13, 14]) ticks += Number(fields[i]) || 0;
+    try {
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return (ticks * 1000) / USER_HZ;
 }
 
 /** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */
