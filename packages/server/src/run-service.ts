@@ -26,7 +26,7 @@ import type { Metrics } from "./metrics.js";
 import type { FairScheduler } from "./scheduler.js";
 import type { Storage } from "./storage.js";
 import { BlobStore } from "./store/blobs.js";
-import { killedResult, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
+import { killedResult, type RunApi, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
 
 export interface LiveEvent {
   seq: number;
@@ -72,9 +72,9 @@ export class RunService {
   }
 
   /** POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run. */
-  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal): Promise<RunResult> {
+  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal, api: RunApi = "wasmbox"): Promise<RunResult> {
     const request = this.#validate(body);
-    const { id, done } = this.#start(keyId, request, "sync", null);
+    const { id, done } = this.#start(keyId, request, "sync", null, api);
     if (signal) {
       const onAbort = () => this.cancel(id, keyId);
       if (signal.aborted) onAbort();
@@ -88,9 +88,9 @@ export class RunService {
   }
 
   /** POST /v1/runs: accept, answer with the id at once, run in the background. */
-  createAsync(keyId: string | null, body: unknown): { id: string } {
+  createAsync(keyId: string | null, body: unknown, api: RunApi = "wasmbox"): { id: string } {
     const request = this.#validate(body);
-    const { id, done } = this.#start(keyId, request, "async", null);
+    const { id, done } = this.#start(keyId, request, "async", null, api);
     done.catch(() => {}); // recorded in history; nobody awaits it
     return { id };
   }
@@ -167,10 +167,11 @@ export class RunService {
     request: ParsedExecuteRequest,
     mode: RunMode,
     session: { sessionId: string; session: Session } | null,
+    api: RunApi = "wasmbox",
   ): { id: string; done: Promise<ExecuteResult> } {
     this.#admit(keyId);
     const id = `run_${randomUUID().replaceAll("-", "")}`;
-    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, request: summarize(request), createdAt: Date.now() });
+    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() });
     this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
     let resolveDone!: () => void;
     const live: LiveRun = {
