@@ -104,6 +104,11 @@ export const CompileOptionsSchema = z
     optimize: z.enum(OPTIMIZE_LEVELS, { error: `optimize must be one of ${OPTIMIZE_LEVELS.join(", ")}` }).optional(),
     /** Extra compiler flags, from an allowlist (see docs). */
     flags: z.array(z.string().min(1).max(256)).max(64, "at most 64 flags").optional(),
+    /**
+     * Wall-clock cap on the compile alone, in ms (the engine's compile limit still caps it).
+     * Default: `limits.timeoutMs`. Piston's `compile_timeout` maps here.
+     */
+    timeoutMs: boundedInt("timeoutMs").optional(),
   })
   .strict();
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;

@@ -17,6 +17,7 @@ import { capConnections } from "./connections.js";
 import { errorAnswer, errorJson, httpStatusOf } from "./http-error.js";
 import { createMetrics } from "./metrics.js";
 import { createRequestGuard } from "./request-guard.js";
+import { registerPistonRoutes } from "./adapters/piston/index.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
 import { registerStaticRoutes } from "./routes/static.js";
@@ -316,6 +317,8 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
   registerSystemRoutes(app, { engine, metrics, isDraining: () => draining, db, scheduler });
   registerRunRoutes(app, { service, runs, blobs, config, streams });
   registerSessionRoutes(app, { sessions, service, config });
+  // Drop-in Piston and Judge0 APIs: thin translations over the same run service.
+  await registerPistonRoutes(app, { engine, service, config });
   registerStaticRoutes(app, browserFiles ?? locateBrowserFiles());
 
   const retention = setInterval(() => {

@@ -285,7 +285,7 @@ export class Engine implements AsyncDisposable {
     const max = this.#compileLimits;
     const memory = request.limits?.memoryLimitBytes;
     return {
-      timeoutMs: Math.min(request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
+      timeoutMs: Math.min(request.compile?.timeoutMs ?? request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
       memoryLimitBytes: Math.min(memory === undefined ? max.memoryLimitBytes : Math.max(memory, this.#compileMemoryFloorBytes), max.memoryLimitBytes),
       maxOutputBytes: max.maxOutputBytes,
     };
@@ -309,7 +309,7 @@ export class Engine implements AsyncDisposable {
     const tStart = performance.now();
     const limits = this.#compileLimitsFor(request);
     // Whether the request's own limit stopped the compile, or the engine's cap did.
-    const own = { timeoutMs: request.limits?.timeoutMs === limits.timeoutMs, memoryLimitBytes: request.limits?.memoryLimitBytes === limits.memoryLimitBytes };
+    const own = { timeoutMs: (request.compile?.timeoutMs ?? request.limits?.timeoutMs) === limits.timeoutMs, memoryLimitBytes: request.limits?.memoryLimitBytes === limits.memoryLimitBytes };
     let sandbox: HostSandbox | undefined;
     let run: SandboxRunResult;
     let unexpected: string | null = null;
@@ -350,7 +350,7 @@ export class Engine implements AsyncDisposable {
     } else if (run.stoppedBy === "timeout") {
       status = "timeout";
       const message = own.timeoutMs
-        ? `compiling took longer than timeoutMs (${limits.timeoutMs} ms); nothing ran. Raise limits.timeoutMs (compiles may take at most ${this.#compileLimits.timeoutMs} ms here) or simplify the program`
+        ? `compiling took longer than timeoutMs (${limits.timeoutMs} ms); nothing ran. Raise ${request.compile?.timeoutMs === undefined ? "limits.timeoutMs" : "compile.timeoutMs"} (compiles may take at most ${this.#compileLimits.timeoutMs} ms here) or simplify the program`
         : `compiling took longer than this engine allows any compile (${limits.timeoutMs} ms, its compileLimits.timeoutMs; limits.timeoutMs cannot raise it); nothing ran. Simplify the program`;
       error = { name: "TimeoutError", message, traceback: output, line: null };
     } else if (run.stoppedBy === "memory_limit") {
