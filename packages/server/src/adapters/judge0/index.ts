@@ -57,6 +57,15 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
   await app.register(async (scope) => {
     answerErrorsAs(scope, config, (_status, message) => ({ error: message }));
     const s = judge0Schemas;
+    // Judge0 (Rails) takes `/submissions/?…` as `/submissions?…`, and its docs write it so:
+    // each route also answers with a trailing slash (kept out of the OpenAPI document).
+    scope.addHook("onRoute", (route) => {
+      // HEAD twins of GET routes come with their GET twins.
+      if (route.method === "HEAD" || route.url.endsWith("/") || route.url.includes(":")) return;
+      const { url, path: _p, prefix: _x, ...rest } = route as typeof route & { path?: string; prefix?: string };
+      twins.push({ ...rest, url: `${url}/`, schema: { ...(rest.schema ?? {}), hide: true } });
+    });
+    const twins: Parameters<typeof scope.route>[0][] = [];
 
     scope.get("/languages", { schema: { tags: ["judge0"], summary: "Judge0: the languages, with Judge0 CE's ids and names for what runs them", response: { 200: s.languages } } }, async () =>
       languages.map(({ id, name }) => ({ id, name })),
@@ -182,5 +191,6 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
         return found;
       },
     );
+    for (const twin of twins.splice(0)) scope.route(twin);
   });
 }
