@@ -449,6 +449,10 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     // CPU time is a difference: a reused sandbox's earlier runs are not this run's.
     const cpuStartMs = this.#cpuMs();
     let cpuLastMs = cpuStartMs;
+    // CPU time only grows: a sample of a dying process (a zombie's counters read 0) never lowers it.
+    const sampleCpu = (ms: number | undefined) => {
+      if (ms !== undefined) cpuLastMs = Math.max(cpuLastMs ?? ms, ms);
+    };
 
     // What a run may send: its output (twice, for framing) and files, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
@@ -470,7 +474,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
     this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
     const memoryWatch = setInterval(() => {
-      cpuLastMs = this.#cpuMs() ?? cpuLastMs;
+      sampleCpu(this.#cpuMs());
       const rss = this.#memoryBytes();
       if (rss === undefined) return;
       peakRssBytes = Math.max(peakRssBytes, rss);
@@ -490,8 +494,8 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
       // Once the run ended, one last sample: a run shorter than a poll still has its memory and CPU counted.
       if (!this.#exited) {
         peakRssBytes = Math.max(peakRssBytes, this.#memoryBytes() ?? 0);
-        cpuLastMs = this.#cpuMs() ?? cpuLastMs;
-      } else cpuLastMs = this.#cpuAtExitMs ?? cpuLastMs;
+        sampleCpu(this.#cpuMs());
+      } else sampleCpu(this.#cpuAtExitMs);
       return peakRssBytes;
     });
     clearInterval(memoryWatch);
