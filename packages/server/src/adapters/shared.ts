@@ -9,23 +9,13 @@ import { isWasmboxError, type WasmboxError } from "@wasmbox/node";
 import type { ServerConfig } from "../config.js";
 import { whileRunning } from "../routes/runs.js";
 
-/** A refusal an adapter makes itself, already in its API's words. */
-export class AdapterError extends Error {
-  constructor(
-    readonly httpStatus: number,
-    readonly body: unknown,
-  ) {
-    super(typeof body === "string" ? body : JSON.stringify(body));
-  }
-}
-
 /**
  * Answer every error of the routes in `scope` in an API's own shape. `shape` gets the status
- * and a message a person can act on; catalogue errors keep their status and Retry-After.
+ * and a message a person can act on; catalogue errors keep their status and Retry-After. An
+ * adapter refuses with catalogue errors too (INVALID_REQUEST, NOT_FOUND…), in its API's words.
  */
 export function answerErrorsAs(scope: FastifyInstance, config: ServerConfig, shape: (status: number, message: string) => unknown): void {
   scope.setErrorHandler((err: unknown, req: FastifyRequest, reply: FastifyReply) => {
-    if (err instanceof AdapterError) return reply.code(err.httpStatus).send(err.body);
     if (isWasmboxError(err)) return answerCatalogued(err, reply, shape);
     const e = err as Partial<FastifyError>;
     const [status, message] = ((): [number, string] => {

@@ -8,12 +8,12 @@
  * field errors `{ field: [messages] }` with 422.
  */
 import type { FastifyInstance, FastifyRequest } from "fastify";
-import { isWasmboxError, type Engine } from "@wasmbox/node";
+import { isWasmboxError, WasmboxError, type Engine } from "@wasmbox/node";
 import type { ServerConfig } from "../../config.js";
 import type { RunService } from "../../run-service.js";
 import type { Db } from "../../store/database.js";
 import type { RunStore } from "../../store/runs.js";
-import { AdapterError, answerErrorsAs, whileClientWaits } from "../shared.js";
+import { answerErrorsAs, whileClientWaits } from "../shared.js";
 import { judge0Schemas } from "./schemas.js";
 import { Judge0Store } from "./store.js";
 import { JUDGE0_STATUSES, judge0Languages, languageDetail, requestedFields, toSubmission, translateSubmission } from "./translate.js";
@@ -35,12 +35,13 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
   const { engine, service, runs, config } = deps;
   const store = new Judge0Store(deps.db);
   const languages = judge0Languages(engine.runtimes());
-  const fail = (status: number, error: string) => new AdapterError(status, { error });
+  // Refusals are catalogue errors (their status), answered as Judge0's `{ error }`.
+  const fail = (code: "INVALID_QUERY" | "INVALID_REQUEST" | "NOT_FOUND", error: string) => new WasmboxError(code, error);
   /** Judge0 reads booleans from the query as the string "true". */
   const flag = (q: Query, name: string) => q[name] === "true";
   const fieldsOf = (q: Query) => {
     const asked = requestedFields(q["fields"]);
-    if ("invalid" in asked) throw fail(400, `invalid fields: [${asked.invalid.join(", ")}]`);
+    if ("invalid" in asked) throw fail("INVALID_QUERY", `invalid fields: [${asked.invalid.join(", ")}]`);
     return asked.fields;
   };
   const submission = (req: FastifyRequest, token: string, fields: readonly string[], base64: boolean) => {
@@ -49,7 +50,7 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
     if (!run || !extras) return undefined;
     // Output that is not UTF-8 travels exactly only as base64, as Judge0 says.
     if (!base64 && (run.result?.stdoutBase64 !== undefined || run.result?.stderrBase64 !== undefined)) {
-      throw fail(400, "some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter");
+      throw fail("INVALID_QUERY", "some attributes for this submission cannot be converted to UTF-8, use base64_encoded=true query parameter");
     }
     return toSubmission(run, extras, languages, fields, base64);
   };
@@ -79,7 +80,7 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
       async (req) => {
         const { id } = req.params as { id: string };
         const language = languages.find((l) => String(l.id) === id);
-        if (!language) throw fail(404, `language with id ${id} doesn't exist on this server`);
+        if (!language) throw fail("NOT_FOUND", `language with id ${id} doesn't exist on this server`);
         return languageDetail(language);
       },
     );
@@ -101,7 +102,8 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
         const fields = fieldsOf(q);
         const base64 = flag(q, "base64_encoded");
         const translated = translateSubmission(req.body, languages, base64);
-        if ("errors" in translated) throw new AdapterError(422, translated.errors);
+        // Field errors are Judge0's answer, not an error: 422 with each field's messages.
+        if ("errors" in translated) return reply.code(422).send(translated.errors);
         if (!flag(q, "wait")) {
           const { id } = service.createAsync(req.keyId, translated.request, "judge0");
           store.put(id, translated.extras);
@@ -126,8 +128,8 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
       async (req) => {
         const q = req.query as Query;
         const tokens = (q["tokens"] ?? (req.headers["tokens"] as string | undefined) ?? "").trim().split(",").map((t) => t.trim()).filter(Boolean);
-        if (tokens.length > MAX_BATCH) throw fail(400, `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
-        if (tokens.length === 0) throw fail(400, "there should be at least one submission in a batch");
+        if (tokens.length > MAX_BATCH) throw fail("INVALID_REQUEST", `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
+        if (tokens.length === 0) throw fail("INVALID_REQUEST", "there should be at least one submission in a batch");
         const fields = fieldsOf(q);
         const base64 = flag(q, "base64_encoded");
         return { submissions: tokens.map((t) => submission(req, t, fields, base64) ?? null) };
@@ -150,8 +152,8 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
         const base64 = flag(q, "base64_encoded");
         const list = (req.body as { submissions?: unknown } | null)?.submissions;
         const count = Array.isArray(list) ? list.length : 0;
-        if (count > MAX_BATCH) throw fail(400, `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
-        if (count === 0) throw fail(400, "there should be at least one submission in a batch");
+        if (count > MAX_BATCH) throw fail("INVALID_REQUEST", `number of submissions in a batch should be less than or equal to ${MAX_BATCH}`);
+        if (count === 0) throw fail("INVALID_REQUEST", "there should be at least one submission in a batch");
         let created = 0;
         const answers = (list as unknown[]).map((item) => {
           const translated = translateSubmission(item, languages, base64);
@@ -187,7 +189,7 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
         const { token } = req.params as { token: string };
         const q = req.query as Query;
         const found = submission(req, token, fieldsOf(q), flag(q, "base64_encoded"));
-        if (!found) throw fail(404, `no submission with token ${token}`);
+        if (!found) throw fail("NOT_FOUND", `no submission with token ${token}`);
         return found;
       },
     );

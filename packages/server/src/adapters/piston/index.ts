@@ -10,9 +10,9 @@ import type { FastifyInstance } from "fastify";
 import type { Engine } from "@wasmbox/node";
 import type { ServerConfig } from "../../config.js";
 import type { RunService } from "../../run-service.js";
-import { AdapterError, answerErrorsAs, readTextAsJson, whileClientWaits } from "../shared.js";
+import { answerErrorsAs, readTextAsJson, whileClientWaits } from "../shared.js";
 import { pistonAnswerSchema, pistonErrorAnswer, pistonExecuteBody, pistonPackagesAnswer, pistonRuntimesAnswer } from "./schemas.js";
-import { parsePistonBody, PistonRequestError, pistonRuntimes, toPistonAnswer, toWasmboxRequest } from "./translate.js";
+import { parsePistonBody, pistonRuntimes, toPistonAnswer, toWasmboxRequest } from "./translate.js";
 
 export interface PistonDeps {
   engine: Engine;
@@ -30,12 +30,8 @@ export async function registerPistonRoutes(app: FastifyInstance, deps: PistonDep
     answerErrorsAs(scope, config, (_status, message) => ({ message }));
     readTextAsJson(scope);
     const translate = (body: unknown) => {
-      try {
-        const { body: piston, runtime } = parsePistonBody(body, runtimes);
-        return { request: toWasmboxRequest(piston, runtime.wasmbox), runtime };
-      } catch (e) {
-        throw e instanceof PistonRequestError ? new AdapterError(400, { message: e.message }) : e;
-      }
+      const { body: piston, runtime } = parsePistonBody(body, runtimes);
+      return { request: toWasmboxRequest(piston, runtime.wasmbox), runtime };
     };
 
     scope.get(

@@ -6,7 +6,7 @@
  */
 import semver from "semver";
 import { z } from "zod";
-import { LIMIT_BOUNDS, type ExecuteRequestInput, type ExecuteResult, type FileContent, type Language, type RuntimeInfo, type Usage } from "@wasmbox/node";
+import { LIMIT_BOUNDS, WasmboxError, type ExecuteRequestInput, type ExecuteResult, type FileContent, type Language, type RuntimeInfo, type Usage } from "@wasmbox/node";
 
 /** A Piston runtime: `language` and `aliases` are what clients send; `runtime` says what really runs it. */
 export interface PistonRuntime {
@@ -69,7 +69,7 @@ export const PistonExecuteSchema = z
 export type PistonExecuteBody = z.infer<typeof PistonExecuteSchema>;
 
 /** A request Piston would refuse, with Piston's own message (answered 400 `{ message }`). */
-export class PistonRequestError extends Error {}
+const refuse = (message: string) => new WasmboxError("INVALID_REQUEST", message);
 
 const NUMERIC = new Set(["compile_timeout", "run_timeout", "compile_cpu_time", "run_cpu_time", "compile_memory_limit", "run_memory_limit"]);
 
@@ -88,15 +88,15 @@ function pistonMessage(issue: z.core.$ZodIssue): string {
   return "the request body must be a JSON object";
 }
 
-/** Piston's body, checked, and the runtime it asks for; throws {@link PistonRequestError}. */
+/** Piston's body, checked, and the runtime it asks for; throws an INVALID_REQUEST in Piston's words. */
 export function parsePistonBody(body: unknown, runtimes: ReturnType<typeof pistonRuntimes>): { body: PistonExecuteBody; runtime: (typeof runtimes)[number] } {
   const parsed = PistonExecuteSchema.safeParse(body);
-  if (!parsed.success) throw new PistonRequestError(pistonMessage(parsed.error.issues[0]!));
+  if (!parsed.success) throw refuse(pistonMessage(parsed.error.issues[0]!));
   const b = parsed.data;
   const range = semver.validRange(b.version);
   const runtime = range === null ? undefined : runtimes.find((r) => (r.language === b.language || r.aliases.includes(b.language)) && semver.satisfies(r.version, range));
-  if (!runtime) throw new PistonRequestError(`${b.language}-${b.version} runtime is unknown`);
-  if (!b.files.some((f) => !f.encoding || f.encoding === "utf8")) throw new PistonRequestError("files must include at least one utf8 encoded file");
+  if (!runtime) throw refuse(`${b.language}-${b.version} runtime is unknown`);
+  if (!b.files.some((f) => !f.encoding || f.encoding === "utf8")) throw refuse("files must include at least one utf8 encoded file");
   return { body: b, runtime };
 }
 
@@ -106,15 +106,15 @@ export function parsePistonBody(body: unknown, runtimes: ReturnType<typeof pisto
  */
 function bounded(name: string, value: number | undefined, bounds: { min: number; max: number }): number | undefined {
   if (value === undefined || value <= 0) return undefined;
-  if (value > bounds.max) throw new PistonRequestError(`${name} cannot exceed the configured limit of ${bounds.max}`);
-  if (value < bounds.min) throw new PistonRequestError(`${name} must be at least ${bounds.min} on this server`);
+  if (value > bounds.max) throw refuse(`${name} cannot exceed the configured limit of ${bounds.max}`);
+  if (value < bounds.min) throw refuse(`${name} must be at least ${bounds.min} on this server`);
   return Math.round(value);
 }
 
 function fileContent(file: z.infer<typeof PistonFileSchema>): FileContent {
   if (file.encoding === "base64") return { encoding: "base64", content: file.content };
   if (file.encoding === "hex") {
-    if (!/^(?:[0-9a-fA-F]{2})*$/.test(file.content)) throw new PistonRequestError("a hex encoded file must hold pairs of hex digits");
+    if (!/^(?:[0-9a-fA-F]{2})*$/.test(file.content)) throw refuse("a hex encoded file must hold pairs of hex digits");
     return { encoding: "base64", content: Buffer.from(file.content, "hex").toString("base64") };
   }
   return file.content;
@@ -127,7 +127,7 @@ function fileContent(file: z.infer<typeof PistonFileSchema>): FileContent {
  */
 export function toWasmboxRequest(body: PistonExecuteBody, language: Language): ExecuteRequestInput {
   const [entry, ...rest] = body.files;
-  if (!entry) throw new PistonRequestError("files must include at least one utf8 encoded file");
+  if (!entry) throw refuse("files must include at least one utf8 encoded file");
   const code = typeof fileContent(entry) === "string" ? entry.content : Buffer.from((fileContent(entry) as { content: string }).content, "base64").toString("utf8");
   const timeoutMs = bounded("run_timeout", body.run_timeout, LIMIT_BOUNDS.timeoutMs);
   const memoryLimitBytes = bounded("run_memory_limit", body.run_memory_limit, LIMIT_BOUNDS.memoryLimitBytes);
