@@ -309,6 +309,12 @@ export function requestedFields(param: string | undefined): { fields: readonly s
   return { fields: asked.length ? asked : DEFAULT_FIELDS };
 }
 
+/** A limit error names the option that raises it: here, Judge0's (seconds and KB). */
+function inJudge0Terms(text: string | null): string | null {
+  return text?.replace(/raise limits\.timeoutMs \(at most (\d+)\)/g, (_m, max: string) => `raise cpu_time_limit and wall_time_limit (seconds, at most ${Number(max) / 1000})`)
+    .replace(/raise limits\.memoryLimitBytes \(at most (\d+)\)/g, (_m, max: string) => `raise memory_limit (KB, at most ${Number(max) / 1024})`) ?? null;
+}
+
 const iso = (ms: number | null) => (ms === null ? null : new Date(ms).toISOString());
 const seconds = (ms: number | null | undefined) => (ms === null || ms === undefined ? null : (ms / 1000).toFixed(3));
 const orNull = (s: string | null | undefined) => (s === undefined || s === null || s === "" ? null : s);
@@ -328,7 +334,7 @@ export function toSubmission(run: RunRecord, extras: Judge0Extras, languages: Ju
   const stdout = finished ? (extras.redirectStderrToStdout ? result.output : result.stdout) : null;
   const usage = finished && !compileFailed ? result.usage : undefined;
   const language = languages.find((l) => l.id === extras.languageId);
-  const message = finished && st.id !== 3 && st.id !== 4 && !compileFailed ? (result.error?.message ?? null) : null;
+  const message = finished && st.id !== 3 && st.id !== 4 && !compileFailed ? inJudge0Terms(result.error?.message ?? null) : null;
   const all: Record<string, unknown> = {
     source_code: text(run.request.code),
     language_id: extras.languageId,

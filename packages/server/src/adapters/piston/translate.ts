@@ -200,8 +200,19 @@ function usageFields(usage: Usage | undefined): Pick<PistonStage, "cpu_time" | "
 
 function message(result: ExecuteResult, code: number | null, status: string | null): string | null {
   if (status === null) return null;
-  if (status === "RE") return code !== null ? `Exited with error status ${code}` : (result.error?.message ?? null);
-  return result.error?.message ?? null;
+  if (status === "RE") return code !== null ? `Exited with error status ${code}` : inPistonTerms(result.error?.message ?? null);
+  return inPistonTerms(result.error?.message ?? null);
+}
+
+/** A limit error names the option that raises it: here, Piston's. */
+function inPistonTerms(text: string | null): string | null {
+  return (
+    text
+      ?.replace(/\b(?:raise )?compile\.timeoutMs\b/g, (m) => m.replace("compile.timeoutMs", "compile_timeout"))
+      .replace(/compiling took longer than timeoutMs \((\d+) ms\); nothing ran\. Raise limits\.timeoutMs/, "compiling took longer than compile_timeout ($1 ms); nothing ran. Raise compile_timeout")
+      .replace(/limits\.timeoutMs/g, "run_timeout")
+      .replace(/limits\.memoryLimitBytes/g, "run_memory_limit") ?? null
+  );
 }
 
 /** The Piston answer for a wasmbox result. A failed compile is also `run`, as Piston does. */
