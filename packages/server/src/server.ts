@@ -321,7 +321,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
   registerRunRoutes(app, { service, runs, blobs, config, streams });
   registerSessionRoutes(app, { sessions, service, config });
   // Drop-in Piston and Judge0 APIs: thin translations over the same run service.
-  await registerPistonRoutes(app, { engine, service, config });
+  await registerPistonRoutes(app, { engine, service, runs, config });
   await registerJudge0Routes(app, { engine, service, runs, db, config });
   registerStaticRoutes(app, browserFiles ?? locateBrowserFiles());
 

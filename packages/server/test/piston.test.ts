@@ -163,9 +163,74 @@ describe("bad input, in Piston's shape", () => {
     expect((await client.get(`/v1/runs?limit=1`)).body.runs[0]).toMatchObject({ id: wasmbox.body.id, api: "wasmbox" });
   });
 
+});
+
+describe("Piston's WebSocket, /api/v2/connect", () => {
+  interface Session {
+    messages: Array<Record<string, unknown>>;
+    code: number;
+    reason: string;
+  }
+  /** Open the socket, send `messages` once open, and collect everything until it closes. */
+  function connect(messages: unknown[]): Promise<Session> {
+    return new Promise((resolve, reject) => {
+      const url = `${t.url.replace(/^http/, "ws")}/api/v2/connect`;
+      const ws = new WebSocket(url);
+      const got: Array<Record<string, unknown>> = [];
+      ws.onopen = () => {
+        for (const m of messages) ws.send(JSON.stringify(m));
+      };
+      ws.onmessage = (e) => got.push(JSON.parse(String(e.data)) as Record<string, unknown>);
+      ws.onclose = (e) => resolve({ messages: got, code: e.code, reason: e.reason });
+      ws.onerror = () => reject(new Error("the WebSocket failed"));
+    });
+  }
+  const init = (language: string, content: string, extra: Record<string, unknown> = {}) => ({ type: "init", language, version: "*", files: [{ content }], ...extra });
+
+  it("streams an interpreted run: runtime, stage, data as written, exit, then 4999 Job Completed", async () => {
+    const s = await connect([init("python", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nprint(input())", { stdin: "given" })]);
+    expect(s).toMatchObject({ code: 4999, reason: "Job Completed" });
+    expect(s.messages[0]).toEqual({ type: "runtime", language: "python", version: expect.stringMatching(/^\d+\.\d+\.\d+$/) });
+    expect(s.messages[1]).toEqual({ type: "stage", stage: "run" });
+    const text = (stream: string) => s.messages.filter((m) => m.type === "data" && m.stream === stream).map((m) => m.data).join("");
+    expect(text("stdout")).toBe("out\ngiven\n");
+    expect(text("stderr")).toBe("err\n");
+    expect(s.messages.at(-1)).toEqual({ type: "exit", stage: "run", code: 0, signal: null });
+  });
+
+  it("a compiled run has a compile stage, then the run's; a compile error ends with the compile stage", async () => {
+    const ok = await connect([init("c", '#include <stdio.h>\nint main(void) { puts("compiled"); return 2; }', { compile_timeout: 60_000 })]);
+    expect(ok.messages.map((m) => `${m.type}:${m.stage ?? m.stream ?? ""}`)).toEqual(["runtime:", "stage:compile", "exit:compile", "stage:run", "data:stdout", "exit:run"]);
+    expect(ok.messages.at(-1)).toEqual({ type: "exit", stage: "run", code: 2, signal: null });
+    const bad = await connect([init("c", "int main(void) { return missing; }", { compile_timeout: 60_000 })]);
+    expect(bad.code).toBe(4999);
+    expect(bad.messages.find((m) => m.type === "data")).toMatchObject({ stream: "stderr", data: expect.stringMatching(/undeclared identifier 'missing'/) });
+    expect(bad.messages.at(-1)).toEqual({ type: "exit", stage: "compile", code: 1, signal: null });
+  });
+
+  it("a signal stops the run (exit with SIGKILL); Piston's close codes for the protocol's errors", async () => {
+    const stopped = await connect([init("javascript", "for (;;) {}"), { type: "signal", signal: "SIGTERM" }]);
+    expect(stopped.messages.at(-1)).toEqual({ type: "exit", stage: "run", code: null, signal: "SIGKILL" });
+    expect(await connect([])).toMatchObject({ code: 4001, reason: "Initialization Timeout" });
+    expect(await connect([{ type: "signal", signal: "SIGKILL" }])).toMatchObject({ code: 4003 });
+    const unknown = await connect([init("cobol", "x")]);
+    expect(unknown).toMatchObject({ code: 4002, messages: [{ type: "error", message: "cobol-* runtime is unknown" }] });
+    expect(await connect([init("javascript", "for (;;) {}"), { type: "signal", signal: "SIGNOPE" }])).toMatchObject({ code: 4005, reason: "Invalid signal" });
+    const stdin = await connect([init("javascript", "1"), { type: "data", stream: "stdin", data: "late" }]);
+    expect(stdin.code).toBe(4002);
+    expect(stdin.messages.at(-1)).toMatchObject({ type: "error", message: expect.stringMatching(/stdin up front/) });
+    expect(await connect(["not an object"])).toMatchObject({ code: 4002 });
+    // And the server still serves.
+    expect((await client.get("/api/v2/runtimes")).status).toBe(200);
+  });
+});
+
+// Last: it turns the server keyed for the rest of the file.
+describe("a server with keys", () => {
   it("once the server has keys, Piston wants the Bearer key too", async () => {
+    const good = { language: "python", version: "*", files: [{ content: "print(1)" }] };
     const key = t.server.keys.create("piston-user");
-    const without = await execute(good);
+    const without = await client.post("/api/v2/execute", good);
     expect(without.status, show(without)).toBe(401);
     expect(Object.keys(without.body)).toEqual(["message"]);
     expect((await client.get("/api/v2/runtimes")).status).toBe(401);
