@@ -186,3 +186,23 @@ describe("bad input, in Judge0's shapes", () => {
     expect((await client.get(`/submissions/${viaHeader.body.token}`, { token: other.key })).status).toBe(404);
   });
 });
+
+describe("the rate limit covers the drop-in APIs", () => {
+  it("past WASMBOX_RATE_LIMIT_PER_MINUTE: 429 with Retry-After, in each API's shape", async () => {
+    const limited = await startServer({ poolPython: 0, poolJs: 0, rateLimitPerMinute: 2 });
+    try {
+      const c = api(limited.url);
+      expect((await c.get("/statuses")).status).toBe(200);
+      expect((await c.get("/api/v2/runtimes")).status).toBe(200);
+      const judge0 = await c.get("/languages");
+      expect(judge0.status, show(judge0)).toBe(429);
+      expect(judge0.headers.get("retry-after")).toMatch(/^\d+$/);
+      expect(Object.keys(judge0.body)).toEqual(["error"]);
+      const pistonAnswer = await c.get("/api/v2/runtimes");
+      expect(pistonAnswer.status).toBe(429);
+      expect(pistonAnswer.body.message).toMatch(/rate limit of 2 requests per minute/);
+    } finally {
+      await limited.stop();
+    }
+  });
+});
