@@ -5,6 +5,7 @@
  * wall time allows on this machine's cores, and a Python program holding 200 MB peaks higher
  * than `print(1)`.
  */
+import { randomUUID } from "node:crypto";
 import { availableParallelism } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, removeDataDirs, show, startServer, type Api, type Json, type TestServer } from "./helpers.js";
@@ -53,7 +54,8 @@ describe("usage", () => {
   });
 
   it("C: the run's usage, and the compile's own as compile.usage (none when the build came from the cache)", async () => {
-    const code = '#include <stdio.h>\nint main(void) { volatile long s = 0; for (long i = 0; i < 10000000; i++) s += i & 1; printf("%ld\\n", s > 0); }';
+    // A program no earlier test run built: the compile cache lives on past one server.
+    const code = `// ${randomUUID()}\n` + '#include <stdio.h>\nint main(void) { volatile long s = 0; for (long i = 0; i < 10000000; i++) s += i & 1; printf("%ld\\n", s > 0); }';
     const first = await run({ language: "c", code });
     expect(first.stdout).toBe("1\n");
     expect(first.compile.cached).toBe(false);
