@@ -7,7 +7,7 @@
  * the Bearer key, or Judge0's `X-Auth-Token` header. Errors are Judge0's: `{ error }`, and
  * field errors `{ field: [messages] }` with 422.
  */
-import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { FastifyInstance, FastifyRequest, RouteOptions } from "fastify";
 import { isWasmboxError, WasmboxError, type Engine } from "@wasmbox/node";
 import type { ServerConfig } from "../../config.js";
 import type { RunService } from "../../run-service.js";
@@ -16,7 +16,9 @@ import type { RunStore } from "../../store/runs.js";
 import { answerErrorsAs, whileClientWaits } from "../shared.js";
 import { judge0Schemas } from "./schemas.js";
 import { Judge0Store } from "./store.js";
-import { JUDGE0_STATUSES, judge0Languages, languageDetail, requestedFields, toSubmission, translateSubmission } from "./translate.js";
+import { JUDGE0_STATUSES, judge0Languages, languageDetail } from "./catalogue.js";
+import { requestedFields, toSubmission } from "./serialize.js";
+import { translateSubmission } from "./translate.js";
 
 export interface Judge0Deps {
   engine: Engine;
@@ -63,10 +65,10 @@ export async function registerJudge0Routes(app: FastifyInstance, deps: Judge0Dep
     scope.addHook("onRoute", (route) => {
       // HEAD twins of GET routes come with their GET twins.
       if (route.method === "HEAD" || route.url.endsWith("/") || route.url.includes(":")) return;
-      const { url, path: _p, prefix: _x, ...rest } = route as typeof route & { path?: string; prefix?: string };
+      const { url, path: _p, prefix: _x, websocket: _w, ...rest } = route as typeof route & { path?: string; prefix?: string };
       twins.push({ ...rest, url: `${url}/`, schema: { ...(rest.schema ?? {}), hide: true } });
     });
-    const twins: Parameters<typeof scope.route>[0][] = [];
+    const twins: RouteOptions[] = [];
 
     scope.get("/languages", { schema: { tags: ["judge0"], summary: "Judge0: the languages, with Judge0 CE's ids and names for what runs them", response: { 200: s.languages } } }, async () =>
       languages.map(({ id, name }) => ({ id, name })),

@@ -1,7 +1,8 @@
 /** The OpenAPI document's view of the Judge0 routes (documentation only; the handlers validate). */
 import { z } from "zod";
 import { json } from "../../routes/schemas.js";
-import { Judge0SubmissionSchema, SUBMISSION_FIELDS } from "./translate.js";
+import { SUBMISSION_FIELDS } from "./serialize.js";
+import { Judge0SubmissionSchema } from "./translate.js";
 
 const answer = (description: string, schema: z.ZodType) => ({ description, ...json(schema, "output") });
 const flag = { type: "string", enum: ["true", "false"] } as const;
