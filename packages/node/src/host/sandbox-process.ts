@@ -18,7 +18,7 @@
  * further run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -39,7 +39,11 @@ import { SNAPSHOT_FD, type HostToSandbox } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
 import { SandboxCgroup } from "./cgroup.js";
 import { sandboxCommand, type IsolationPlan } from "./isolation.js";
+import { treeCpuMs, treeRssBytes } from "./proc-tree.js";
 import type { PythonSnapshot } from "./snapshot-cache.js";
+
+// bench/engine.bench.js reads a sandbox's RSS from here.
+export { readRssBytes, treeRssBytes } from "./proc-tree.js";
 
 export interface SandboxProcessOptions {
   kind: SandboxKind;
@@ -565,81 +569,4 @@ function asMessage(raw: unknown): Message | null {
 /** A string field of a hostile message, cut to `max` characters. */
 function text(v: unknown, max: number): string {
   return typeof v === "string" ? v.slice(0, max) : "";
-}
-
-/** Resident memory of a process and all its descendants (Linux /proc). */
-export function treeRssBytes(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  let total = 0;
-  const seen = new Set<number>();
-  const queue = [pid];
-  while (queue.length && seen.size < 256) {
-    const p = queue.shift()!;
-    if (seen.has(p)) continue;
-    seen.add(p);
-    const rss = readRssBytes(p);
-    if (rss === undefined) {
-      if (p === pid) return undefined;
-      continue;
-    }
-    total += rss;
-    try {
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-/** Clock ticks per second of /proc's CPU times: USER_HZ, 100 on every Linux architecture Node runs on. */
-const USER_HZ = 100;
-
-/**
- * CPU time (user + system, ms) of a process and its descendants, with the children each
- * already reaped (Linux /proc). Undefined where unavailable.
- */
-export function treeCpuMs(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  let ticks = 0;
-  const seen = new Set<number>();
-  const queue = [pid];
-  while (queue.length && seen.size < 256) {
-    const p = queue.shift()!;
-    if (seen.has(p)) continue;
-    seen.add(p);
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${p}/stat`, "utf8");
-    } catch {
-      if (p === pid) return undefined;
-      continue;
-    }
-    // Fields after the command name (which may hold spaces and parentheses): state is field 3.
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    // utime, stime, cutime, cstime: fields 14 to 17.
-    for (const i of [11, 12, 13, 14]) ticks += Number(fields[i]) || 0;
-    try {
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return (ticks * 1000) / USER_HZ;
-}
-
-/** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */
-export function readRssBytes(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }
