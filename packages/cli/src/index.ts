@@ -84,6 +84,7 @@ interface RunFlags {
   env: string[];
   outDir?: string;
   json?: boolean;
+  verbose?: boolean;
   server?: string;
   apiKey?: string;
   optimize?: string;
@@ -126,6 +127,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--env <k=v>", "set an environment variable in the sandbox (repeatable)", collect, [])
     .option("--out-dir <dir>", "write files the program produced, and its image outputs (output-N.png/.jpg/.svg), into this directory")
     .option("--json", "print exactly one result JSON on stdout instead of streaming")
+    .option("-v, --verbose", "after the run, print its status and usage (CPU time, wall time, peak memory) on stderr")
     .option("--server <url>", "run on a wasmbox server (e.g. http://127.0.0.1:8787) instead of locally")
     .option("--api-key <key>", "API key for --server (default: $WASMBOX_API_KEY)")
     .addOption(new Option("-O, --optimize <level>", "C/C++/AssemblyScript optimisation level (default 2)").choices(["0", "1", "2", "3", "s", "z"]))
@@ -368,6 +370,7 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   } else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
+  if (flags.verbose && !flags.json) io.stderr.write(`${usageLine(result)}\n`);
   return exitCodeFor(result);
 }
 
@@ -433,7 +436,24 @@ async function runRemote(request: ExecuteRequestInput, flags: RunFlags, io: { st
   else if (result.status !== "ok" && result.status !== "error" && result.status !== "compile_error") {
     io.stderr.write(`\nwasmbox: ${result.status}: ${result.error?.message ?? ""}\n`);
   }
+  if (flags.verbose && !flags.json) io.stderr.write(`${usageLine(result)}\n`);
   return interrupted ? 130 : exitCodeFor(result);
+}
+
+/**
+ * `--verbose`: one line with how the run ended and what it used, as the host measured it.
+ * @example usageLine(result) // "wasmbox: ok · wall 31 ms · cpu 20 ms · peak memory 157.7 MiB · compile 619 ms"
+ */
+export function usageLine(result: Pick<ExecuteResult, "status" | "usage" | "timings" | "compile">): string {
+  const ms = (n: number) => `${Math.round(n)} ms`;
+  const parts = [`wasmbox: ${result.status}`];
+  const usage = result.usage;
+  if (usage) {
+    parts.push(`wall ${ms(usage.wallTimeMs)}`, `cpu ${usage.cpuTimeMs === null ? "unknown" : ms(usage.cpuTimeMs)}`);
+    parts.push(`peak memory ${usage.peakMemoryBytes === null ? "unknown" : `${(usage.peakMemoryBytes / MiB).toFixed(1)} MiB`}`);
+  } else parts.push(`total ${ms(result.timings.totalMs)}`);
+  if (result.compile) parts.push(result.compile.cached ? "compile cached" : `compile ${ms(result.compile.timeMs)}`);
+  return parts.join(" · ");
 }
 
 function remoteClient(server: string, apiKey: string | undefined): WasmboxClient {

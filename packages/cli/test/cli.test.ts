@@ -336,6 +336,18 @@ describe("wasmbox run --json", () => {
     expect(r.stdout.endsWith("}\n")).toBe(true);
   });
 
+  it("carries the run's usage, measured by the host; --verbose prints it as a line on stderr", async () => {
+    const result = onlyJson(await wasmbox(["run", "value.js", "--json"]));
+    const usage = result.usage as { cpuTimeMs: number | null; wallTimeMs: number; peakMemoryBytes: number | null };
+    expect(usage.wallTimeMs).toBeGreaterThan(0);
+    expect(usage.cpuTimeMs).toEqual(expect.any(Number));
+    expect(usage.peakMemoryBytes).toBeGreaterThan(0);
+    const verbose = await wasmbox(["run", "value.js", "--verbose"]);
+    expect(verbose.code).toBe(0);
+    expect(verbose.stdout).toBe("computing\n");
+    expect(verbose.stderr).toMatch(/^wasmbox: ok · wall \d+ ms · cpu \d+ ms · peak memory \d+\.\d MiB\n$/);
+  });
+
   it("keeps a Python run's output inside the JSON (Python)", async () => {
     const r = await wasmbox(["run", "hello.py", "--json"]);
     expect(r.code).toBe(0);

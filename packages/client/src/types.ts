@@ -5,8 +5,8 @@
  */
 import type { ExecuteRequestInput, Language, Limits, RunState } from "@wasmbox/contract";
 
-export type { ErrorAnswer, OutputPiece, RunDetail, RunEvent, RunEventType, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/contract";
-export type { ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, RichOutput, Status, Timings } from "@wasmbox/contract";
+export type { ErrorAnswer, OutputPiece, RunApi, RunDetail, RunEvent, RunEventType, RunMode, RunPage, RunResult, RunState, RunSummary, SessionInfo, StoredRequest } from "@wasmbox/contract";
+export type { CompileInfo, ExecuteRequestInput, ExecuteResult, GuestError, JsonValue, Language, Limits, OutputFile, RichOutput, Status, Timings, Usage } from "@wasmbox/contract";
 
 export interface ListRunsQuery {
   status?: RunState;

@@ -15,6 +15,10 @@ export type RunState = z.infer<typeof RunStateSchema>;
 export const RunModeSchema = z.enum(["sync", "async", "session"]);
 export type RunMode = z.infer<typeof RunModeSchema>;
 
+/** Which HTTP API a run came through: wasmbox's own, or a drop-in Piston or Judge0 one. */
+export const RunApiSchema = z.enum(["wasmbox", "piston", "judge0"]);
+export type RunApi = z.infer<typeof RunApiSchema>;
+
 /** A result as the API answers it (`POST /v1/execute`, a session's execute): the contract's result plus the run's id in history. */
 export const RunResultSchema = ExecuteResultSchema.extend({ id: z.string() });
 export type RunResult = z.infer<typeof RunResultSchema>;
@@ -25,6 +29,8 @@ export const RunSummarySchema = z.object({
   status: RunStateSchema,
   language: LanguageSchema,
   mode: RunModeSchema,
+  /** The API the run came through (`piston`, `judge0`: their drop-in routes). */
+  api: RunApiSchema,
   sessionId: z.string().nullable(),
   createdAt: z.string(),
   finishedAt: z.string().nullable(),

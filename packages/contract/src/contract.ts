@@ -104,6 +104,11 @@ export const CompileOptionsSchema = z
     optimize: z.enum(OPTIMIZE_LEVELS, { error: `optimize must be one of ${OPTIMIZE_LEVELS.join(", ")}` }).optional(),
     /** Extra compiler flags, from an allowlist (see docs). */
     flags: z.array(z.string().min(1).max(256)).max(64, "at most 64 flags").optional(),
+    /**
+     * Wall-clock cap on the compile alone, in ms (the engine's compile limit still caps it).
+     * Default: `limits.timeoutMs`. Piston's `compile_timeout` maps here.
+     */
+    timeoutMs: boundedInt("timeoutMs").optional(),
   })
   .strict();
 export type CompileOptions = z.infer<typeof CompileOptionsSchema>;
@@ -280,6 +285,17 @@ export const DiagnosticSchema = z.object({
 });
 export type Diagnostic = z.infer<typeof DiagnosticSchema>;
 
+/**
+ * What the run used, measured from outside the guest (the sandbox's cgroup where it is in
+ * force, else the sandbox process's own accounting). Null where the host cannot measure it.
+ */
+export const UsageSchema = z.object({
+  cpuTimeMs: z.number().nullable(),
+  wallTimeMs: z.number(),
+  peakMemoryBytes: z.number().int().nonnegative().nullable(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
 /** How the program was compiled (C, C++, AssemblyScript). */
 export const CompileInfoSchema = z.object({
   /** Compiler and version, e.g. "clang 22.0.0". */
@@ -292,6 +308,8 @@ export const CompileInfoSchema = z.object({
   diagnostics: z.array(DiagnosticSchema),
   /** The compiler's own output, verbatim. */
   output: z.string(),
+  /** What the compile used (as `usage` is for the run), when it compiled in this request (not cached). */
+  usage: UsageSchema.optional(),
 });
 export type CompileInfo = z.infer<typeof CompileInfoSchema>;
 
@@ -316,17 +334,6 @@ export const LoadedPackageSchema = z.object({
   sha256: z.string(),
 });
 export type LoadedPackage = z.infer<typeof LoadedPackageSchema>;
-
-/**
- * What the run used, measured from outside the guest (the sandbox's cgroup where it is in
- * force, else the sandbox process's own accounting). Null where the host cannot measure it.
- */
-export const UsageSchema = z.object({
-  cpuTimeMs: z.number().nullable(),
-  wallTimeMs: z.number(),
-  peakMemoryBytes: z.number().int().nonnegative().nullable(),
-});
-export type Usage = z.infer<typeof UsageSchema>;
 
 const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, "must be base64");
 
@@ -361,7 +368,11 @@ export const ExecuteResultSchema = z.object({
   outputs: z.array(RichOutputSchema),
   /** Python: the packages the run loaded (requested ones and their dependencies), with versions. */
   packages: z.array(LoadedPackageSchema).optional(),
-  /** CPU time, wall time and peak memory of the run, measured by the host. */
+  /**
+   * CPU time, wall time and peak memory of the run, measured by the host. For C, C++ and
+   * AssemblyScript this is the built program's run (the compile's own is `compile.usage`),
+   * or the compile's when the build failed and nothing else ran.
+   */
   usage: UsageSchema.optional(),
 });
 export type ExecuteResult = z.infer<typeof ExecuteResultSchema>;

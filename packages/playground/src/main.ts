@@ -33,7 +33,7 @@ const progress = $<HTMLProgressElement>("progress");
 const progressText = $("progress-text");
 const notice = $("notice");
 
-const panel = new OutputPanel($("output"), $("status"), $("error"), $("rich-outputs"));
+const panel = new OutputPanel($("output"), $("status"), $("error"), $("rich-outputs"), $("usage"));
 const producedFiles = new OutputFiles($("produced-files"));
 const inputFiles = new InputFiles(renderInputFiles);
 const assetProgress = new Map<string, AssetProgress>();

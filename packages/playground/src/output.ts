@@ -1,6 +1,8 @@
 /**
  * The output panel: stdout and stderr as they are written (stderr in its own spans, styled
- * and labelled), the status line, the run's rich outputs, and its error message.
+ * and labelled), the status line, the run's rich outputs, its error message, and a small line
+ * under the output with what the run used (CPU, wall time, peak memory: "unknown" where the
+ * host cannot measure it, as a browser cannot).
  */
 import type { ExecuteResult, Limits } from "@wasmbox/client";
 import { formatBytes } from "./files.js";
@@ -18,11 +20,14 @@ export class OutputPanel {
     private readonly status: HTMLElement,
     private readonly error: HTMLElement,
     private readonly rich: HTMLElement,
+    private readonly usage: HTMLElement,
   ) {}
 
   clear(): void {
     this.output.replaceChildren();
     renderRichOutputs(this.rich, []);
+    this.usage.textContent = "";
+    this.usage.hidden = true;
     this.error.replaceChildren();
     this.error.hidden = true;
     this.#chars = 0;
@@ -81,6 +86,7 @@ export class OutputPanel {
     ];
     if (result.compile) parts.push(`compiled by ${result.compile.compiler}${result.compile.cached ? " (cached)" : ""} in ${result.compile.timeMs.toFixed(0)} ms`);
     this.setStatus(parts.join(" · "), result.status === "ok" ? "ok" : "bad");
+    this.#showUsage(result);
     if (result.value !== null) {
       const value = document.createElement("span");
       value.className = "value";
@@ -107,6 +113,15 @@ export class OutputPanel {
       }
       this.error.hidden = false;
     }
+  }
+
+  #showUsage(result: ExecuteResult): void {
+    const usage = result.usage;
+    if (!usage) return;
+    const cpu = usage.cpuTimeMs === null ? "unknown" : `${usage.cpuTimeMs.toFixed(0)} ms`;
+    const memory = usage.peakMemoryBytes === null ? "unknown" : formatBytes(usage.peakMemoryBytes);
+    this.usage.textContent = `used: CPU ${cpu} · wall ${usage.wallTimeMs.toFixed(0)} ms · peak memory ${memory}`;
+    this.usage.hidden = false;
   }
 
   /** A failure of the page, the SDK or the server (not of the guest code). */

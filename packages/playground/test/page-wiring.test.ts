@@ -110,6 +110,9 @@ describe("playground page wiring (stub SDK)", () => {
     expect(status).toContain("exit code: 0");
     expect(status).toContain("executionTimeMs: 1.5");
     expect(status).toContain("limits (defaults): 10000 ms, 256.0 MiB memory, 1.0 MiB output");
+    // What the run used, in a small line under the output; unknown where the host cannot measure.
+    expect(await page.locator("#usage").textContent()).toBe("used: CPU unknown · wall 2 ms · peak memory unknown");
+    expect(await page.isVisible("#usage")).toBe(true);
     await page.screenshot({ path: join(shots, "playground-python-output.png") });
     expect(problems).toEqual([]);
     await context.close();

@@ -9,8 +9,10 @@ export function stubSdkModule(pngBase64: string): string {
 const png = Uint8Array.from(atob(${JSON.stringify(pngBase64)}), (c) => c.charCodeAt(0));
 const svg = new TextEncoder().encode('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="60"><rect width="120" height="60" fill="#cde"/><text x="10" y="35">stub svg</text><script>window.parent.__svgScriptRan = true</script></svg>');
 const timings = { queuedMs: 0, startMs: 0, executionTimeMs: 1.5, totalMs: 2 };
+// As the browser host measures it: wall time only.
+const usage = { cpuTimeMs: null, wallTimeMs: 2.4, peakMemoryBytes: null };
 function result(fields) {
-  return { status: "ok", stdout: "", stderr: "", output: "", error: null, exitCode: 0, value: null, files: [], outputs: [], timings, fileContents: new Map(), ...fields };
+  return { status: "ok", stdout: "", stderr: "", output: "", error: null, exitCode: 0, value: null, files: [], outputs: [], timings, usage, fileContents: new Map(), ...fields };
 }
 export function createSandbox(options = {}) {
   window.__stubRuns = [];

@@ -26,7 +26,7 @@ import type { Metrics } from "./metrics.js";
 import type { FairScheduler } from "./scheduler.js";
 import type { Storage } from "./storage.js";
 import { BlobStore } from "./store/blobs.js";
-import { killedResult, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
+import { killedResult, type RunApi, type RunMode, type RunStore, type StoredRequest } from "./store/runs.js";
 
 export interface LiveEvent {
   seq: number;
@@ -73,20 +73,21 @@ export class RunService {
 
   /**
    * POST /v1/execute: run and wait. Aborting `signal` (the client went away) cancels the run;
-   * `onEvent` sees its live events (output as it streams) — MCP's progress notifications.
+   * `onEvent` sees its live events (output as it streams: MCP's progress notifications); `api`
+   * is the API the request came through (the drop-in adapters), kept in the run's record.
    */
-  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal, onEvent?: (e: LiveEvent) => void): Promise<RunResult> {
+  async executeSync(keyId: string | null, body: unknown, signal?: AbortSignal, extra: { onEvent?: ((e: LiveEvent) => void) | undefined; api?: RunApi } = {}): Promise<RunResult> {
     const request = this.#validate(body);
-    const { id, done } = this.#start(keyId, request, "sync", null, onEvent);
+    const { id, done } = this.#start(keyId, request, "sync", null, extra);
     this.#cancelOnAbort(id, keyId, done, signal);
     const result = await done;
     return { id, ...result };
   }
 
   /** POST /v1/runs: accept, answer with the id at once, run in the background. */
-  createAsync(keyId: string | null, body: unknown): { id: string } {
+  createAsync(keyId: string | null, body: unknown, api: RunApi = "wasmbox"): { id: string } {
     const request = this.#validate(body);
-    const { id, done } = this.#start(keyId, request, "async", null);
+    const { id, done } = this.#start(keyId, request, "async", null, { api });
     done.catch(() => {}); // recorded in history; nobody awaits it
     return { id };
   }
@@ -108,7 +109,7 @@ export class RunService {
     if (request.language !== session.language) {
       throw new WasmboxError("INVALID_REQUEST", `invalid request: language: this session runs ${session.language}, not ${request.language}`);
     }
-    const { id, done } = this.#start(keyId, request, "session", { sessionId, session }, follow.onEvent);
+    const { id, done } = this.#start(keyId, request, "session", { sessionId, session }, { onEvent: follow.onEvent });
     this.#cancelOnAbort(id, keyId, done, follow.signal);
     const result = await done;
     return { id, ...result };
@@ -180,11 +181,12 @@ export class RunService {
     request: ParsedExecuteRequest,
     mode: RunMode,
     session: { sessionId: string; session: Session } | null,
-    onEvent?: (e: LiveEvent) => void,
+    extra: { onEvent?: ((e: LiveEvent) => void) | undefined; api?: RunApi } = {},
   ): { id: string; done: Promise<ExecuteResult> } {
+    const { onEvent, api = "wasmbox" } = extra;
     this.#admit(keyId);
     const id = `run_${randomUUID().replaceAll("-", "")}`;
-    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, request: summarize(request), createdAt: Date.now() });
+    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() });
     this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
     let resolveDone!: () => void;
     const live: LiveRun = {

@@ -17,6 +17,8 @@ import { capConnections } from "./connections.js";
 import { errorAnswer, errorJson, httpStatusOf } from "./http-error.js";
 import { createMetrics } from "./metrics.js";
 import { createRequestGuard } from "./request-guard.js";
+import { registerJudge0Routes } from "./adapters/judge0/index.js";
+import { registerPistonRoutes } from "./adapters/piston/index.js";
 import { registerMcpRoutes } from "./routes/mcp.js";
 import { registerRunRoutes } from "./routes/runs.js";
 import { registerSessionRoutes } from "./routes/sessions.js";
@@ -228,7 +230,9 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
       return;
     }
     if (config.publicMetrics && OPERATIONAL.test(path)) return;
-    const header = req.headers.authorization ?? "";
+    // Judge0 clients send their key as X-Auth-Token (Judge0's AUTHN_HEADER default).
+    const authToken = req.headers["x-auth-token"];
+    const header = req.headers.authorization ?? (typeof authToken === "string" && authToken ? `Bearer ${authToken}` : "");
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     const keyId = match ? keys.verify(match[1]!) : null;
     if (!keyId) {
@@ -324,6 +328,9 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
   registerRunRoutes(app, { service, runs, blobs, config, streams });
   registerSessionRoutes(app, { sessions, service, config });
   const mcp = registerMcpRoutes(app, { engine, service, sessions, runs, blobs, config });
+  // Drop-in Piston and Judge0 APIs: thin translations over the same run service.
+  await registerPistonRoutes(app, { engine, service, runs, config });
+  await registerJudge0Routes(app, { engine, service, runs, db, config });
   registerStaticRoutes(app, browserFiles ?? locateBrowserFiles());
 
   const retention = setInterval(() => {

@@ -216,7 +216,7 @@ describe("GET /v1/runs", () => {
       expect(res.status, show(res)).toBe(200);
       expect(res.body.runs.length).toBeLessThanOrEqual(3);
       for (const r of res.body.runs) {
-        expect(Object.keys(r).sort()).toEqual(["createdAt", "finishedAt", "id", "language", "mode", "sessionId", "status"]);
+        expect(Object.keys(r).sort()).toEqual(["api", "createdAt", "finishedAt", "id", "language", "mode", "sessionId", "status"]);
         seen.push(r.id);
       }
       cursor = res.body.nextCursor;

@@ -4,7 +4,7 @@
  * compile cache and one compile per identical request in flight), the result a caller sees,
  * and sessions. Where sandboxes live is the host's business (see sandbox-host.ts).
  */
-import { type CompileInfo, type ExecuteRequest, type ExecuteRequestInput, type ExecuteResult, type GuestError, type Language, type Limits, type ResolvedLimits, resolveLimits, defaultFilename, WasmboxError } from "@wasmbox/contract";
+import { type CompileInfo, type ExecuteRequest, type ExecuteRequestInput, type ExecuteResult, type GuestError, type Language, type Limits, type ResolvedLimits, type Usage, resolveLimits, defaultFilename, WasmboxError } from "@wasmbox/contract";
 import { Utf8ChunkDecoder, type OutputText } from "../output-bytes.js";
 import type { GuestStream, SandboxKind } from "../runtime.js";
 import { firstError, parseAscDiagnostics, parseClangDiagnostics } from "../runtimes/compilers/diagnostics.js";
@@ -101,7 +101,7 @@ export class Engine implements AsyncDisposable {
   readonly #start: (key: PoolKey) => HostSandbox;
   #sandboxStarts = 0;
   readonly #maxConcurrentRuns: number;
-  readonly #compiling = new Map<string, Promise<CompiledModule | Execution>>();
+  readonly #compiling = new Map<string, Promise<BuiltModule | Execution>>();
   readonly #compileLimits: ResolvedLimits;
   readonly #compileMemoryFloorBytes: number;
   readonly #compileCacheStats = { hits: 0, misses: 0 };
@@ -208,7 +208,7 @@ export class Engine implements AsyncDisposable {
       const key = compileKeyMaterial(parsed, filename, this.#compilerName(compilerKind), tenantOf(options));
       const cached = await this.#cached(key);
       const t = { t0, queuedMs, tenant: tenantOf(options) };
-      let built = cached ?? (await this.#compileOnce(key, compilerKind, parsed, filename, options.signal, t));
+      let built: BuiltModule | Execution = cached ?? (await this.#compileOnce(key, compilerKind, parsed, filename, options.signal, t));
       // Joined an identical compile whose own caller cancelled it: this request was not cancelled.
       if (!("module" in built) && built.status === "killed" && !options.signal?.aborted) {
         built = await this.#compile(key, compilerKind, parsed, filename, options.signal, t);
@@ -226,6 +226,7 @@ export class Engine implements AsyncDisposable {
         timeMs: round(performance.now() - tCompile),
         diagnostics: built.diagnostics,
         output: built.output,
+        ...(built.usage ? { usage: built.usage } : {}),
       };
       const execution = await this.#runIn("wasm", parsed, runOptions, t0, queuedMs, built.module);
       return { ...execution, compile };
@@ -274,7 +275,7 @@ export class Engine implements AsyncDisposable {
     filename: string,
     signal: AbortSignal | undefined,
     t: { t0: number; queuedMs: number; tenant: string },
-  ): Promise<CompiledModule | Execution> {
+  ): Promise<BuiltModule | Execution> {
     const limits = this.#compileLimitsFor(request);
     const flight = `${key}:${limits.timeoutMs}:${limits.memoryLimitBytes}`;
     const pending = this.#compiling.get(flight);
@@ -294,7 +295,7 @@ export class Engine implements AsyncDisposable {
     const max = this.#compileLimits;
     const memory = request.limits?.memoryLimitBytes;
     return {
-      timeoutMs: Math.min(request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
+      timeoutMs: Math.min(request.compile?.timeoutMs ?? request.limits?.timeoutMs ?? max.timeoutMs, max.timeoutMs),
       memoryLimitBytes: Math.min(memory === undefined ? max.memoryLimitBytes : Math.max(memory, this.#compileMemoryFloorBytes), max.memoryLimitBytes),
       maxOutputBytes: max.maxOutputBytes,
     };
@@ -314,11 +315,11 @@ export class Engine implements AsyncDisposable {
     filename: string,
     signal: AbortSignal | undefined,
     t: { t0: number; queuedMs: number; tenant: string },
-  ): Promise<CompiledModule | Execution> {
+  ): Promise<BuiltModule | Execution> {
     const tStart = performance.now();
     const limits = this.#compileLimitsFor(request);
     // Whether the request's own limit stopped the compile, or the engine's cap did.
-    const own = { timeoutMs: request.limits?.timeoutMs === limits.timeoutMs, memoryLimitBytes: request.limits?.memoryLimitBytes === limits.memoryLimitBytes };
+    const own = { timeoutMs: (request.compile?.timeoutMs ?? request.limits?.timeoutMs) === limits.timeoutMs, memoryLimitBytes: request.limits?.memoryLimitBytes === limits.memoryLimitBytes };
     let sandbox: HostSandbox | undefined;
     let run: SandboxRunResult;
     let unexpected: string | null = null;
@@ -340,9 +341,16 @@ export class Engine implements AsyncDisposable {
     if (module) {
       const built = { module, diagnostics, output };
       this.#host.compileCache.set(key, built);
-      return built;
+      return { ...built, ...(run.usage ? { usage: run.usage } : {}) };
     }
-    const compile: CompileInfo = { compiler: this.#compilerName(kind), cached: false, timeMs: round(performance.now() - tStart), diagnostics, output };
+    const compile: CompileInfo = {
+      compiler: this.#compilerName(kind),
+      cached: false,
+      timeMs: round(performance.now() - tStart),
+      diagnostics,
+      output,
+      ...(run.usage ? { usage: run.usage } : {}),
+    };
     let error: GuestError;
     let status: ExecuteResult["status"] = "compile_error";
     const compiler = kind === "asc" ? "the AssemblyScript compiler" : request.language === "cpp" ? "the C++ compiler" : "the C compiler";
@@ -352,7 +360,7 @@ export class Engine implements AsyncDisposable {
     } else if (run.stoppedBy === "timeout") {
       status = "timeout";
       const message = own.timeoutMs
-        ? `compiling took longer than timeoutMs (${limits.timeoutMs} ms); nothing ran. Raise limits.timeoutMs (compiles may take at most ${this.#compileLimits.timeoutMs} ms here) or simplify the program`
+        ? `compiling took longer than timeoutMs (${limits.timeoutMs} ms); nothing ran. Raise ${request.compile?.timeoutMs === undefined ? "limits.timeoutMs" : "compile.timeoutMs"} (compiles may take at most ${this.#compileLimits.timeoutMs} ms here) or simplify the program`
         : `compiling took longer than this engine allows any compile (${limits.timeoutMs} ms, its compileLimits.timeoutMs; limits.timeoutMs cannot raise it); nothing ran. Simplify the program`;
       error = { name: "TimeoutError", message, traceback: output, line: null };
     } else if (run.stoppedBy === "memory_limit") {
@@ -384,6 +392,8 @@ export class Engine implements AsyncDisposable {
       outputs: [],
       timings: { queuedMs: round(t.queuedMs), startMs: 0, executionTimeMs: 0, totalMs: round(performance.now() - t.t0) },
       compile,
+      // Nothing else ran: what the request used is the compile's.
+      ...(run.usage ? { usage: run.usage } : {}),
       fileContents: new Map(),
     };
   }
@@ -548,6 +558,9 @@ export class Session implements AsyncDisposable {
  * sandbox holds ~250 MiB, clang ~300 MiB, the AssemblyScript compiler ~200 MiB).
  */
 const SPARE_IDLE: Readonly<Record<SandboxKind, number>> = { quickjs: Infinity, wasm: Infinity, python: 2, clang: 1, asc: 1 };
+
+/** A build as a compile in this request returns it: the cached entry, and what the compile used. */
+type BuiltModule = CompiledModule & { usage?: Usage };
 
 /** A compile may use this much memory by default, whatever the program's own limit (see #compileLimitsFor). */
 const COMPILE_MEMORY_FLOOR_BYTES = 512 * 1024 * 1024;

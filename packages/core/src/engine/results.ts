@@ -61,6 +61,7 @@ export async function assembleResult(
       executionTimeMs: round(run.executionTimeMs),
       totalMs: round(performance.now() - t.t0),
     },
+    ...(run.usage ? { usage: run.usage } : {}),
     fileContents: files,
   };
 }

@@ -54,6 +54,7 @@ export class RunWatch {
   readonly #ended: Promise<RunEnd>;
   #resolve!: (end: RunEnd) => void;
   #settled = false;
+  #endedAt: number | undefined;
   #killTimer: ReturnType<typeof setTimeout> | undefined;
   readonly #deadline: ReturnType<typeof setTimeout>;
   readonly #onAbort = () => this.stop("killed");
@@ -66,6 +67,11 @@ export class RunWatch {
     const { signal } = options.callbacks;
     if (signal?.aborted) this.#onAbort();
     signal?.addEventListener("abort", this.#onAbort, { once: true });
+  }
+
+  /** Wall time of the run as the host saw it: from this watch's start to the run's end (or now). */
+  get wallTimeMs(): number {
+    return Math.round(((this.#endedAt ?? performance.now()) - this.#t0) * 100) / 100;
   }
 
   get settled(): boolean {
@@ -163,6 +169,7 @@ export class RunWatch {
   #finish(end: RunEnd): void {
     if (this.#settled) return;
     this.#settled = true;
+    this.#endedAt = performance.now();
     clearTimeout(this.#deadline);
     clearTimeout(this.#killTimer);
     this.#options.callbacks.signal?.removeEventListener("abort", this.#onAbort);
@@ -186,6 +193,8 @@ export class RunWatch {
       streams: this.recorder.fields(),
       executionTimeMs: end.executionTimeMs ?? performance.now() - this.#t0,
       peakRssBytes: peakRssBytes(),
+      // The host fills in what it can measure beyond the clock (CPU, memory).
+      usage: { cpuTimeMs: null, wallTimeMs: this.wallTimeMs, peakMemoryBytes: null },
       refused: (checked?.violations.length ?? 0) > 0,
     };
   }

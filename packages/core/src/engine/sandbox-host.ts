@@ -8,7 +8,7 @@
  * A new host implements {@link SandboxHost} (and a {@link HostSandbox} per sandbox) and hands
  * it to `new Engine(host, options)`; nothing else in the engine changes.
  */
-import type { Diagnostic } from "@wasmbox/contract";
+import type { Diagnostic, Usage } from "@wasmbox/contract";
 import type { OutputFields } from "../output-bytes.js";
 import type { GuestOutcome, GuestRunInput, GuestStream, PackageWheel, RuntimeVersions, SandboxKind } from "../runtime.js";
 
@@ -41,6 +41,12 @@ export interface SandboxRunResult {
   streams: OutputFields;
   executionTimeMs: number;
   peakRssBytes: number;
+  /**
+   * What this run used, measured by the host from outside the guest: wall time from the run
+   * message to its end; CPU time and peak memory where the host can measure them (null where
+   * it cannot). Optional for hosts that do not measure at all.
+   */
+  usage?: Usage;
 }
 
 /**

@@ -150,6 +150,21 @@ export class SandboxCgroup {
     }
   }
 
+  /**
+   * CPU time the sandbox's processes used since the cgroup was made, in milliseconds (cgroup
+   * v2's `cpu.stat` usage_usec, there without the cpu controller); undefined on v1, whose
+   * cpuacct hierarchy this host does not create groups in (the caller falls back to /proc).
+   */
+  cpuTimeMs(): number | undefined {
+    if (this.version !== 2) return undefined;
+    try {
+      const usec = /^usage_usec (\d+)$/m.exec(readFileSync(join(this.memoryDir, "cpu.stat"), "utf8"))?.[1];
+      return usec === undefined ? undefined : Number(usec) / 1000;
+    } catch {
+      return undefined;
+    }
+  }
+
   /** Whether the kernel's OOM killer ended a process here because of the cap. */
   oomKilled(): boolean {
     try {

@@ -18,7 +18,7 @@
  * further run.
  */
 import { spawn, type ChildProcess } from "node:child_process";
-import { closeSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { closeSync, mkdtempSync, openSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { Duplex } from "node:stream";
@@ -41,7 +41,11 @@ import { SNAPSHOT_FD, type HostToSandbox } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
 import { SandboxCgroup } from "./cgroup.js";
 import { sandboxCommand, type IsolationPlan } from "./isolation.js";
+import { treeCpuMs, treeRssBytes } from "./proc-tree.js";
 import type { PythonSnapshot } from "./snapshot-cache.js";
+
+// bench/engine.bench.js reads a sandbox's RSS from here.
+export { readRssBytes, treeRssBytes } from "./proc-tree.js";
 
 export interface SandboxProcessOptions {
   kind: SandboxKind;
@@ -416,6 +420,14 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     if (!this.#exited && this.#channel?.writable) this.#channel.write(encodeFrame(m));
   }
 
+  /** CPU time of the whole sandbox so far (ms): its cgroup (v2), else its process tree's /proc accounting. */
+  #cpuMs(): number | undefined {
+    return this.#cgroup?.cpuTimeMs() ?? treeCpuMs(this.pid);
+  }
+
+  /** The sandbox's CPU time as its cgroup said just before the cgroup went (a run its limit killed). */
+  #cpuAtExitMs: number | undefined;
+
   /** Memory charged to the whole sandbox: its cgroup, else the RSS of its process tree. */
   #memoryBytes(): number | undefined {
     return this.#cgroup?.usageBytes() ?? treeRssBytes(this.pid);
@@ -451,6 +463,13 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     // The memory limit applies to this run's growth: measure from where the process is now.
     const baselineRss = this.runCount > 1 ? (this.#memoryBytes() ?? this.readyRssBytes) : this.readyRssBytes;
     let peakRssBytes = baselineRss;
+    // CPU time is a difference: a reused sandbox's earlier runs are not this run's.
+    const cpuStartMs = this.#cpuMs();
+    let cpuLastMs = cpuStartMs;
+    // CPU time only grows: a sample of a dying process (a zombie's counters read 0) never lowers it.
+    const sampleCpu = (ms: number | undefined) => {
+      if (ms !== undefined) cpuLastMs = Math.max(cpuLastMs ?? ms, ms);
+    };
 
     // What a run may send: its output (twice, for framing), files and rich outputs, plus room for the rest.
     this.#runStartBytes = this.#decoder?.received ?? 0;
@@ -472,6 +491,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
     this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
     const memoryWatch = setInterval(() => {
+      sampleCpu(this.#cpuMs());
       const rss = this.#memoryBytes();
       if (rss === undefined) return;
       peakRssBytes = Math.max(peakRssBytes, rss);
@@ -487,8 +507,20 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     const fresh = this.#reusable || this.#freshNext;
     this.#freshNext = false;
     this.#send({ t: "run", input, fresh });
-    const { refused, ...result } = await watch.result(() => peakRssBytes);
+    const { refused, ...result } = await watch.result(() => {
+      // Once the run ended, one last sample: a run shorter than a poll still has its memory and CPU counted.
+      if (!this.#exited) {
+        peakRssBytes = Math.max(peakRssBytes, this.#memoryBytes() ?? 0);
+        sampleCpu(this.#cpuMs());
+      } else sampleCpu(this.#cpuAtExitMs);
+      return peakRssBytes;
+    });
     clearInterval(memoryWatch);
+    result.usage = {
+      cpuTimeMs: cpuStartMs === undefined || cpuLastMs === undefined ? null : Math.round(Math.max(0, cpuLastMs - cpuStartMs) * 100) / 100,
+      wallTimeMs: watch.wallTimeMs,
+      peakMemoryBytes: peakRssBytes > 0 ? Math.round(peakRssBytes) : null,
+    };
     this.#onMessage = null;
     this.#watch = null;
     this.#runByteCap = Infinity;
@@ -529,6 +561,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
   }
 
   #cleanup(): void {
+    this.#cpuAtExitMs = this.#cgroup?.cpuTimeMs();
     this.#channel?.destroy();
     this.#cgroup?.remove();
     if (this.#cwdDir) rmSync(this.#cwdDir, { recursive: true, force: true });
@@ -549,43 +582,4 @@ function asMessage(raw: unknown): Message | null {
 /** A string field of a hostile message, cut to `max` characters. */
 function text(v: unknown, max: number): string {
   return typeof v === "string" ? v.slice(0, max) : "";
-}
-
-/** Resident memory of a process and all its descendants (Linux /proc). */
-export function treeRssBytes(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  let total = 0;
-  const seen = new Set<number>();
-  const queue = [pid];
-  while (queue.length && seen.size < 256) {
-    const p = queue.shift()!;
-    if (seen.has(p)) continue;
-    seen.add(p);
-    const rss = readRssBytes(p);
-    if (rss === undefined) {
-      if (p === pid) return undefined;
-      continue;
-    }
-    total += rss;
-    try {
-      for (const task of readdirSync(`/proc/${p}/task`)) {
-        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
-      }
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return total;
-}
-
-/** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */
-export function readRssBytes(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const status = readFileSync(`/proc/${pid}/status`, "utf8");
-    const m = /VmRSS:\s+(\d+)\s+kB/.exec(status);
-    return m ? Number(m[1]) * 1024 : undefined;
-  } catch {
-    return undefined;
-  }
 }

@@ -51,7 +51,7 @@ export function serverRunner(keyId: string | null, deps: McpRouteDeps): CodeRunn
   const outcome = ({ id, ...result }: Awaited<ReturnType<RunService["executeSync"]>>) => ({ runId: id, result });
   return {
     runtimes: () => engine.runtimes(),
-    execute: async (request, o = {}) => outcome(await service.executeSync(keyId, request, o.signal, onEvent(o))),
+    execute: async (request, o = {}) => outcome(await service.executeSync(keyId, request, o.signal, { onEvent: onEvent(o) })),
     openSession: (o) => sessions.open(keyId, o),
     async executeInSession(id, request, o = {}) {
       const entry = sessions.get(id, keyId);

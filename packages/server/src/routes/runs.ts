@@ -337,6 +337,7 @@ function summary(run: RunRecord) {
     status: run.status,
     language: run.language,
     mode: run.mode,
+    api: run.api,
     sessionId: run.sessionId,
     createdAt: new Date(run.createdAt).toISOString(),
     finishedAt: run.finishedAt === null ? null : new Date(run.finishedAt).toISOString(),

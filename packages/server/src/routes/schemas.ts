@@ -27,7 +27,7 @@ type JsonSchema = Record<string, unknown>;
  * A zod schema as a self-contained JSON Schema. The one recursive schema (a JSON value) is
  * documented as "any JSON value": OpenAPI has no place for the `$defs` a cycle needs.
  */
-const json = (schema: z.ZodType, io: "input" | "output" = "input"): JsonSchema => {
+export const json = (schema: z.ZodType, io: "input" | "output" = "input"): JsonSchema => {
   const out = z.toJSONSchema(schema, {
     io,
     unrepresentable: "any",

@@ -49,6 +49,13 @@ const MIGRATIONS: readonly string[] = [
      PRIMARY KEY (run_id, path)
    );
    CREATE INDEX run_files_by_sha ON run_files (sha256);`,
+  // Which HTTP API a run came through (wasmbox's own, or the Piston / Judge0 drop-ins).
+  `ALTER TABLE runs ADD COLUMN api TEXT NOT NULL DEFAULT 'wasmbox';`,
+  // A Judge0 submission's own fields (language id, expected output…), kept beside its run.
+  `CREATE TABLE judge0_submissions (
+     run_id TEXT PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+     extras_json TEXT NOT NULL
+   );`,
 ];
 
 /**

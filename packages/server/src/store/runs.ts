@@ -1,6 +1,6 @@
-import type { ExecuteResult, Language, OutputFile, RunMode, RunState, StoredRequest } from "@wasmbox/node";
+import type { ExecuteResult, Language, OutputFile, RunApi, RunMode, RunState, StoredRequest } from "@wasmbox/node";
 
-export type { RunMode, RunState, StoredRequest };
+export type { RunApi, RunMode, RunState, StoredRequest };
 import type { Db } from "./database.js";
 
 export interface RunRecord {
@@ -8,6 +8,8 @@ export interface RunRecord {
   keyId: string | null;
   sessionId: string | null;
   mode: RunMode;
+  /** The API the run came through. */
+  api: RunApi;
   language: Language;
   status: RunState;
   request: StoredRequest;
@@ -23,6 +25,7 @@ interface RunRow {
   key_id: string | null;
   session_id: string | null;
   mode: RunMode;
+  api: RunApi;
   language: Language;
   status: RunState;
   request_json: string;
@@ -59,8 +62,8 @@ export class RunStore {
 
   constructor(private readonly db: Db) {
     this.#insert = db.prepare(
-      `INSERT INTO runs (id, key_id, session_id, mode, language, status, request_json, created_at)
-       VALUES (@id, @keyId, @sessionId, @mode, @language, 'queued', @requestJson, @createdAt)`,
+      `INSERT INTO runs (id, key_id, session_id, mode, api, language, status, request_json, created_at)
+       VALUES (@id, @keyId, @sessionId, @mode, @api, @language, 'queued', @requestJson, @createdAt)`,
     );
     this.#start = db.prepare(`UPDATE runs SET status = 'running', started_at = ? WHERE id = ? AND status = 'queued'`);
     this.#finish = db.prepare(`UPDATE runs SET status = ?, result_json = ?, finished_at = ? WHERE id = ?`);
@@ -71,12 +74,13 @@ export class RunStore {
     this.#files = db.prepare(`SELECT path, sha256, size, mime, stored FROM run_files WHERE run_id = ? ORDER BY path`);
   }
 
-  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; request: StoredRequest; createdAt: number }): void {
+  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; api: RunApi; request: StoredRequest; createdAt: number }): void {
     this.#insert.run({
       id: run.id,
       keyId: run.keyId,
       sessionId: run.sessionId,
       mode: run.mode,
+      api: run.api,
       language: run.request.language,
       requestJson: JSON.stringify(run.request),
       createdAt: run.createdAt,
@@ -180,6 +184,7 @@ export class RunStore {
       keyId: row.key_id,
       sessionId: row.session_id,
       mode: row.mode,
+      api: row.api,
       language: row.language,
       status: row.status,
       request: JSON.parse(row.request_json) as StoredRequest,
