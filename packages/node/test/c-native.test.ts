@@ -289,3 +289,46 @@ int main(void) {
     expect({ status: ok.status, stdout: ok.stdout }).toEqual({ status: "ok", stdout: native.stdout });
   });
 });
+
+describe("C: files that grow with the work", () => {
+  it("writes, extends past the end (a hole of zeros), truncates and grows again as under gcc", async () => {
+    const source = String.raw`#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+/* 32-bit on both (long is 32-bit on wasm32, 64-bit natively) */
+static unsigned int sum(const char *path, long *size) {
+  FILE *f = fopen(path, "rb"); unsigned int h = 5381; int c; *size = 0;
+  while ((c = fgetc(f)) != EOF) { h = h * 33 + (unsigned char)c; (*size)++; }
+  fclose(f); return h;
+}
+
+int main(void) {
+  static char chunk[65536];
+  for (int i = 0; i < (int)sizeof chunk; i++) chunk[i] = (char)(i * 7 + 3);
+  FILE *f = fopen("big.bin", "wb");
+  for (int i = 0; i < 40; i++) fwrite(chunk, 1, sizeof chunk - i, f);   /* ~2.5 MiB in uneven chunks */
+  fclose(f);
+  long size; unsigned int h = sum("big.bin", &size);
+  printf("written %ld %u\n", size, h);
+  int fd = open("big.bin", O_RDWR);
+  ftruncate(fd, 1000);                                   /* shrink */
+  pwrite(fd, "tail", 4, 5000);                           /* past the end: bytes 1000..4999 are a hole */
+  char back[4000]; pread(fd, back, sizeof back, 1000);
+  int zeros = 1; for (int i = 0; i < (int)sizeof back; i++) if (back[i] != 0) zeros = 0;
+  close(fd);
+  h = sum("big.bin", &size);
+  printf("after %ld %u hole-zeros %d\n", size, h, zeros);
+  f = fopen("big.bin", "ab"); fwrite(chunk, 1, 3, f); fclose(f);
+  h = sum("big.bin", &size);
+  printf("appended %ld %u\n", size, h);
+  return 0;
+}
+`;
+    const [r, native] = await Promise.all([engine.execute({ language: "c", code: source, limits: { timeoutMs: 20_000 } }), runNative("c", source)]);
+    expect(native.exitCode).toBe(0);
+    expect({ status: r.status, stdout: r.stdout, error: r.error }).toEqual({ status: "ok", stdout: native.stdout, error: null });
+    expect(r.files.find((f) => f.path === "big.bin")?.size).toBe(5007);
+  });
+});

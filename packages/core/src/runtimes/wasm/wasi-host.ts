@@ -157,6 +157,7 @@ export class WasiHost {
         if (file) {
           const errno = this.#growthErrno(file, file.file_pos + total);
           if (errno) return errno;
+          reserve(file, file.file_pos + total);
         }
         return call("fd_write", fd, iovs, count, nwritten);
       }) as Fn,
@@ -167,6 +168,7 @@ export class WasiHost {
         if (file) {
           const errno = this.#growthErrno(file, u64(offset) + total);
           if (errno) return errno;
+          reserve(file, u64(offset) + total);
         }
         return call("fd_pwrite", fd, iovs, count, u64(offset), nwritten);
       }) as Fn,
@@ -300,4 +302,25 @@ function walk(dir: Map<string, Inode>, prefix: string, visit: (path: string, dat
     if (node instanceof File) visit(path, node.data);
     else if (node instanceof Directory) walk(node.contents, path, visit);
   }
+}
+
+/**
+ * Make room for a write that grows a file to `end` bytes before the shim does it: the shim
+ * reallocates a file to its exact new size on every growing write, so writing a file in
+ * chunks cost time quadratic in its size. Here the bytes live in a buffer that doubles
+ * (so n chunks cost O(n) copies in all) and the file is a view of its first `end` bytes; the
+ * shim then finds the file large enough and writes in place. Bytes past the view are never
+ * written, so a view that grows over them shows zeros, as a file hole must.
+ */
+function reserve(file: OpenFile, end: bigint): void {
+  const data = file.file.data;
+  const needed = Number(end);
+  if (needed <= data.byteLength) return;
+  if (data.byteOffset === 0 && data.buffer instanceof ArrayBuffer && data.buffer.byteLength >= needed) {
+    file.file.data = new Uint8Array(data.buffer, 0, needed);
+    return;
+  }
+  const grown = new Uint8Array(new ArrayBuffer(Math.max(needed, Math.min(2 * data.byteLength, needed + 64 * 1024 * 1024), 4096)), 0, needed);
+  grown.set(data);
+  file.file.data = grown;
 }
