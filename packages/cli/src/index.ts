@@ -13,23 +13,11 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { basename, dirname, resolve, sep } from "node:path";
 import { Command, CommanderError, Option } from "commander";
 import { isWasmboxApiError, WasmboxClient, type ExecuteResult as RemoteResult } from "@wasmbox/client";
-import {
-  createEngine,
-  defaultCacheDir,
-  isWasmboxError,
-  openPackageStore,
-  PackageNameSchema,
-  languageDescription,
-  languageForFilename,
-  LANGUAGES,
-  LIMIT_BOUNDS,
-  type ExecuteRequestInput,
-  type ExecuteResult,
-  type GuestStream,
-  type Execution,
-  type FileContent,
-  type Language,
-} from "@wasmbox/node";
+// Only what `--help` and parsing the flags need loads at start (commander, the contract's
+// zod-free constants, the language table); the engine and the rest load when a command runs.
+import { LANGUAGES, LIMIT_BOUNDS } from "@wasmbox/contract/constants";
+import { languageDescription, languageForFilename } from "@wasmbox/core/describe";
+import type { ExecuteRequestInput, ExecuteResult, Execution, FileContent, GuestStream, Language } from "@wasmbox/node";
 import { writeImageOutputs } from "./rich-outputs.js";
 
 /** The language a file name implies, as the runtimes describe it (`x.as.ts` is AssemblyScript; plain `.ts` is TypeScript). */
@@ -144,6 +132,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description("list languages and runtime versions")
     .option("--json", "print JSON")
     .action(async (flags: { json?: boolean }) => {
+      const { createEngine } = await import("@wasmbox/node");
       await using engine = createEngine({ pool: ONE_SHOT_POOL });
       const runtimes = engine.runtimes();
       if (flags.json) io.stdout.write(`${JSON.stringify({ runtimes, isolation: engine.isolation }, null, 2)}\n`);
@@ -185,6 +174,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .option("--wheels <dir>", "a folder of pure-Python wheels (default $WASMBOX_PYTHON_WHEELS_DIR)")
     .addOption(cacheDirOption())
     .action(async (names: string[], flags: { from?: string; index?: string; wheels?: string; cacheDir?: string }) => {
+      const { defaultCacheDir, openPackageStore, PackageNameSchema } = await import("@wasmbox/node");
       for (const name of names) {
         const bad = PackageNameSchema.safeParse(name);
         if (!bad.success) throw new UsageError(`${JSON.stringify(name)}: ${bad.error.issues[0]?.message ?? "not a package name"}`, "wasmbox packages fetch --help");
@@ -213,7 +203,8 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .description("list the packages in the store, with versions and sha256")
     .option("--json", "print JSON")
     .addOption(cacheDirOption())
-    .action((flags: { json?: boolean; cacheDir?: string }) => {
+    .action(async (flags: { json?: boolean; cacheDir?: string }) => {
+      const { defaultCacheDir, openPackageStore } = await import("@wasmbox/node");
       const list = openPackageStore(flags.cacheDir ?? defaultCacheDir()).list();
       if (flags.json) io.stdout.write(`${JSON.stringify(list, null, 2)}\n`);
       else if (list.length === 0) io.stderr.write("the package store is empty: wasmbox packages fetch <names…> --from <Pyodide distribution>\n");
@@ -227,6 +218,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
     .action(async () => {
       const { engineRunner, serveStdio } = await import("@wasmbox/mcp");
       // Nothing but the protocol may reach stdout: the engine and the runner never write to it.
+      const { createEngine } = await import("@wasmbox/node");
       await using engine = createEngine({ pool: { python: 1, quickjs: 1, wasm: 0, clang: 0, asc: 0 } });
       if (engine.isolation.weak) io.stderr.write("wasmbox mcp: warning: weak isolation: no OS sandbox on this machine (see 'wasmbox runtimes')\n");
       await using runner = engineRunner(engine);
@@ -297,6 +289,7 @@ export async function main(argv: string[], io: { stdout: NodeJS.WritableStream; 
       io.stderr.write(`wasmbox: ${e.code}: ${e.message}\n`);
       return e.isClientError ? 2 : 3;
     }
+    const { isWasmboxError } = await import("@wasmbox/contract");
     if (isWasmboxError(e, "INVALID_REQUEST")) {
       io.stderr.write(`wasmbox: ${e.message}\n`);
       return 2;
@@ -339,6 +332,7 @@ async function runCommand(path: string, args: string[], flags: RunFlags, io: { s
   if (flags.apiKey !== undefined) throw new UsageError("--api-key goes with --server URL");
 
   // One-shot: no pre-warmed pool, one sandbox for this run, and Ctrl-C ends it cleanly.
+  const { createEngine } = await import("@wasmbox/node");
   await using engine = createEngine({ pool: ONE_SHOT_POOL });
   if (engine.isolation.weak) {
     io.stderr.write("wasmbox: warning: weak isolation: no OS sandbox on this machine (install bubblewrap; it needs user namespaces). See 'wasmbox runtimes'.\n");

@@ -4,10 +4,11 @@
  * OpenAPI are all derived from them.
  */
 import { z } from "zod";
+import { DEFAULT_LIMITS, LANGUAGES, LIMIT_BOUNDS, STATUSES } from "./constants.js";
 import { checkCompileFlag, commandLineNameProblem, type CompiledLanguage } from "./flags.js";
 
-/** Languages the engine knows. `wasmbox runtimes` lists which are installed. */
-export const LANGUAGES = ["python", "javascript", "typescript", "c", "cpp", "assemblyscript", "wasm"] as const;
+export { DEFAULT_LIMITS, LANGUAGES, LIMIT_BOUNDS, STATUSES };
+
 /** Languages compiled to WebAssembly before they run. */
 export const COMPILED_LANGUAGES = ["c", "cpp", "assemblyscript"] as const satisfies readonly CompiledLanguage[];
 /** Languages that run as a WebAssembly module (compiled ones and raw `wasm`). */
@@ -18,33 +19,10 @@ export const LanguageSchema = z.enum(LANGUAGES, {
 });
 export type Language = z.infer<typeof LanguageSchema>;
 
-export const STATUSES = [
-  "ok",
-  "error",
-  "timeout",
-  "memory_limit",
-  "output_limit",
-  "compile_error",
-  "killed",
-] as const;
 export const StatusSchema = z.enum(STATUSES);
 export type Status = z.infer<typeof StatusSchema>;
 
 const MiB = 1024 * 1024;
-
-/** Defaults applied when a request leaves a limit out. */
-export const DEFAULT_LIMITS = {
-  timeoutMs: 10_000,
-  memoryLimitBytes: 256 * MiB,
-  maxOutputBytes: 1 * MiB,
-} as const;
-
-/** The widest limits a request may ask for; hosts may narrow them further. */
-export const LIMIT_BOUNDS = {
-  timeoutMs: { min: 1, max: 15 * 60_000 },
-  memoryLimitBytes: { min: 16 * MiB, max: 4096 * MiB },
-  maxOutputBytes: { min: 1, max: 64 * MiB },
-} as const;
 
 const boundedInt = (name: keyof typeof LIMIT_BOUNDS) =>
   z
