@@ -5,6 +5,7 @@
  * 400) with the server still serving, history that says the run came through Piston, and
  * the Bearer key once the server has keys.
  */
+import { request } from "node:http";
 import piston from "piston-client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { api, listAllRuns, removeDataDirs, show, startServer, type Api, type TestServer } from "./helpers.js";
@@ -186,6 +187,28 @@ describe("Piston's WebSocket, /api/v2/connect", () => {
     });
   }
   const init = (language: string, content: string, extra: Record<string, unknown> = {}) => ({ type: "init", language, version: "*", files: [{ content }], ...extra });
+
+  it("refuses a WebSocket upgrade from another site's page or a rebound Host (cross-site WebSocket hijacking), before any run", async () => {
+    /** The answer to a raw upgrade request: 101 when the socket would open, else the refusal's status. */
+    const upgrade = (headers: Record<string, string>) =>
+      new Promise<number>((resolve, reject) => {
+        const { hostname, port } = new URL(t.url);
+        const req = request({ hostname, port, agent: false, path: "/api/v2/connect", headers: { connection: "Upgrade", upgrade: "websocket", "sec-websocket-version": "13", "sec-websocket-key": "dGhlIHNhbXBsZSBub25jZQ==", ...headers } });
+        req.on("upgrade", (res, socket) => {
+          socket.destroy();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("response", (res) => {
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        });
+        req.on("error", reject);
+        req.end();
+      });
+    expect(await upgrade({ origin: "http://evil.example" })).toBe(403);
+    expect(await upgrade({ host: "evil.example" })).toBe(403);
+    expect(await upgrade({})).toBe(101);
+  });
 
   it("streams an interpreted run: runtime, stage, data as written, exit, then 4999 Job Completed", async () => {
     const s = await connect([init("python", "import sys\nprint('out')\nprint('err', file=sys.stderr)\nprint(input())", { stdin: "given" })]);
