@@ -211,6 +211,12 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
     if (isPublicFile(req)) guard.checkHost(req);
     else guard.check(req);
   });
+  // A WebSocket upgrade that is refused (a foreign Origin or Host, no key, a rate limit) is
+  // answered on the raw socket, which nothing else would close: without this, every refused
+  // upgrade held a socket open for good, and shutdown waited on it.
+  app.addHook("onResponse", async (req, reply) => {
+    if (req.raw.headers.upgrade !== undefined && reply.statusCode !== 101) req.raw.socket.destroy();
+  });
   // 2. CORS, only for the origins WASMBOX_ALLOWED_ORIGINS names (it answers their preflights
   //    before authentication, which a preflight never carries). Others get no CORS headers.
   if (config.allowedOrigins.length) {
