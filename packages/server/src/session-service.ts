@@ -76,7 +76,8 @@ export class SessionService {
       if (n > 0) this.#opening.set(keyId, n);
       else this.#opening.delete(keyId);
     }
-    const entry: Entry = { id: `ses_${randomUUID().replaceAll("-", "")}`, keyId, session, createdAt: Date.now(), busy: false };
+    // Created when its idle clock started: expiresAt is then never less than createdAt + the TTL.
+    const entry: Entry = { id: `ses_${randomUUID().replaceAll("-", "")}`, keyId, session, createdAt: session.lastUsedAt, busy: false };
     this.#sessions.set(entry.id, entry);
     return this.#info(entry);
   }
