@@ -66,6 +66,17 @@ describe("Python baseline snapshot cache", () => {
     expect(r.stdout).toBe("2\n");
   });
 
+  it("carries the driver compiled, out of the guest's sight, and reports errors the same as a boot from scratch", async () => {
+    const dir = freshDir();
+    const code = "import sys\nprint([m for m in sys.modules if 'wasmbox' in m])\ndef f():\n    raise ValueError('boom')\nf()";
+    const [snap, scratch] = [await runPython(dir, code), await runPython(false, code)];
+    expect(snap.stdout).toBe("[]\n");
+    expect(snap.status).toBe("error");
+    expect(snap.error?.name).toBe("ValueError");
+    expect(snap.error?.line).toBe(4);
+    expect({ stdout: snap.stdout, stderr: snap.stderr, error: snap.error }).toEqual({ stdout: scratch.stdout, stderr: scratch.stderr, error: scratch.error });
+  });
+
   it("can be turned off: Python then boots from scratch", async () => {
     const r = await runPython(false, "print(6*7)");
     expect(r.stdout).toBe("42\n");

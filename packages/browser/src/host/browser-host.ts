@@ -138,7 +138,7 @@ export class BrowserSandboxHost implements SandboxHost {
   #snapshot(): Promise<Uint8Array | null> {
     return (this.#pythonSnapshot ??= (async () => {
       const wasm = (await this.#assets.manifest()).files["pyodide/pyodide.asm.wasm"];
-      const key = new URL(`snapshots/python-${this.versions.pyodide}-r${SNAPSHOT_RECIPE.version}-${encodeURIComponent(wasm?.integrity ?? "none")}`, this.#assets.baseUrl).href;
+      const key = new URL(`snapshots/python-${this.versions.pyodide}-r${SNAPSHOT_RECIPE.version}-${SNAPSHOT_RECIPE.driver}-${encodeURIComponent(wasm?.integrity ?? "none")}`, this.#assets.baseUrl).href;
       const cache = await globalThis.caches?.open(SNAPSHOT_CACHE).catch(() => undefined);
       const hit = await cache?.match(key);
       if (hit) return new Uint8Array(await hit.arrayBuffer());

@@ -64,6 +64,8 @@ export interface SandboxProcessOptions {
    * snapshot is built with), and whether the snapshot already holds them imported.
    */
   packages?: Promise<{ wheels: PackageWheel[]; imported: boolean }>;
+  /** Python: rounds of the JIT warm-up at boot (core's `PYTHON_JIT_WARMUP_ROUNDS` when unset; 0: none). */
+  pythonJitWarmupRounds?: number;
 }
 
 // The run's outcome and its stop reasons are the port's (core engine/sandbox-host.ts).
@@ -344,6 +346,7 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
         assets: options.assets.assets,
         heapLimitMb: options.heapLimitMb ?? 1024,
         mode: options.mode ?? "serve",
+        ...(options.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: options.pythonJitWarmupRounds } : {}),
         ...this.#snapshotInit,
         ...(packages?.wheels.length ? { packages: packages.wheels, packagesImported: packages.imported } : {}),
       });

@@ -23,6 +23,7 @@ export interface GuestInit {
   packagesImported?: boolean;
   /** `pyodide.asm.wasm`, compiled once by the supervisor for all its guest threads. */
   pythonWasm?: RuntimeLoadOptions["pythonWasm"];
+  pythonJitWarmupRounds?: number;
 }
 
 export interface GuestLink {
@@ -53,6 +54,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
       ...(pythonSnapshot ? { pythonSnapshot } : {}),
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
       ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
+      ...(init.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: init.pythonJitWarmupRounds } : {}),
     });
     if (init.packages?.length) await runtime.installPackages?.(init.packages, { importModules: init.packagesImported !== true });
     link.post({ t: "ready", loadMs: performance.now() - t0 });

@@ -24,6 +24,7 @@ export type HostToSandbox =
       packages?: PackageWheel[];
       /** The snapshot already holds `packages` imported: only their files are unpacked again. */
       packagesImported?: boolean;
+      pythonJitWarmupRounds?: number;
     }
   | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };

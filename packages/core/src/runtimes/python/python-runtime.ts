@@ -14,13 +14,16 @@ import {
 import type { RichOutput } from "@wasmbox/contract";
 import { DISPLAY_SOURCE } from "./display.js";
 import { DRIVER_SOURCE } from "./driver.js";
-import { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
+import { DRIVER_DIGEST, SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
+
+/** The module a snapshot keeps the driver's compiled code in (removed from `sys.modules` at boot). */
+const BOOT_MODULE = "_wasmbox_boot";
 
 type PyCallable = ((...args: unknown[]) => unknown) & {
   destroy?: () => void;
   callPromising(...args: unknown[]): Promise<unknown>;
 };
-type Driver = { get(name: string): PyCallable; destroy(): void };
+type Driver = { get(name: string): PyCallable; delete(name: string): void; destroy(): void };
 interface PyProxyLike {
   destroy(): void;
   toJs(options: { depth: number }): unknown;
@@ -44,6 +47,18 @@ export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], 
     ...(pyodideFactory ? { createPyodideModule: pyodideFactory as never } : {}),
   });
   pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
+  // The driver's code objects, compiled once here (JSON strings are Python string literals).
+  pyodide.runPython(
+    [
+      "import sys as _sys, types as _types",
+      `_boot = _types.ModuleType(${JSON.stringify(BOOT_MODULE)})`,
+      `_boot.digest = ${JSON.stringify(DRIVER_DIGEST)}`,
+      `_boot.driver = compile(${JSON.stringify(DRIVER_SOURCE)}, "<wasmbox-driver>", "exec")`,
+      `_boot.display = compile(${JSON.stringify(DISPLAY_SOURCE)}, "<wasmbox-display>", "exec")`,
+      `_sys.modules[${JSON.stringify(BOOT_MODULE)}] = _boot`,
+      "del _boot, _sys, _types",
+    ].join("\n"),
+  );
   if (packages.length) {
     // A memory snapshot carries wasm memory, not the shared libraries' wasm modules: a set that
     // loads any cannot be restored from one (its pool imports it at start instead).
@@ -90,6 +105,12 @@ interface PyodideInternals {
   package_loader: { get_install_dir(kind: string): string };
 }
 
+/**
+ * Rounds of the driver's JIT workload at boot: enough for V8 to tier up CPython's evaluation
+ * loop and the object helpers a typical program uses (~40 ms of baseline code here).
+ */
+export const PYTHON_JIT_WARMUP_ROUNDS = 0;
+
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
 export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
   const undoCompiled = options.pythonWasm ? useCompiledModule(options.pythonWasm) : () => {};
@@ -114,10 +135,28 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   }
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as Driver;
-  pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
-  pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
-  // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
-  driver.get("warm_up")();
+  // From the snapshot's compiled driver when it has this very one; else from the sources.
+  const compiled = pyodide.runPython(
+    [
+      "import sys as _sys",
+      `_boot = _sys.modules.pop(${JSON.stringify(BOOT_MODULE)}, None)`,
+      `_ok = getattr(_boot, "digest", None) == ${JSON.stringify(DRIVER_DIGEST)}`,
+      "if _ok:",
+      "    exec(_boot.driver, globals())",
+      "    exec(_boot.display, globals())",
+      "del _sys, _boot",
+      "_ok",
+    ].join("\n"),
+    { globals: driver as never },
+  ) as boolean;
+  driver.delete("_ok");
+  if (!compiled) {
+    pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
+    pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
+  }
+  // Pay first-call costs (the compile path, and the wasm tier-up of the interpreter's hot
+  // functions: see warm_up in the driver) before any request exists.
+  driver.get("warm_up")(options.pythonJitWarmupRounds ?? PYTHON_JIT_WARMUP_ROUNDS);
   return new PythonRuntime(pyodide, driver);
 }
 
