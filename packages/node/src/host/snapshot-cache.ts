@@ -5,13 +5,15 @@
  * failure falls back to booting without a snapshot — never a crash.
  */
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE, type PackageWheel } from "@wasmbox/core";
 import type { NodeAssets } from "./assets.js";
 import type { IsolationPlan } from "./isolation.js";
 import { SandboxProcess } from "./sandbox-process.js";
+import { defaultCacheDir, makePrivateDir } from "./cache-dir.js";
+
+export { defaultCacheDir, makePrivateDir };
 
 const FORMAT = 1;
 
@@ -32,24 +34,6 @@ interface Meta {
   sha256: string;
   size: number;
   createdAt: string;
-}
-
-/**
- * WASMBOX_CACHE_DIR, else the user's cache directory ($XDG_CACHE_HOME/wasmbox, else
- * ~/.cache/wasmbox), else a per-uid folder in the temp dir. Never inside the installed
- * package, never readable by a sandbox: sandboxes get the one snapshot file as an open fd.
- */
-export function defaultCacheDir(): string {
-  if (process.env.WASMBOX_CACHE_DIR) return process.env.WASMBOX_CACHE_DIR;
-  if (process.env.XDG_CACHE_HOME?.startsWith("/")) return join(process.env.XDG_CACHE_HOME, "wasmbox");
-  const home = homedir();
-  return home ? join(home, ".cache", "wasmbox") : join(tmpdir(), `wasmbox-cache-${process.getuid?.() ?? "user"}`);
-}
-
-/** Create a cache directory only its owner can enter (0700). */
-export function makePrivateDir(dir: string): void {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  chmodSync(dir, 0o700);
 }
 
 /** A verified snapshot: its bytes, and the file they came from (so sandboxes can read it themselves). */
