@@ -24,6 +24,8 @@ export type HostToSandbox =
       packages?: PackageWheel[];
       /** The snapshot already holds `packages` imported: only their files are unpacked again. */
       packagesImported?: boolean;
+      /** QuickJS: false makes each fresh interpreter a new instance, not a restored image (to measure against). */
+      quickjsPristineImage?: false;
     }
   | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };
