@@ -24,21 +24,27 @@ const PAGE_BYTES = 4096;
 
 export class PristineImage {
   readonly #byteLength: number;
-  /** Start offsets of the pages that are not all zero, ascending, and their bytes in that order. */
-  readonly #pages: Uint32Array;
+  /** The runs of pages that are not all zero, ascending: [start, end) byte offsets, and their bytes in that order. */
+  readonly #runs: Uint32Array;
   readonly #bytes: Uint8Array;
   readonly #randomStateAt: number;
   readonly #scan: (fromBytes: number, toBytes: number) => number;
 
-  private constructor(memory: WebAssembly.Memory, randomStateAt: number) {
+  private constructor(memory: WebAssembly.Memory, scan: (fromBytes: number, toBytes: number) => number, randomStateAt: number) {
     const live = new Uint8Array(memory.buffer);
     this.#byteLength = live.byteLength;
-    this.#scan = zeroScanner(memory);
-    const pages: number[] = [];
-    for (let at = this.#scan(0, live.byteLength); at < live.byteLength; at = this.#scan(at + PAGE_BYTES, live.byteLength)) pages.push(at);
-    this.#pages = Uint32Array.from(pages);
-    this.#bytes = new Uint8Array(pages.length * PAGE_BYTES);
-    pages.forEach((at, i) => this.#bytes.set(live.subarray(at, at + PAGE_BYTES), i * PAGE_BYTES));
+    this.#scan = scan;
+    const runs: number[] = [];
+    for (let at = this.#scan(0, live.byteLength); at < live.byteLength; at = this.#scan(at + PAGE_BYTES, live.byteLength)) {
+      if (runs.length && runs.at(-1) === at) runs[runs.length - 1] = at + PAGE_BYTES;
+      else runs.push(at, at + PAGE_BYTES);
+    }
+    this.#runs = Uint32Array.from(runs);
+    this.#bytes = new Uint8Array(runs.reduce((sum, at, i) => sum + (i % 2 ? at - runs[i - 1]! : 0), 0));
+    for (let i = 0, stored = 0; i < runs.length; i += 2) {
+      this.#bytes.set(live.subarray(runs[i], runs[i + 1]), stored);
+      stored += runs[i + 1]! - runs[i]!;
+    }
     this.#randomStateAt = randomStateAt;
   }
 
@@ -49,21 +55,27 @@ export class PristineImage {
    * interpreter from scratch.
    */
   static take(memory: WebAssembly.Memory, drawRandom: () => void): PristineImage | null {
-    const before = new Uint8Array(memory.buffer).slice();
+    const scan = zeroScanner(memory);
+    const byteLength = memory.buffer.byteLength;
+    // The seed is never zero, so it sits in a page that is not: only those are compared.
+    const pages: number[] = [];
+    for (let at = scan(0, byteLength); at < byteLength; at = scan(at + PAGE_BYTES, byteLength)) pages.push(at);
+    const before = new Uint8Array(pages.length * PAGE_BYTES);
+    pages.forEach((at, i) => before.set(new Uint8Array(memory.buffer, at, PAGE_BYTES), i * PAGE_BYTES));
     drawRandom();
-    if (memory.buffer.byteLength !== before.byteLength) return null;
+    if (memory.buffer.byteLength !== byteLength) return null;
     const after = new DataView(memory.buffer);
     const was = new DataView(before.buffer);
-    const afterWords = new Int32Array(memory.buffer);
-    const wasWords = new Int32Array(before.buffer);
     const seeds: number[] = [];
-    for (let word = 0; word < wasWords.length; word += 2) {
-      const at = word * 4;
-      const changed = afterWords[word] !== wasWords[word] || afterWords[word + 1] !== wasWords[word + 1];
-      if (changed && after.getBigUint64(at, true) === xorshiftStep(was.getBigUint64(at, true))) seeds.push(at);
-    }
+    pages.forEach((page, i) => {
+      for (let offset = 0; offset < PAGE_BYTES; offset += 8) {
+        const now = after.getBigUint64(page + offset, true);
+        const then = was.getBigUint64(i * PAGE_BYTES + offset, true);
+        if (now !== then && now === xorshiftStep(then)) seeds.push(page + offset);
+      }
+    });
     if (seeds.length !== 1) return null;
-    return new PristineImage(memory, seeds[0]!);
+    return new PristineImage(memory, scan, seeds[0]!);
   }
 
   /** Bytes of memory the image spans, and how many of them it holds (its non-zero pages). */
@@ -82,24 +94,40 @@ export class PristineImage {
   restore(memory: WebAssembly.Memory): boolean {
     const live = new Uint8Array(memory.buffer);
     if (live.byteLength !== this.#byteLength) return false;
-    // Clear every page outside the image that is not zero, between and after the image's pages.
+    // Clear every page outside the image that is not zero, between and after the image's runs of pages.
     let from = 0;
-    for (let i = 0; i <= this.#pages.length; i++) {
-      const to = i < this.#pages.length ? this.#pages[i]! : live.byteLength;
+    let stored = 0;
+    for (let i = 0; i <= this.#runs.length; i += 2) {
+      const to = i < this.#runs.length ? this.#runs[i]! : live.byteLength;
       for (let at = this.#scan(from, to); at < to; at = this.#scan(at + PAGE_BYTES, to)) live.fill(0, at, at + PAGE_BYTES);
-      if (i < this.#pages.length) live.set(this.#bytes.subarray(i * PAGE_BYTES, (i + 1) * PAGE_BYTES), to);
-      from = to + PAGE_BYTES;
+      if (i === this.#runs.length) break;
+      from = this.#runs[i + 1]!;
+      live.set(this.#bytes.subarray(stored, stored + from - to), to);
+      stored += from - to;
     }
-    // A new seed, never zero (xorshift's one fixed point).
-    const seed = new BigUint64Array(1);
-    do crypto.getRandomValues(seed);
-    while (seed[0] === 0n);
-    new DataView(memory.buffer).setBigUint64(this.#randomStateAt, seed[0]!, true);
+    new DataView(memory.buffer).setBigUint64(this.#randomStateAt, nextSeed(), true);
     return true;
   }
 }
 
 const MASK_64 = (1n << 64n) - 1n;
+
+/** Seeds drawn from the platform's CSPRNG a batch at a time (a draw costs tens of µs). */
+const seeds = new BigUint64Array(256);
+let seedsLeft = 0;
+
+/** A new Math.random seed, never zero (xorshift's one fixed point). */
+function nextSeed(): bigint {
+  for (;;) {
+    if (seedsLeft === 0) {
+      crypto.getRandomValues(seeds);
+      seedsLeft = seeds.length;
+    }
+    const seed = seeds[--seedsLeft]!;
+    seeds[seedsLeft] = 0n;
+    if (seed !== 0n) return seed;
+  }
+}
 
 /** QuickJS's Math.random state update (xorshift64*, before its output multiply). */
 function xorshiftStep(state: bigint): bigint {
