@@ -476,6 +476,8 @@ async function jsSection() {
   }
   record("js: fresh V8 isolate (new Worker) → first output of console.log(2)", median(isolate), "ms", after.p50, "no sandbox walls; baseline: warm console.log(2) via engine (above)");
   record("js: fresh V8 isolate (new Worker), CPU incl. teardown", median(isolateCpu), "ms", after.hostCpuMs + after.sandboxCpuMs, "baseline: CPU of one QuickJS run (host + sandbox, above)");
+  // A V8 guest reaches the JS realm that runs it: like Python, it would need a sandbox process per run.
+  record("js: new sandbox process → first output (what a V8 run would pay per run)", median(await coldStart("quickjs", js, quick ? 3 : 5)), "ms", after.p50, "QuickJS boots inside it too; baseline: warm console.log(2) via engine (above)");
 }
 
 if (only === null) await pyodideAndQuickjsSections();
