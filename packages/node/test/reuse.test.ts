@@ -62,7 +62,7 @@ describe.each(testHosts())("on the $name host", (host) => {
       );
       expect(polluter.status).toBe("ok");
       const origins: string[] = [];
-      for (let i = 0; i < 2; i++) {
+      for (let i = 0; i < 3; i++) {
         const next = await js(
           [
             "import fs from 'node:fs';",

@@ -113,10 +113,19 @@ class QuickJSRuntimeHost implements LoadedRuntime {
     }
   }
 
-  /** Switch to a pristine context: the spare, else the used one restored now, else a new one. */
+  /**
+   * Switch to a pristine context: the spare (the one waiting to become it restored now if its
+   * turn has not come yet), else the used one restored now, else a new one.
+   */
   async #toPristine(): Promise<void> {
     await this.#preparing;
     const used = this.#context;
+    const dirty = this.#spare ? undefined : this.#dirty;
+    if (dirty) {
+      this.#dirty = undefined;
+      if (dirty.restore()) this.#spare = dirty;
+      else dirty.dispose();
+    }
     if (this.#spare) {
       this.#context = this.#spare;
       this.#spare = undefined;
@@ -378,7 +387,11 @@ class JsContext {
     this.runtime.executePendingJobs();
   }
 
+  #disposed = false;
+
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     for (const h of Object.values(this.#internals)) h.dispose();
     this.#vm.dispose();
     this.runtime.dispose();
