@@ -12,7 +12,8 @@ import { treeRssBytes } from "../packages/node/dist/host/sandbox-process.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 // `--only wasm` runs just the WebAssembly section (C/C++/AssemblyScript/wasm); `--only walls`
-// the cost of the walls (OS sandbox and cgroups on against off).
+// the cost of the walls (OS sandbox and cgroups on against off); `--only js` the JavaScript rows
+// (warm run, runs/s, QuickJS against Node's V8 on compute, the cost of a fresh V8 isolate).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const N = { pyCold: quick ? 2 : 5, jsCold: quick ? 5 : 15, pyWarm: quick ? 5 : 20, jsWarm: quick ? 10 : 30, jsThroughput: quick ? 100 : 400, pyThroughput: quick ? 6 : 24, stock: quick ? 2 : 3 };
 
@@ -497,9 +498,115 @@ function scalingSection() {
     }
     rows.push({ name: `scaling: ${language} runs/s on 2 cores against 1`, median: sig(median(two)), unit: "runs/s", baseline: sig(median(one)), ratio: sig(median(two) / median(one)), note: "target ratio ≥ 1.8; baseline: the same runs pinned to 1 core (taskset), same run" });
   }
+/** Compute programs for QuickJS against V8 (Node): each prints one line and its own compute time. */
+const JS_COMPUTE = [
+  ["fib(27), recursive calls", "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\nconst t0 = performance.now(); const r = fib(27); console.log(r, performance.now() - t0);"],
+  [
+    "spectralnorm 100, float loops",
+    "function A(i, j) { return 1 / ((i + j) * (i + j + 1) / 2 + i + 1); }\nfunction Au(u, v) { for (let i = 0; i < u.length; i++) { let t = 0; for (let j = 0; j < u.length; j++) t += A(i, j) * u[j]; v[i] = t; } }\nfunction Atu(u, v) { for (let i = 0; i < u.length; i++) { let t = 0; for (let j = 0; j < u.length; j++) t += A(j, i) * u[j]; v[i] = t; } }\nconst t0 = performance.now(); const n = 100; const u = new Float64Array(n).fill(1), v = new Float64Array(n), w = new Float64Array(n);\nfor (let i = 0; i < 10; i++) { Au(u, w); Atu(w, v); Au(v, w); Atu(w, u); }\nlet vBv = 0, vv = 0; for (let i = 0; i < n; i++) { vBv += u[i] * v[i]; vv += v[i] * v[i]; }\nconsole.log(Math.sqrt(vBv / vv).toFixed(9), performance.now() - t0);",
+  ],
+  ["JSON + strings: 20k objects round-trip", "const t0 = performance.now(); const a = []; for (let i = 0; i < 20000; i++) a.push({ id: i, name: 'item' + i, tags: ['a', 'b'] });\nconst s = JSON.stringify(a); const b = JSON.parse(s); console.log(b.length, performance.now() - t0);"],
+];
+
+/** Run `code` in a new worker thread (a fresh V8 isolate) and resolve with its first line of output and timings. */
+function inFreshIsolate(code) {
+  return import("node:worker_threads").then(
+    ({ Worker }) =>
+      new Promise((resolve, reject) => {
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const w = new Worker(`const { parentPort } = require("node:worker_threads"); console.log = (...a) => parentPort.postMessage(a.join(" ")); ${code}`, { eval: true, stdout: true, stderr: true });
+        w.once("message", (line) => {
+          const firstOutputMs = performance.now() - t0;
+          void w.terminate().then(() => {
+            const c = process.cpuUsage(c0);
+            resolve({ line, firstOutputMs, totalMs: performance.now() - t0, cpuMs: (c.user + c.system) / 1000 });
+          });
+        });
+        w.once("error", reject);
+      }),
+  );
+}
+
+/**
+ * Warm p50 and runs/s of console.log(2), with each fresh interpreter restored from its
+ * pristine image (the default), and the same engine with WASMBOX_QUICKJS_PRISTINE_IMAGE=off
+ * (a new QuickJS instance and prelude per run, as before), in one run. CPU per run: this
+ * process (the host) and its descendants (the sandboxes), from /proc.
+ */
+async function jsRuns(label) {
+  const m = { label };
+  {
+    const engine = createEngine({ pool: { python: 0, quickjs: 1, wasm: 0 }, maxConcurrentRuns: 1 });
+    try {
+      const times = await warm(engine, "quickjs", js, N.jsWarm);
+      m.p50 = median(times);
+      m.p99 = percentile(times, 0.99);
+    } finally {
+      await engine.dispose();
+    }
+  }
+  const engine = createEngine({ pool: { python: 0, quickjs: 2, wasm: 0 }, maxQueuedRuns: 1000 });
+  try {
+    await throughput(engine, js, 8); // boot the reusable sandboxes first: measure runs, not boots
+    const c0 = process.cpuUsage();
+    const tree0 = treeCpuMs(process.pid);
+    m.rate = await throughput(engine, js, N.jsThroughput);
+    const c = process.cpuUsage(c0);
+    m.hostCpuMs = (c.user + c.system) / 1000 / N.jsThroughput;
+    m.sandboxCpuMs = (treeCpuMs(process.pid) - tree0) / N.jsThroughput - m.hostCpuMs;
+  } finally {
+    await engine.dispose();
+  }
+  return m;
+}
+
+async function jsSection() {
+  process.env.WASMBOX_QUICKJS_PRISTINE_IMAGE = "off";
+  const before = await jsRuns("a new QuickJS instance + prelude per run (WASMBOX_QUICKJS_PRISTINE_IMAGE=off)");
+  delete process.env.WASMBOX_QUICKJS_PRISTINE_IMAGE;
+  const after = await jsRuns("pristine image restored per run");
+  const base = `baseline: ${before.label}, same run`;
+  record("js: warm exec console.log(2) via engine (pool ready, settled), p50", after.p50, "ms", before.p50, `target ≤ 1 ms; ${base}`);
+  record("js: warm exec console.log(2) via engine (pool ready, settled), p99", after.p99, "ms", before.p99, base);
+  rows.push({ name: "js: runs/s (fresh interpreter each, all cores)", median: sig(after.rate), unit: "runs/s", baseline: sig(before.rate), ratio: sig(after.rate / before.rate), note: `target ≥ 1000 /s; ${base}` });
+  record("js: CPU per run, host (engine + channel)", after.hostCpuMs, "ms", before.hostCpuMs, base);
+  record("js: CPU per run, sandboxes (supervisor + guest thread)", after.sandboxCpuMs, "ms", before.sandboxCpuMs, base);
+  // QuickJS (an interpreter) against V8 (a JIT) on the same programs: QuickJS's own compute
+  // time inside a sandbox, against the same code in a fresh worker thread of this Node.
+  const engine = createEngine({ pool: { python: 0, quickjs: 1, wasm: 0 }, maxConcurrentRuns: 1 });
+  try {
+    for (const [name, code] of JS_COMPUTE) {
+      const quickjs = [];
+      const v8 = [];
+      for (let i = 0; i < (quick ? 1 : 3); i++) {
+        const r = await engine.execute({ language: "javascript", code, limits: { timeoutMs: 60_000 } });
+        if (r.status !== "ok") throw new Error(`${name} failed in QuickJS: ${JSON.stringify(r.error)}`);
+        quickjs.push(Number(r.stdout.trim().split(" ").at(-1)));
+        v8.push(Number((await inFreshIsolate(code)).line.split(" ").at(-1)));
+      }
+      record(`js compute: ${name}, QuickJS in a sandbox`, median(quickjs), "ms", median(v8), "baseline: the same code on V8 in a fresh worker of this Node (its own clock)");
+    }
+  } finally {
+    await engine.dispose();
+  }
+  // What a fresh V8 isolate per run would cost (the opt-in V8 engine question): a new worker
+  // thread (isolate + Node bootstrap) until its first output, in this process, no sandbox walls.
+  const isolate = [];
+  const isolateCpu = [];
+  for (let i = 0; i < (quick ? 10 : 30); i++) {
+    const r = await inFreshIsolate("console.log(2)");
+    isolate.push(r.firstOutputMs);
+    isolateCpu.push(r.cpuMs);
+  }
+  record("js: fresh V8 isolate (new Worker) → first output of console.log(2)", median(isolate), "ms", after.p50, "no sandbox walls; baseline: warm console.log(2) via engine (above)");
+  record("js: fresh V8 isolate (new Worker), CPU incl. teardown", median(isolateCpu), "ms", after.hostCpuMs + after.sandboxCpuMs, "baseline: CPU of one QuickJS run (host + sandbox, above)");
+  // A V8 guest reaches the JS realm that runs it: like Python, it would need a sandbox process per run.
+  record("js: new sandbox process → first output (what a V8 run would pay per run)", median(await coldStart("quickjs", js, quick ? 3 : 5)), "ms", after.p50, "QuickJS boots inside it too; baseline: warm console.log(2) via engine (above)");
 }
 
 if (only === null) await pyodideAndQuickjsSections();
+if (only === null || only === "js") await jsSection();
 if (only === null || only === "walls") await wallsSection();
 if (only === null || only === "wasm") await wasmSection();
 if (only === null || only === "pycompute") await pythonComputeSection();

@@ -51,6 +51,12 @@ export interface RuntimeLoadOptions {
   pythonJitWarmupRounds?: number;
   /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
   quickjsWasmModule?: WebAssembly.Module;
+  /**
+   * QuickJS: make each fresh interpreter by restoring a pristine image of the instance's
+   * memory (the default, true), or by a new instance with the prelude evaluated again (false:
+   * the slower way, kept to measure against).
+   */
+  quickjsPristineImage?: boolean;
 }
 
 /**

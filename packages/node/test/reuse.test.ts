@@ -43,6 +43,57 @@ describe.each(testHosts())("on the $name host", (host) => {
       expect(second.output).not.toContain("ghost");
     });
 
+    // Each fresh run starts from a pristine image of an interpreter's memory, restored in place
+    // (a sandbox keeps two interpreters and restores one while the other serves).
+    // `performance.timeOrigin` is the image's (when its context was made): a later run with
+    // the polluter's origin ran in the polluter's own instance, restored, so these tests hold
+    // the restore itself to "nothing crosses", not a new instance.
+    it("restore the pristine image for each run: nothing a run does to globals, prototypes, built-ins, modules or the heap is seen by the next", async () => {
+      const polluter = await js(
+        [
+          "import fs from 'node:fs';",
+          "fs.readFileSync = () => 'patched';",
+          "process.stdout.write(String(performance.timeOrigin));",
+          "Object.prototype.polluted = 'yes'; Math.max = () => -1; delete globalThis.console.log; globalThis.Buffer = null;",
+          "globalThis.heap = Array.from({ length: 50000 }, (_, i) => ({ i, s: 'x'.repeat(20) }));",
+          "new Promise(() => {}); setTimeout(() => globalThis.late = 1, 5);",
+          "Array.prototype.push = function () { throw new Error('patched push'); };",
+        ].join("\n"),
+      );
+      expect(polluter.status).toBe("ok");
+      const origins: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        const next = await js(
+          [
+            "import fs from 'node:fs';",
+            "const seen = [typeof fs.readFileSync, ({}).polluted, [1].push(2), Math.max(1, 2), typeof globalThis.heap, typeof globalThis.late, typeof Buffer.from];",
+            "console.log(performance.timeOrigin + ' ' + JSON.stringify(seen));",
+          ].join("\n"),
+        );
+        expect(next.status).toBe("ok");
+        const [origin, seen] = next.stdout.trim().split(" ");
+        expect(seen).toBe('["function",null,2,2,"undefined","undefined","function"]');
+        origins.push(origin!);
+      }
+      expect(origins).toContain(polluter.stdout);
+    });
+
+    it("give each restored run its own Math.random sequence", async () => {
+      const draws: string[][] = [];
+      for (let i = 0; i < 4; i++) draws.push((await js("console.log(performance.timeOrigin, Math.random(), Math.random())")).stdout.trim().split(" "));
+      // Runs from the same image (the same origin) drew different numbers: each was reseeded.
+      const origins = draws.map((d) => d[0]);
+      expect(new Set(origins).size).toBeLessThan(origins.length);
+      expect(new Set(draws.flatMap((d) => d.slice(1))).size).toBe(8);
+    });
+
+    it("give a run after one that grew the interpreter's memory a new pristine instance", async () => {
+      const grower = await js("globalThis.big = Array.from({ length: 3_000_000 }, (_, i) => i * 1.5); console.log(big.length)");
+      expect(grower.stdout).toBe("3000000\n");
+      const next = await js("console.log(typeof big, [1, 2, 3].map((x) => x * 2).join())");
+      expect(next.stdout).toBe("undefined 2,4,6\n");
+    });
+
     it("give a session opened on a reused sandbox a clean interpreter, then keep its state", async () => {
       await js("var fromAnotherRequest = 'secret'");
       await using session = await engine.openSession({ language: "javascript" });

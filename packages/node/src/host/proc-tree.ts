@@ -70,6 +70,46 @@ export function treeCpuMs(pid: number | undefined): number | undefined {
   return (ticks * 1000) / USER_HZ;
 }
 
+/**
+ * CPU time (ms) of the given processes (as `treeCpuMs`, without walking the tree again: a
+ * sandbox's tree is fixed once it booted, its Node may start no process). Undefined if the
+ * first one is gone.
+ */
+export function pidsCpuMs(pids: readonly number[]): number | undefined {
+  let ticks = 0;
+  for (const p of pids) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${p}/stat`, "utf8");
+    } catch {
+      if (p === pids[0]) return undefined;
+      continue;
+    }
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    for (const i of [11, 12, 13, 14]) ticks += Number(fields[i]) || 0;
+  }
+  return (ticks * 1000) / USER_HZ;
+}
+
+/** A process and all its descendants now (Linux /proc), the process first. */
+export function treePids(pid: number): number[] {
+  const seen: number[] = [];
+  const queue = [pid];
+  while (queue.length && seen.length < 256) {
+    const p = queue.shift()!;
+    if (seen.includes(p)) continue;
+    seen.push(p);
+    try {
+      for (const task of readdirSync(`/proc/${p}/task`)) {
+        for (const c of readFileSync(`/proc/${p}/task/${task}/children`, "utf8").split(" ").filter(Boolean)) queue.push(Number(c));
+      }
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return seen;
+}
+
 /** Resident set size of a process, from /proc (Linux). Undefined where unavailable. */
 export function readRssBytes(pid: number | undefined): number | undefined {
   if (pid === undefined) return undefined;

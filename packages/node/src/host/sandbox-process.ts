@@ -41,7 +41,7 @@ import { SNAPSHOT_FD, type HostToSandbox } from "../sandbox/protocol.js";
 import type { NodeAssets } from "./assets.js";
 import { SandboxCgroup } from "./cgroup.js";
 import { sandboxCommand, type IsolationPlan } from "./isolation.js";
-import { treeCpuMs, treeRssBytes } from "./proc-tree.js";
+import { pidsCpuMs, treeCpuMs, treePids, treeRssBytes } from "./proc-tree.js";
 import type { PythonSnapshot } from "./snapshot-cache.js";
 
 // bench/engine.bench.js reads a sandbox's RSS from here.
@@ -91,6 +91,7 @@ const IDLE_BYTES_PER_SECOND = 64 * 1024;
 /** Slack above `memoryLimitBytes` for the process as a whole (runtime bookkeeping, buffers). */
 const RSS_SLACK_BYTES = 64 * 1024 * 1024;
 const MEMORY_POLL_MS = 20;
+const CGROUP_CAP_STEP_BYTES = 4 * 1024 * 1024;
 
 /** A sandbox process: the Node host's {@link HostSandbox}. */
 export class SandboxProcess implements HostSandbox, AsyncDisposable {
@@ -345,6 +346,8 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
         kind: options.kind,
         assets: options.assets.assets,
         heapLimitMb: options.heapLimitMb ?? 1024,
+        // A diagnostic switch, for benchmarks: QuickJS without its pristine image (the slower way).
+        ...(options.kind === "quickjs" && process.env.WASMBOX_QUICKJS_PRISTINE_IMAGE === "off" ? { quickjsPristineImage: false as const } : {}),
         mode: options.mode ?? "serve",
         ...(options.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: options.pythonJitWarmupRounds } : {}),
         ...this.#snapshotInit,
@@ -425,8 +428,16 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
 
   /** CPU time of the whole sandbox so far (ms): its cgroup (v2), else its process tree's /proc accounting. */
   #cpuMs(): number | undefined {
-    return this.#cgroup?.cpuTimeMs() ?? treeCpuMs(this.pid);
+    const cgroup = this.#cgroup?.cpuTimeMs();
+    if (cgroup !== undefined) return cgroup;
+    // Walking the tree's threads costs ~0.3 ms: once per sandbox, after boot (it starts no process).
+    if (this.isReady && this.pid !== undefined) return pidsCpuMs((this.#treePids ??= treePids(this.pid)));
+    return treeCpuMs(this.pid);
   }
+
+  #treePids: number[] | undefined;
+  /** The hard cap last written to the cgroup (a write costs ~0.4 ms of kernel time). */
+  #cgroupCapBytes: number | undefined;
 
   /** The sandbox's CPU time as its cgroup said just before the cgroup went (a run its limit killed). */
   #cpuAtExitMs: number | undefined;
@@ -492,7 +503,10 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
     // Memory is this host's own: a watchdog on the whole sandbox, with the kernel's cap behind it
     // for growth faster than a poll.
     const memoryCap = baselineRss + memoryLimitBytes + RSS_SLACK_BYTES;
-    this.#cgroup?.setMemoryLimit(memoryCap + RSS_SLACK_BYTES);
+    // The kernel's cap, a backstop above the watchdog's: rounded up to 4 MiB so that runs of
+    // the same limits leave it as it is, rather than rewrite it each time.
+    const hardCap = Math.ceil((memoryCap + RSS_SLACK_BYTES) / CGROUP_CAP_STEP_BYTES) * CGROUP_CAP_STEP_BYTES;
+    if (this.#cgroup && hardCap !== this.#cgroupCapBytes) this.#cgroupCapBytes = this.#cgroup.setMemoryLimit(hardCap) ? hardCap : undefined;
     const memoryWatch = setInterval(() => {
       sampleCpu(this.#cpuMs());
       const rss = this.#memoryBytes();

@@ -21,6 +21,8 @@ export interface GuestInit {
   /** Python: wheels to install at boot, before any guest code; imported unless `packagesImported`. */
   packages?: PackageWheel[];
   packagesImported?: boolean;
+  /** QuickJS: false makes each fresh interpreter a new instance rather than a restored image. */
+  quickjsPristineImage?: boolean;
   /** `pyodide.asm.wasm`, compiled once by the supervisor for all its guest threads. */
   pythonWasm?: RuntimeLoadOptions["pythonWasm"];
   pythonJitWarmupRounds?: number;
@@ -53,6 +55,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
       interruptBuffer: init.interrupt,
       ...(pythonSnapshot ? { pythonSnapshot } : {}),
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
+      ...(init.quickjsPristineImage === false ? { quickjsPristineImage: false } : {}),
       ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
       ...(init.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: init.pythonJitWarmupRounds } : {}),
     });

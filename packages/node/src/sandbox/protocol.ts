@@ -25,6 +25,8 @@ export type HostToSandbox =
       /** The snapshot already holds `packages` imported: only their files are unpacked again. */
       packagesImported?: boolean;
       pythonJitWarmupRounds?: number;
+      /** QuickJS: false makes each fresh interpreter a new instance, not a restored image (to measure against). */
+      quickjsPristineImage?: false;
     }
   | { t: "run"; input: GuestRunInput; fresh?: boolean }
   | { t: "interrupt" };

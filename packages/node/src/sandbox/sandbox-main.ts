@@ -277,6 +277,7 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
         kind: config.kind,
         assets: config.assets,
         mode: "serve",
+        ...(config.quickjsPristineImage === false ? { quickjsPristineImage: false } : {}),
       };
       worker.postMessage(guestInit, [ports.port2]);
       return thread;

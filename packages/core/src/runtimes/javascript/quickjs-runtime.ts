@@ -20,6 +20,7 @@ import {
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import { MemoryFs } from "./memory-fs.js";
+import { PristineImage } from "./pristine-image.js";
 import { transpileTypeScript } from "../typescript/sucrase-transpile.js";
 import { BUILTIN_MODULE_NAMES, builtinModuleSource, LAZY_GUEST_SOURCES, PRELUDE_SOURCE } from "./prelude.js";
 
@@ -34,7 +35,7 @@ const IDLE_POLL_MS = 25;
 /** Compiles the QuickJS-ng wasm module. Each run gets a brand-new QuickJS runtime and context. */
 export async function loadQuickJSRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
   const chosen = options.quickjsWasmModule ? newVariant(variant, { wasmModule: options.quickjsWasmModule }) : variant;
-  const host = new QuickJSRuntimeHost(() => newQuickJSWASMModuleFromVariant(chosen), options.interruptBuffer);
+  const host = new QuickJSRuntimeHost(() => newQuickJSWASMModuleFromVariant(chosen), options.interruptBuffer, options.quickjsPristineImage !== false);
   await host.prepare();
   return host;
 }
@@ -54,16 +55,24 @@ interface CurrentRun {
 
 class QuickJSRuntimeHost implements LoadedRuntime {
   readonly kind = "quickjs" as const;
-  // Guest JS lives inside QuickJS's wasm memory and has no bridge to this realm, so a new
-  // wasm instance is a clean slate: sandboxes can serve many fresh runs.
+  // Guest JS lives inside QuickJS's wasm memory and has no bridge to this realm, so that
+  // memory made pristine again (or a new wasm instance) is a clean slate: sandboxes can
+  // serve many fresh runs.
   readonly supportsFreshRuns = true;
+  /** The context runs go to. */
   #context: JsContext | undefined;
+  /** Guest code ran in #context since it was pristine. */
   #used = false;
-  #next: Promise<JsContext | undefined> | undefined;
+  /** A pristine context ready for the next fresh run, and a used one waiting to be made pristine. */
+  #spare: JsContext | undefined;
+  #dirty: JsContext | undefined;
+  /** Work on #spare and #dirty in progress (after a run, in the background). */
+  #preparing: Promise<void> | undefined;
 
   constructor(
     private readonly newModule: () => Promise<QuickJSWASMModule>,
     private readonly interrupt: Int32Array,
+    private readonly pristineImage: boolean,
   ) {}
 
   /**
@@ -77,39 +86,74 @@ class QuickJSRuntimeHost implements LoadedRuntime {
 
   async #newContext(): Promise<JsContext> {
     const module = await this.newModule();
-    const context = new JsContext(module.newRuntime(), this.interrupt);
+    const context = new JsContext(module, this.interrupt);
     context.warmUp();
+    if (this.pristineImage) context.takeImage();
     return context;
   }
 
   /**
-   * Runs a program. With `fresh`, it gets a new wasm instance no earlier run touched (the
-   * next one is prepared as soon as a run ends); without, it continues the last run's
-   * context, so a session's globals persist.
+   * Runs a program. With `fresh`, it starts from a pristine interpreter no earlier run
+   * touched: a spare context made pristine while the sandbox waited (its memory restored from
+   * its pristine image, see pristine-image.ts, or a new wasm instance where that cannot be
+   * done). Without `fresh`, it continues the last run's context, so a session's globals
+   * persist.
    */
   async run(input: GuestRunInput, io: GuestIO, mode: GuestRunMode = {}): Promise<GuestOutcome> {
-    if (mode.fresh && this.#used) {
-      this.#context?.dispose();
-      this.#context = undefined;
-      this.#context = (await this.#next) ?? (await this.#newContext());
-      this.#next = undefined;
-      this.#used = false;
-    }
+    if (mode.fresh && this.#used) await this.#toPristine();
     this.#context ??= await this.#newContext();
     this.#used = true;
     try {
       return await this.#context.execute(input, io);
     } finally {
-      // Prepare the next clean slate while the sandbox waits for its next request: after a
-      // macrotask, so this run's result goes out first (the prelude takes milliseconds).
-      // A failed preparation is retried when the run comes (never an unhandled rejection).
-      if (mode.fresh) this.#next = new Promise((r) => setTimeout(r, 0)).then(() => this.#newContext()).catch(() => undefined);
+      // Ready the next clean slate while the sandbox waits for its next request: after a
+      // macrotask, so this run's result goes out first. A failed preparation is retried when
+      // the run comes (never an unhandled rejection).
+      if (mode.fresh) setTimeout(() => this.#prepareSpare(), 0);
     }
   }
 
+  /**
+   * Switch to a pristine context: the spare (the one waiting to become it restored now if its
+   * turn has not come yet), else the used one restored now, else a new one.
+   */
+  async #toPristine(): Promise<void> {
+    await this.#preparing;
+    const used = this.#context;
+    const dirty = this.#spare ? undefined : this.#dirty;
+    if (dirty) {
+      this.#dirty = undefined;
+      if (dirty.restore()) this.#spare = dirty;
+      else dirty.dispose();
+    }
+    if (this.#spare) {
+      this.#context = this.#spare;
+      this.#spare = undefined;
+      if (used) this.#dirty = used;
+    } else if (!used?.restore()) {
+      this.#context = undefined;
+      used?.dispose();
+      this.#context = await this.#newContext();
+    }
+    this.#used = false;
+  }
+
+  /** Make the used context pristine as the next spare (or, failing that, make a new spare). */
+  #prepareSpare(): void {
+    this.#preparing ??= (async () => {
+      const dirty = this.#dirty;
+      this.#dirty = undefined;
+      if (dirty && !this.#spare && dirty.restore()) this.#spare = dirty;
+      else dirty?.dispose();
+      this.#spare ??= await this.#newContext();
+    })()
+      .catch(() => undefined)
+      .finally(() => (this.#preparing = undefined));
+  }
+
   [Symbol.dispose](): void {
-    this.#context?.dispose();
-    void this.#next?.then((c) => c?.dispose());
+    for (const c of [this.#context, this.#spare, this.#dirty]) c?.dispose();
+    void this.#preparing?.then(() => this.#spare?.dispose());
   }
 }
 
@@ -119,8 +163,15 @@ class QuickJSRuntimeHost implements LoadedRuntime {
  */
 class JsContext {
   readonly #vm: QuickJSContext;
-  readonly #fs: MemoryFs;
+  readonly runtime: QuickJSRuntime;
+  readonly #memory: WebAssembly.Memory | null;
+  #fs: MemoryFs;
   readonly #internals: Internals;
+  #image: PristineImage | null = null;
+  /** The JS-side state of quickjs-emscripten the image is valid for (see #libraryState). */
+  #imageLibraryState: readonly unknown[] = [];
+  /** A call into the instance failed mid-way (a trap): its state is not known, never restore it. */
+  #tainted = false;
   readonly #timers = new Map<number, ReturnType<typeof setTimeout>>();
   readonly #dueTimers: number[] = [];
   #current: CurrentRun | null = null;
@@ -128,9 +179,12 @@ class JsContext {
   #wake: (() => void) | null = null;
 
   constructor(
-    private readonly runtime: QuickJSRuntime,
+    module: QuickJSWASMModule,
     private readonly interrupt: Int32Array,
   ) {
+    const runtime = module.newRuntime();
+    this.runtime = runtime;
+    this.#memory = wasmMemoryOf(module);
     runtime.setMaxStackSize(MAX_STACK_BYTES);
     // Only a running program can be interrupted: preparing a context (prelude, warm-up)
     // must not trip over a flag a previous run's timeout left set.
@@ -145,9 +199,49 @@ class JsContext {
       return source;
     });
     this.#vm = runtime.newContext();
-    this.#fs = new MemoryFs(Number.MAX_SAFE_INTEGER);
-    this.#fs.mkdir(GUEST_WORKDIR, true);
+    this.#fs = newWorkdirFs();
     this.#internals = this.#installPrelude();
+  }
+
+  /**
+   * Take the pristine image, once the prelude is installed and warmed up and before any guest
+   * code: what every fresh run of this context will start from. Without one (the memory is
+   * not reachable, or this QuickJS build's seed cannot be found), `restore` says no.
+   */
+  takeImage(): void {
+    const state = this.#libraryState();
+    if (!this.#memory || !state) return;
+    this.#image = PristineImage.take(this.#memory, () => this.#vm.unwrapResult(this.#vm.evalCode("Math.random()", "wasmbox:seed")).dispose());
+    this.#imageLibraryState = state;
+  }
+
+  /**
+   * Make this context pristine again: its memory restored from the image, its host-side
+   * state (files, timers) new. False if it cannot be (no image, a call that trapped, a memory
+   * that grew, or quickjs-emscripten's own state changed since the image): use a new one.
+   */
+  restore(): boolean {
+    if (!this.#image || !this.#memory || this.#tainted || this.#current) return false;
+    const state = this.#libraryState();
+    if (!state || state.some((v, i) => v !== this.#imageLibraryState[i])) return false;
+    if (!this.#image.restore(this.#memory)) return false;
+    this.#fs = newWorkdirFs();
+    this.#exitCode = null;
+    return true;
+  }
+
+  /**
+   * What of quickjs-emscripten's JS-side state a run could change and the image depends on:
+   * its host-function table (a function QuickJS freed is gone from it) and the context's
+   * lazily made handles. Null if its shape is not the one this code knows (another version).
+   */
+  #libraryState(): unknown[] | null {
+    const refs = this.runtime.hostRefs as unknown as { nextId?: unknown; freelist?: unknown; groups?: unknown };
+    if (typeof refs.nextId !== "number" || !Array.isArray(refs.freelist) || !(refs.groups instanceof Map)) return null;
+    let size = 0;
+    for (const group of refs.groups.values()) size += group instanceof Map ? group.size : NaN;
+    const vm = this.#vm as unknown as Record<string, unknown>;
+    return [refs.nextId, refs.freelist.length, size, ...LAZY_HANDLES.map((name) => vm[name])];
   }
 
   get #run(): CurrentRun {
@@ -158,6 +252,9 @@ class JsContext {
   async execute(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
     this.#current = { input, io };
     this.#exitCode = null;
+    // Until this run returns normally, a failure here may have left a wasm call half done.
+    const tainted = this.#tainted;
+    this.#tainted = true;
     this.runtime.setMemoryLimit(input.limits.memoryLimitBytes);
     this.#fs.capacityBytes = input.limits.memoryLimitBytes;
     try {
@@ -169,6 +266,7 @@ class JsContext {
       const before = new Map(this.#fs.filesUnder(GUEST_WORKDIR));
       const outcome = await this.#evaluate(input);
       if (outcome.status !== "compile_error") outcome.files = collectChangedFiles(this.#fs.filesUnder(GUEST_WORKDIR), before);
+      this.#tainted = tainted;
       return outcome;
     } finally {
       for (const t of this.#timers.values()) clearTimeout(t);
@@ -289,7 +387,11 @@ class JsContext {
     this.runtime.executePendingJobs();
   }
 
+  #disposed = false;
+
   dispose(): void {
+    if (this.#disposed) return;
+    this.#disposed = true;
     for (const h of Object.values(this.#internals)) h.dispose();
     this.#vm.dispose();
     this.runtime.dispose();
@@ -470,6 +572,24 @@ class JsContext {
   #fail(status: GuestOutcome["status"], error: GuestError, exitCode: number): GuestOutcome {
     if (error.traceback) this.#run.io.write("stderr", error.traceback);
     return { status, error, exitCode, value: null, files: new Map() };
+  }
+}
+
+/** The context's handles quickjs-emscripten makes on first use (see #libraryState). */
+const LAZY_HANDLES = ["_global", "_BigInt", "_Symbol", "_SymbolIterator", "_SymbolAsyncIterator"];
+
+function newWorkdirFs(): MemoryFs {
+  const fs = new MemoryFs(Number.MAX_SAFE_INTEGER);
+  fs.mkdir(GUEST_WORKDIR, true);
+  return fs;
+}
+
+/** The instance's linear memory (quickjs-emscripten's experimental accessor), or null. */
+function wasmMemoryOf(module: QuickJSWASMModule): WebAssembly.Memory | null {
+  try {
+    return module.getWasmMemory();
+  } catch {
+    return null;
   }
 }
 
