@@ -597,6 +597,7 @@ async function profile(n, connections) {
     await waitFor(() => server.engine.stats().pool.quickjs.ready >= 2, 30_000, "the JS pool");
     for (let i = 0; i < 20; i++) await client.post("/v1/execute", JS); // warm the code paths
     const rows = [];
+    const commits0 = server.runs.commitStats ?? null; // (null before the history was group-committed)
     for (let i = 0; i < n; i++) {
       const t0 = now();
       const r = await client.post("/v1/execute", JS, { timeoutMs: 30_000 });
@@ -626,6 +627,15 @@ async function profile(n, connections) {
     }
     const phases = {};
     for (const k of Object.keys(rows[0] ?? {})) phases[k] = round(median(rows.map((r) => r[k])), 3);
+    const commits1 = server.runs.commitStats ?? null;
+    const history = commits0 && commits1
+      ? {
+          commitsPerRequest: round((commits1.commits - commits0.commits) / n, 3),
+          writesPerCommit: round((commits1.writes - commits0.writes) / Math.max(1, commits1.commits - commits0.commits), 2),
+          commitMsPerRequest: round((commits1.commitMs - commits0.commitMs) / n, 3),
+        }
+      : { commitsPerRequest: 3, writesPerCommit: 1, commitMsPerRequest: null, note: "one transaction per write (INSERT, running, result), inside the phases above" };
+    log(`  history: ${JSON.stringify(history)}`);
     for (const [k, v] of Object.entries(phases)) log(`  ${k.padEnd(78)} ${v}`);
 
     // Main-thread CPU per request: HTTP (autocannon in a worker) vs engine.execute directly.
@@ -656,7 +666,12 @@ async function profile(n, connections) {
       directRuns: directCpu.map((x) => x.count),
     };
     log(`  main-thread CPU: ${mainThread.httpCpuMsPerRequest} ms per HTTP request, ${mainThread.directCpuMsPerRun} ms per direct run (${connections} at once)`);
-    return { n: rows.length, phases, mainThread };
+    // Group commit under load: how many writes share a transaction with 4 clients at once.
+    const loaded0 = server.runs.commitStats ?? null;
+    await cannon(url, JS, { connections, durationS: quick ? 2 : 4, check: okJs });
+    const loaded1 = server.runs.commitStats ?? null;
+    if (loaded0 && loaded1) history.underLoadWritesPerCommit = round((loaded1.writes - loaded0.writes) / Math.max(1, loaded1.commits - loaded0.commits), 2);
+    return { n: rows.length, phases, history, mainThread };
   } finally {
     JSON.stringify = stringify;
     ExecuteRequestSchema.safeParse = safeParse;
@@ -756,7 +771,11 @@ if (p5) {
   row("5 prof", "server outside engine.execute, 1 request", null, ph["server outside engine.execute"], "ms", { note: `n=${p5.n}, medians; engine.execute ${ph["engine.execute"]} ms; whole request ${ph["whole request (client)"]} ms at the client` });
   row("5 prof", "validations of the body per request", 1, ph["validations of the body"], "", { pass: ph["validations of the body"] === 1 });
   row("5 prof", "JSON.stringify calls per request", null, ph["JSON.stringify calls"], "", { note: "the stored request and result, the answer, and any event" });
+  const hi = p5.history;
   row("5 prof", "history writes, sync part, per request", null, ph["all history writes (sync part)"], "ms", { note: `INSERT ${ph["  of which history INSERT"]} ms; after the run ${ph["  of which history writes after the run (markRunning + finish, sync part)"]} ms` });
+  row("5 prof", "history commits per request", null, hi.commitsPerRequest, "", {
+    note: hi.commitMsPerRequest === null ? hi.note : `group commit: ${hi.commitMsPerRequest} ms committing per request, ${hi.writesPerCommit} writes per commit one at a time, ${hi.underLoadWritesPerCommit} under load (${p5.mainThread.connections} conn); plus the INSERT's own`,
+  });
 }
 
 const cols = [

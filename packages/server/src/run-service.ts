@@ -249,7 +249,11 @@ export class RunService {
     return { ...killedResult(message), files: [], fileContents: new Map() };
   }
 
-  #record(id: string, live: LiveRun, request: ExecuteRequest, execution: Execution): ExecuteResult {
+  /**
+   * Store the result, and only once it committed tell anyone (the waiting client, live
+   * listeners): a result a client has seen is a result history keeps, even through a crash.
+   */
+  async #record(id: string, live: LiveRun, request: ExecuteRequest, execution: Execution): Promise<ExecuteResult> {
     const { fileContents, ...result } = execution;
     const stored = new Set<string>();
     for (const [path, bytes] of fileContents) {
@@ -259,17 +263,36 @@ export class RunService {
       this.blobs.put(bytes);
       stored.add(path);
     }
-    this.runs.finish(id, result, stored, Date.now());
+    // Queued in the same turn, the result and its event (async runs) commit together.
+    const committed = this.runs.finish(id, result, stored, Date.now());
+    if (live.persist) await Promise.all([committed, this.#emit(id, live, "result", result)]);
+    else {
+      await committed;
+      this.#emit(id, live, "result", result);
+    }
     this.metrics.runsTotal.inc({ language: request.language, status: result.status });
     this.metrics.runDuration.observe({ language: request.language }, result.timings.totalMs / 1000);
-    this.#emit(id, live, "result", result);
     return result;
   }
 
-  #emit<T extends RunEvent["type"]>(id: string, live: LiveRun, type: T, payload: Extract<RunEvent, { type: T }>["data"]): void {
-    const event: LiveEvent = { seq: ++live.seq, type, data: JSON.stringify(payload) };
-    if (live.persist) this.runs.appendEvent(id, event.seq, event.type, event.data);
-    for (const l of live.listeners) l(event);
+  /**
+   * An event: to its listeners at once (a sync run), or stored and then handed to them once
+   * committed (an async run's, which SSE replays from the store). Serialized only when
+   * someone will read it: a sync run nobody follows costs nothing here.
+   */
+  #emit<T extends RunEvent["type"]>(id: string, live: LiveRun, type: T, payload: Extract<RunEvent, { type: T }>["data"]): Promise<void> | undefined {
+    const seq = ++live.seq;
+    if (!live.persist && live.listeners.size === 0) return undefined;
+    const event: LiveEvent = { seq, type, data: JSON.stringify(payload) };
+    const deliver = () => {
+      for (const l of live.listeners) l(event);
+    };
+    if (!live.persist) {
+      deliver();
+      return undefined;
+    }
+    // Stored or not (a failed write), the live stream still gets it; SSE drops repeats by seq.
+    return this.runs.appendEvent(id, event.seq, event.type, event.data).then(deliver, deliver);
   }
 }
 
