@@ -54,6 +54,10 @@ export const tenantOf = (keyId: string | null): string => keyId ?? ANONYMOUS_TEN
 
 export class RunService {
   readonly #live = new Map<string, LiveRun>();
+  /** A result's JSON as history stored it (without `files`), to build its answer from. */
+  readonly #storedJson = new WeakMap<ExecuteResult, string>();
+  /** Answers already serialized: the result is turned into JSON once, for history and answer alike. */
+  readonly #answers = new WeakMap<RunResult, string>();
   readonly #perKey = new Map<string | null, number>();
   #closing = false;
 
@@ -81,7 +85,16 @@ export class RunService {
     const { id, done } = this.#start(keyId, request, "sync", null, extra);
     this.#cancelOnAbort(id, keyId, done, signal);
     const result = await done;
-    return { id, ...result };
+    const answer = { id, ...result };
+    const stored = this.#storedJson.get(result);
+    // The same text JSON.stringify(answer) gives, with `files` last, from the stored JSON.
+    if (stored) this.#answers.set(answer, `{"id":${JSON.stringify(id)},${stored.slice(1, -1)},"files":${JSON.stringify(result.files)}}`);
+    return answer;
+  }
+
+  /** The answer's JSON, when it was built from what history stored (POST /v1/execute sends it as is). */
+  answerJson(answer: RunResult): string | undefined {
+    return this.#answers.get(answer);
   }
 
   /** POST /v1/runs: accept, answer with the id at once, run in the background. */
@@ -264,7 +277,10 @@ export class RunService {
       stored.add(path);
     }
     // Queued in the same turn, the result and its event (async runs) commit together.
-    const committed = this.runs.finish(id, result, stored, Date.now());
+    const { files, ...rest } = result;
+    const json = JSON.stringify(rest);
+    this.#storedJson.set(result, json);
+    const committed = this.runs.finish(id, result.status, json, files, stored, Date.now());
     if (live.persist) await Promise.all([committed, this.#emit(id, live, "result", result)]);
     else {
       await committed;

@@ -80,6 +80,8 @@ describe("many concurrent runs through the server", () => {
       const stored = await client.get(`/v1/runs/${res.body.id}`);
       expect(stored.status, show(stored)).toBe(200);
       expect(stored.body).toMatchObject({ status: "ok", mode: "sync", result: { status: "ok", stdout: `sync ${i}\n` } });
+      // The answer (built from the JSON history stored) is exactly the stored result.
+      expect(res.body).toEqual({ id: res.body.id, ...stored.body.result });
       return res.body.id as string;
     });
     const accepted = Array.from({ length: 10 }, async (_, i) => {

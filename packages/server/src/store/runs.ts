@@ -111,14 +111,13 @@ export class RunStore {
   }
 
   /**
-   * Record the final status and result (files listed separately), in one transaction with
+   * Record the final status and result (`resultJson`: the result without its files, which
+   * are listed separately), in one transaction with
    * other runs' writes. Resolves once committed: answer with the result only after that.
    */
-  finish(id: string, result: ExecuteResult, storedPaths: ReadonlySet<string>, at: number): Promise<void> {
-    const { files, ...rest } = result;
-    const json = JSON.stringify(rest);
+  finish(id: string, status: ExecuteResult["status"], resultJson: string, files: readonly OutputFile[], storedPaths: ReadonlySet<string>, at: number): Promise<void> {
     return this.#writer.write(() => {
-      this.#finish.run(result.status, json, at, id);
+      this.#finish.run(status, resultJson, at, id);
       for (const f of files) this.#file.run(id, f.path, f.sha256, f.size, f.mime, storedPaths.has(f.path) ? 1 : 0);
     });
   }
