@@ -25,8 +25,8 @@ import { startSampler } from "./lib/sampler.js";
 const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 const P = quick
-  ? { warmupS: 2, sweep: [4, 8, 16], sweepS: 2, mainS: 8, pyWarmN: 5, pySettledN: 2, pySustainS: 8, mixedS: 10, burst: 32, budgetS: 150 }
-  : { warmupS: 5, sweep: [2, 4, 8, 16], sweepS: 5, mainS: 20, pyWarmN: 12, pySettledN: 5, pySustainS: 20, mixedS: 20, burst: 32, budgetS: 330 };
+  ? { warmupS: 2, sweep: [4, 8, 16], sweepS: 2, mainS: 8, pyWarmN: 5, pySettledN: 2, pySustainS: 8, mixedS: 10, burst: 32, budgetS: 260 }
+  : { warmupS: 5, sweep: [2, 4, 8, 16], sweepS: 5, mainS: 20, pyWarmN: 12, pySettledN: 5, pySustainS: 20, mixedS: 20, burst: 32, budgetS: 520 };
 const TARGET = { jsRps: 500, pyP50Ms: 10 };
 const SECTIONS = ["js", "py", "mix", "burst", "profile"];
 const onlyArg = process.argv.find((a) => a.startsWith("--only"));
@@ -555,7 +555,7 @@ async function profile(n, connections) {
   }
   const url = await server.listen();
   server.app.server.prependListener("request", () => {
-    cur = { request: now(), validations: 0, stringify: 0 };
+    cur = { request: now(), validations: 0, stringify: 0, stringifyBytes: 0 };
   });
   const restore = [];
   const wrap = (obj, name, key = name) => {
@@ -588,8 +588,12 @@ async function profile(n, connections) {
   };
   const stringify = JSON.stringify;
   JSON.stringify = function (...a) {
-    if (cur) cur.stringify++;
-    return stringify.apply(this, a);
+    const out = stringify.apply(this, a);
+    if (cur) {
+      cur.stringify++;
+      cur.stringifyBytes += out?.length ?? 0;
+    }
+    return out;
   };
   const client = createClient(url, { maxSockets: 1 });
   try {
@@ -613,9 +617,10 @@ async function profile(n, connections) {
         "handler → engine.execute (zod validation, admission, history INSERT, queue)": c.execStart - c.preHandler,
         "  of which history INSERT": c["history.create"] ?? 0,
         "engine.execute": c.execEnd - c.execStart,
-        "engine.execute → answer ready (history UPDATEs, result event)": c.preSerialization - c.execEnd,
+        // (An answer sent as prebuilt JSON skips Fastify's serializer and its preSerialization hook.)
+        "engine.execute → answer ready (history commit, result event, answer JSON)": (c.preSerialization ?? c.onSend) - c.execEnd,
         "  of which history writes after the run (markRunning + finish, sync part)": (c["history.markRunning"] ?? 0) + (c["history.finish"] ?? 0),
-        "serialize the answer": c.onSend - c.preSerialization,
+        "Fastify serializes the answer": c.preSerialization === undefined ? 0 : c.onSend - c.preSerialization,
         "write the answer": c.onResponse - c.onSend,
         "answer → client has it (client parse)": t1 - c.onResponse,
         "whole request (client)": t1 - t0,
@@ -623,6 +628,7 @@ async function profile(n, connections) {
         "all history writes (sync part)": history,
         "validations of the body": c.validations,
         "JSON.stringify calls": c.stringify,
+        "JSON bytes serialized": c.stringifyBytes,
       });
     }
     const phases = {};
@@ -658,14 +664,21 @@ async function profile(n, connections) {
       await waitFor(() => idle(server), 30_000, "the server to go idle");
       directCpu.push(await cpu(async () => (await direct(server.engine, JS, { connections, durationS, check: okJs })).runs));
     }
+    // The floor of any request: Node's HTTP, Fastify, the guards and hooks, no run (GET /healthz).
+    const floor = await cpu(async () => {
+      const r = await autocannon({ url: `${url}/healthz`, connections, duration: durationS, workers: 1 });
+      return r["2xx"];
+    });
     const mainThread = {
       connections,
+      healthzCpuMsPerRequest: floor.cpuMsPer,
+      healthzRequests: floor.count,
       httpCpuMsPerRequest: median(httpCpu.map((x) => x.cpuMsPer)),
       directCpuMsPerRun: median(directCpu.map((x) => x.cpuMsPer)),
       httpRequests: httpCpu.map((x) => x.count),
       directRuns: directCpu.map((x) => x.count),
     };
-    log(`  main-thread CPU: ${mainThread.httpCpuMsPerRequest} ms per HTTP request, ${mainThread.directCpuMsPerRun} ms per direct run (${connections} at once)`);
+    log(`  main-thread CPU: ${mainThread.httpCpuMsPerRequest} ms per HTTP request, ${mainThread.directCpuMsPerRun} ms per direct run, ${mainThread.healthzCpuMsPerRequest} ms per GET /healthz (${connections} at once)`);
     // Group commit under load: how many writes share a transaction with 4 clients at once.
     const loaded0 = server.runs.commitStats ?? null;
     await cannon(url, JS, { connections, durationS: quick ? 2 : 4, check: okJs });
@@ -768,9 +781,10 @@ if (p5) {
   const ph = p5.phases;
   const mt = p5.mainThread;
   row("5 prof", "server main-thread CPU per request", null, mt.httpCpuMsPerRequest, "ms", { baseline: mt.directCpuMsPerRun, note: `baseline: per engine.execute run, directly; ${mt.connections} at once; requests ${mt.httpRequests.join("+")}, direct runs ${mt.directRuns.join("+")}` });
+  row("5 prof", "  HTTP floor: GET /healthz, main-thread CPU", null, mt.healthzCpuMsPerRequest, "ms", { note: `${mt.healthzRequests} requests; Node's HTTP + Fastify + guards, no run: the part of the gap above no run-path change removes` });
   row("5 prof", "server outside engine.execute, 1 request", null, ph["server outside engine.execute"], "ms", { note: `n=${p5.n}, medians; engine.execute ${ph["engine.execute"]} ms; whole request ${ph["whole request (client)"]} ms at the client` });
   row("5 prof", "validations of the body per request", 1, ph["validations of the body"], "", { pass: ph["validations of the body"] === 1 });
-  row("5 prof", "JSON.stringify calls per request", null, ph["JSON.stringify calls"], "", { note: "the stored request and result, the answer, and any event" });
+  row("5 prof", "JSON.stringify calls per request", null, ph["JSON.stringify calls"], "", { note: `${ph["JSON bytes serialized"]} bytes in all (engine's messages to the sandbox included)` });
   const hi = p5.history;
   row("5 prof", "history writes, sync part, per request", null, ph["all history writes (sync part)"], "ms", { note: `INSERT ${ph["  of which history INSERT"]} ms; after the run ${ph["  of which history writes after the run (markRunning + finish, sync part)"]} ms` });
   row("5 prof", "history commits per request", null, hi.commitsPerRequest, "", {
