@@ -664,21 +664,22 @@ async function profile(n, connections) {
       await waitFor(() => idle(server), 30_000, "the server to go idle");
       directCpu.push(await cpu(async () => (await direct(server.engine, JS, { connections, durationS, check: okJs })).runs));
     }
-    // The floor of any request: Node's HTTP, Fastify, the guards and hooks, no run (GET /healthz).
+    // The floor of an API request: Node's HTTP, Fastify, the Host/Origin guard, auth, the rate
+    // limit, one history read and a JSON answer, but no run (GET /v1/runs?limit=1).
     const floor = await cpu(async () => {
-      const r = await autocannon({ url: `${url}/healthz`, connections, duration: durationS, workers: 1 });
+      const r = await autocannon({ url: `${url}/v1/runs?limit=1`, connections, duration: durationS, workers: 1 });
       return r["2xx"];
     });
     const mainThread = {
       connections,
-      healthzCpuMsPerRequest: floor.cpuMsPer,
-      healthzRequests: floor.count,
+      floorCpuMsPerRequest: floor.cpuMsPer,
+      floorRequests: floor.count,
       httpCpuMsPerRequest: median(httpCpu.map((x) => x.cpuMsPer)),
       directCpuMsPerRun: median(directCpu.map((x) => x.cpuMsPer)),
       httpRequests: httpCpu.map((x) => x.count),
       directRuns: directCpu.map((x) => x.count),
     };
-    log(`  main-thread CPU: ${mainThread.httpCpuMsPerRequest} ms per HTTP request, ${mainThread.directCpuMsPerRun} ms per direct run, ${mainThread.healthzCpuMsPerRequest} ms per GET /healthz (${connections} at once)`);
+    log(`  main-thread CPU: ${mainThread.httpCpuMsPerRequest} ms per HTTP request, ${mainThread.directCpuMsPerRun} ms per direct run, ${mainThread.floorCpuMsPerRequest} ms per GET /v1/runs?limit=1 (${connections} at once)`);
     // Group commit under load: how many writes share a transaction with 4 clients at once.
     const loaded0 = server.runs.commitStats ?? null;
     await cannon(url, JS, { connections, durationS: quick ? 2 : 4, check: okJs });
@@ -781,7 +782,7 @@ if (p5) {
   const ph = p5.phases;
   const mt = p5.mainThread;
   row("5 prof", "server main-thread CPU per request", null, mt.httpCpuMsPerRequest, "ms", { baseline: mt.directCpuMsPerRun, note: `baseline: per engine.execute run, directly; ${mt.connections} at once; requests ${mt.httpRequests.join("+")}, direct runs ${mt.directRuns.join("+")}` });
-  row("5 prof", "  HTTP floor: GET /healthz, main-thread CPU", null, mt.healthzCpuMsPerRequest, "ms", { note: `${mt.healthzRequests} requests; Node's HTTP + Fastify + guards, no run: the part of the gap above no run-path change removes` });
+  row("5 prof", "  API floor: GET /v1/runs?limit=1, main-thread CPU", null, mt.floorCpuMsPerRequest, "ms", { note: `${mt.floorRequests} requests; Node's HTTP, Fastify, guards, auth, rate limit, a history read, a JSON answer: no run` });
   row("5 prof", "server outside engine.execute, 1 request", null, ph["server outside engine.execute"], "ms", { note: `n=${p5.n}, medians; engine.execute ${ph["engine.execute"]} ms; whole request ${ph["whole request (client)"]} ms at the client` });
   row("5 prof", "validations of the body per request", 1, ph["validations of the body"], "", { pass: ph["validations of the body"] === 1 });
   row("5 prof", "JSON.stringify calls per request", null, ph["JSON.stringify calls"], "", { note: `${ph["JSON bytes serialized"]} bytes in all (engine's messages to the sandbox included)` });
