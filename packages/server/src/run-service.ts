@@ -199,7 +199,7 @@ export class RunService {
     const { onEvent, api = "wasmbox" } = extra;
     this.#admit(keyId);
     const id = `run_${randomUUID().replaceAll("-", "")}`;
-    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() });
+    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() }, { grouped: mode !== "async" });
     this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
     let resolveDone!: () => void;
     const live: LiveRun = {

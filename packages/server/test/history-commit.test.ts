@@ -1,6 +1,7 @@
 /**
  * Run history is group-committed (many runs' writes in one SQLite transaction) and loses
  * nothing for it: writes queued together commit together and a failing one spoils no other;
+ * a result whose run row is missing is refused, not silently dropped;
  * many concurrent runs all land in history with their own results, readable right after
  * their answers; and a server killed (SIGKILL) right after answering still has every run it
  * answered, and every run it accepted with 202, even with a batch window long enough that
@@ -10,6 +11,7 @@ import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GroupCommit, openDatabase } from "@wasmbox/server";
+import { killedResult, RunStore } from "../src/store/runs.js";
 import { api, newDataDir, removeDataDirs, show, startServer, waitFor, type TestServer } from "./helpers.js";
 
 afterAll(() => {
@@ -56,6 +58,31 @@ describe("GroupCommit over a real SQLite file", () => {
     await Promise.all([...writes, lazy]);
     expect(lazyDone).toBe(true);
     expect(writer.stats).toMatchObject({ commits: 3, writes: 11 });
+  });
+});
+
+describe("RunStore's grouped writes", () => {
+  const db = openDatabase(newDataDir());
+  const runs = new RunStore(db);
+  afterAll(() => db.close());
+  const request = { language: "javascript" as const, code: "1", filename: null, files: [], stdin: "", args: [], envNames: [], limits: {} };
+  const base = { keyId: null, sessionId: null, mode: "sync" as const, api: "wasmbox" as const, request, createdAt: Date.now() };
+
+  it("a grouped insert is readable before its commit was due, and its result commits after it", async () => {
+    runs.create({ ...base, id: "run_grouped_1" }, { grouped: true });
+    runs.markRunning("run_grouped_1", Date.now());
+    expect(runs.get("run_grouped_1", null)?.status).toBe("running"); // the read flushed both
+    await runs.finish("run_grouped_1", "ok", JSON.stringify({ ...killedResult("x"), status: "ok" }), [], new Set(), Date.now());
+    expect(runs.get("run_grouped_1", null)).toMatchObject({ status: "ok", result: { status: "ok" } });
+  });
+
+  it("a result for a run that is not in history fails, and does not spoil the writes beside it", async () => {
+    runs.create({ ...base, id: "run_grouped_2" }, { grouped: true });
+    const lost = runs.finish("run_missing", "ok", "{}", [], new Set(), Date.now());
+    const kept = runs.finish("run_grouped_2", "ok", JSON.stringify({ status: "ok" }), [], new Set(), Date.now());
+    await expect(lost).rejects.toThrow(/run_missing is not in history/);
+    await kept;
+    expect(runs.get("run_grouped_2", null)?.status).toBe("ok");
   });
 });
 

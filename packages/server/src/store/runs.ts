@@ -88,8 +88,14 @@ export class RunStore {
     this.#files = db.prepare(`SELECT path, sha256, size, mime, stored FROM run_files WHERE run_id = ? ORDER BY path`);
   }
 
-  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; api: RunApi; request: StoredRequest; createdAt: number }): void {
-    this.#insert.run({
+  /**
+   * Insert a run's row. An async run's commits at once (its 202, and rows that refer to it,
+   * come right after); a run whose client waits for its answer (`grouped`) commits with this
+   * turn's other writes, while its sandbox already works, and before the answer, which waits
+   * for the result's commit after it.
+   */
+  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; api: RunApi; request: StoredRequest; createdAt: number }, { grouped = false } = {}): void {
+    const row = {
       id: run.id,
       keyId: run.keyId,
       sessionId: run.sessionId,
@@ -98,7 +104,10 @@ export class RunStore {
       language: run.request.language,
       requestJson: JSON.stringify(run.request),
       createdAt: run.createdAt,
-    });
+    };
+    // A grouped insert that fails leaves no row: its result's UPDATE then finds none and fails the answer.
+    if (grouped) this.#writer.write(() => this.#insert.run(row)).catch(() => {});
+    else this.#insert.run(row);
   }
 
   /**
@@ -117,7 +126,7 @@ export class RunStore {
    */
   finish(id: string, status: ExecuteResult["status"], resultJson: string, files: readonly OutputFile[], storedPaths: ReadonlySet<string>, at: number): Promise<void> {
     return this.#writer.write(() => {
-      this.#finish.run(status, resultJson, at, id);
+      if (this.#finish.run(status, resultJson, at, id).changes !== 1) throw new Error(`run ${id} is not in history: its result cannot be recorded`);
       for (const f of files) this.#file.run(id, f.path, f.sha256, f.size, f.mime, storedPaths.has(f.path) ? 1 : 0);
     });
   }
