@@ -789,7 +789,7 @@ if (p5) {
   const hi = p5.history;
   row("5 prof", "history writes, sync part, per request", null, ph["all history writes (sync part)"], "ms", { note: `INSERT ${ph["  of which history INSERT"]} ms; after the run ${ph["  of which history writes after the run (markRunning + finish, sync part)"]} ms` });
   row("5 prof", "history commits per request", null, hi.commitsPerRequest, "", {
-    note: hi.commitMsPerRequest === null ? hi.note : `group commit: ${hi.commitMsPerRequest} ms committing per request, ${hi.writesPerCommit} writes per commit one at a time, ${hi.underLoadWritesPerCommit} under load (${p5.mainThread.connections} conn); plus the INSERT's own`,
+    note: hi.commitMsPerRequest === null ? hi.note : `group commit: ${hi.commitMsPerRequest} ms committing per request, ${hi.writesPerCommit} writes per commit one at a time, ${hi.underLoadWritesPerCommit} under load (${p5.mainThread.connections} conn)`,
   });
 }
 
