@@ -183,7 +183,8 @@ async function direct(engine, request, { connections, durationS, check }) {
     Array.from({ length: connections }, async () => {
       while (performance.now() < end) {
         const t1 = performance.now();
-        const r = await engine.execute(request, SAME_TENANT);
+        // With the options the server passes (a signal, onStart, streamed output), not a bare call.
+        const r = await engine.execute(request, { ...SAME_TENANT, signal: new globalThis.AbortController().signal, onStart() {}, onOutput() {} });
         lat.push(performance.now() - t1);
         if (check(r)) ok++;
         else wrong++;
