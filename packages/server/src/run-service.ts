@@ -54,6 +54,10 @@ export const tenantOf = (keyId: string | null): string => keyId ?? ANONYMOUS_TEN
 
 export class RunService {
   readonly #live = new Map<string, LiveRun>();
+  /** A result's JSON as history stored it (without `files`), to build its answer from. */
+  readonly #storedJson = new WeakMap<ExecuteResult, string>();
+  /** Answers already serialized: the result is turned into JSON once, for history and answer alike. */
+  readonly #answers = new WeakMap<RunResult, string>();
   readonly #perKey = new Map<string | null, number>();
   #closing = false;
 
@@ -81,7 +85,16 @@ export class RunService {
     const { id, done } = this.#start(keyId, request, "sync", null, extra);
     this.#cancelOnAbort(id, keyId, done, signal);
     const result = await done;
-    return { id, ...result };
+    const answer = { id, ...result };
+    const stored = this.#storedJson.get(result);
+    // The same text JSON.stringify(answer) gives, with `files` last, from the stored JSON.
+    if (stored) this.#answers.set(answer, `{"id":${JSON.stringify(id)},${stored.slice(1, -1)},"files":${JSON.stringify(result.files)}}`);
+    return answer;
+  }
+
+  /** The answer's JSON, when it was built from what history stored (POST /v1/execute sends it as is). */
+  answerJson(answer: RunResult): string | undefined {
+    return this.#answers.get(answer);
   }
 
   /** POST /v1/runs: accept, answer with the id at once, run in the background. */
@@ -186,7 +199,7 @@ export class RunService {
     const { onEvent, api = "wasmbox" } = extra;
     this.#admit(keyId);
     const id = `run_${randomUUID().replaceAll("-", "")}`;
-    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() });
+    this.runs.create({ id, keyId, sessionId: session?.sessionId ?? null, mode, api, request: summarize(request), createdAt: Date.now() }, { grouped: mode !== "async" });
     this.#perKey.set(keyId, (this.#perKey.get(keyId) ?? 0) + 1);
     let resolveDone!: () => void;
     const live: LiveRun = {
@@ -249,7 +262,11 @@ export class RunService {
     return { ...killedResult(message), files: [], fileContents: new Map() };
   }
 
-  #record(id: string, live: LiveRun, request: ExecuteRequest, execution: Execution): ExecuteResult {
+  /**
+   * Store the result, and only once it committed tell anyone (the waiting client, live
+   * listeners): a result a client has seen is a result history keeps, even through a crash.
+   */
+  async #record(id: string, live: LiveRun, request: ExecuteRequest, execution: Execution): Promise<ExecuteResult> {
     const { fileContents, ...result } = execution;
     const stored = new Set<string>();
     for (const [path, bytes] of fileContents) {
@@ -259,17 +276,39 @@ export class RunService {
       this.blobs.put(bytes);
       stored.add(path);
     }
-    this.runs.finish(id, result, stored, Date.now());
+    // Queued in the same turn, the result and its event (async runs) commit together.
+    const { files, ...rest } = result;
+    const json = JSON.stringify(rest);
+    this.#storedJson.set(result, json);
+    const committed = this.runs.finish(id, result.status, json, files, stored, Date.now());
+    if (live.persist) await Promise.all([committed, this.#emit(id, live, "result", result)]);
+    else {
+      await committed;
+      this.#emit(id, live, "result", result);
+    }
     this.metrics.runsTotal.inc({ language: request.language, status: result.status });
     this.metrics.runDuration.observe({ language: request.language }, result.timings.totalMs / 1000);
-    this.#emit(id, live, "result", result);
     return result;
   }
 
-  #emit<T extends RunEvent["type"]>(id: string, live: LiveRun, type: T, payload: Extract<RunEvent, { type: T }>["data"]): void {
-    const event: LiveEvent = { seq: ++live.seq, type, data: JSON.stringify(payload) };
-    if (live.persist) this.runs.appendEvent(id, event.seq, event.type, event.data);
-    for (const l of live.listeners) l(event);
+  /**
+   * An event: to its listeners at once (a sync run), or stored and then handed to them once
+   * committed (an async run's, which SSE replays from the store). Serialized only when
+   * someone will read it: a sync run nobody follows costs nothing here.
+   */
+  #emit<T extends RunEvent["type"]>(id: string, live: LiveRun, type: T, payload: Extract<RunEvent, { type: T }>["data"]): Promise<void> | undefined {
+    const seq = ++live.seq;
+    if (!live.persist && live.listeners.size === 0) return undefined;
+    const event: LiveEvent = { seq, type, data: JSON.stringify(payload) };
+    const deliver = () => {
+      for (const l of live.listeners) l(event);
+    };
+    if (!live.persist) {
+      deliver();
+      return undefined;
+    }
+    // Stored or not (a failed write), the live stream still gets it; SSE drops repeats by seq.
+    return this.runs.appendEvent(id, event.seq, event.type, event.data).then(deliver, deliver);
   }
 }
 

@@ -31,6 +31,7 @@ import { locateBrowserFiles, type BrowserFiles } from "./static/locate.js";
 import { Storage } from "./storage.js";
 import { BlobStore } from "./store/blobs.js";
 import { openDatabase, type Db } from "./store/database.js";
+import type { GroupCommitOptions } from "./store/group-commit.js";
 import { KeyStore } from "./store/keys.js";
 import { RunStore } from "./store/runs.js";
 
@@ -90,13 +91,19 @@ export interface BuildServerOptions extends ServerConfigInput {
   engine?: Engine;
   /** Where the browser side's files are; by default found through the installed packages (tests point it elsewhere). */
   browserFiles?: BrowserFiles;
+  /**
+   * How run history group-commits (see RunStore): by default a batch commits when the event
+   * loop's turn ends, or at 256 writes. A longer `maxDelayMs` gathers more runs per commit, and
+   * delays every answer by up to that much (an answer waits for its run's commit).
+   */
+  historyBatch?: GroupCommitOptions;
 }
 
 export async function buildServer(options: BuildServerOptions = {}): Promise<WasmboxServer> {
-  const { engine: givenEngine, browserFiles, ...overrides } = options;
+  const { engine: givenEngine, browserFiles, historyBatch, ...overrides } = options;
   const config = loadConfig(overrides);
   const db: Db = openDatabase(config.dataDir);
-  const runs = new RunStore(db);
+  const runs = new RunStore(db, historyBatch);
   const keys = new KeyStore(db);
   const blobs = new BlobStore(join(config.dataDir, "blobs"));
   const storage = new Storage(db, runs, blobs, config);
@@ -401,6 +408,7 @@ export async function buildServer(options: BuildServerOptions = {}): Promise<Was
           clearTimeout(force);
         }
         if (!givenEngine) await engine.dispose();
+        runs.flush();
         db.close();
       })();
       return closing;

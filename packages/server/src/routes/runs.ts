@@ -67,7 +67,9 @@ export function registerRunRoutes(app: FastifyInstance, deps: RunRouteDeps): voi
       };
       reply.raw.once("close", onClose);
       try {
-        return await whileRunning(req, config, () => service.executeSync(req.keyId, req.body, gone.signal));
+        const answer = await whileRunning(req, config, () => service.executeSync(req.keyId, req.body, gone.signal));
+        const json = service.answerJson(answer);
+        return json === undefined ? answer : reply.type("application/json; charset=utf-8").send(json);
       } finally {
         reply.raw.off("close", onClose);
       }

@@ -78,12 +78,17 @@ export function openDatabase(dataDir: string): Db {
   return db;
 }
 
+/** The statement behind {@link databaseBytes}, prepared once per database (it runs before every run). */
+const sizeStatements = new WeakMap<Db, Database.Statement>();
+
 /** Bytes of history the database holds (its pages in use; freed pages are reused, not counted). */
 export function databaseBytes(db: Db): number {
-  const pageSize = db.pragma("page_size", { simple: true }) as number;
-  const pages = db.pragma("page_count", { simple: true }) as number;
-  const free = db.pragma("freelist_count", { simple: true }) as number;
-  return (pages - free) * pageSize;
+  let size = sizeStatements.get(db);
+  if (!size) {
+    size = db.prepare("SELECT (c.page_count - f.freelist_count) * s.page_size AS bytes FROM pragma_page_count() c, pragma_freelist_count() f, pragma_page_size() s");
+    sizeStatements.set(db, size);
+  }
+  return (size.get() as { bytes: number }).bytes;
 }
 
 /** chmod `path` to `mode` if it exists with another one; a path owned by someone else is left alone. */

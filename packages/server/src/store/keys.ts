@@ -12,7 +12,14 @@ const hash = (token: string) => createHash("sha256").update(token).digest("hex")
 
 /** API keys, stored hashed (sha256): a key is shown once, at creation, and never again. */
 export class KeyStore {
-  constructor(private readonly db: Db) {}
+  // Prepared once: every request checks a key, and a keyless server asks whether one exists yet.
+  readonly #verify;
+  readonly #activeCount;
+
+  constructor(private readonly db: Db) {
+    this.#verify = db.prepare(`SELECT id, hash FROM api_keys WHERE hash = ? AND revoked_at IS NULL`);
+    this.#activeCount = db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL`);
+  }
 
   create(name: string): { id: string; key: string } {
     const id = `key_${randomUUID().replaceAll("-", "").slice(0, 16)}`;
@@ -24,7 +31,7 @@ export class KeyStore {
   /** The id of the active key `token` belongs to, or null. */
   verify(token: string): string | null {
     const h = hash(token);
-    const row = this.db.prepare(`SELECT id, hash FROM api_keys WHERE hash = ? AND revoked_at IS NULL`).get(h) as
+    const row = this.#verify.get(h) as
       | { id: string; hash: string }
       | undefined;
     if (!row) return null;
@@ -32,7 +39,7 @@ export class KeyStore {
   }
 
   activeCount(): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM api_keys WHERE revoked_at IS NULL`).get() as { n: number }).n;
+    return (this.#activeCount.get() as { n: number }).n;
   }
 
   list(): ApiKeyInfo[] {

@@ -2,6 +2,7 @@ import type { ExecuteResult, Language, OutputFile, RunApi, RunMode, RunState, St
 
 export type { RunApi, RunMode, RunState, StoredRequest };
 import type { Db } from "./database.js";
+import { GroupCommit, type GroupCommitOptions } from "./group-commit.js";
 
 export interface RunRecord {
   id: string;
@@ -49,8 +50,17 @@ export interface ListQuery {
   after?: { createdAt: number; id: string } | undefined;
 }
 
-/** Run history: every run with its request, result, timings and the key that made it. */
+/**
+ * Run history: every run with its request, result, timings and the key that made it.
+ *
+ * A run's row is inserted at once (it exists before anyone hears of the run: a 202, a Judge0
+ * submission row, a GET right after); what happens to it later (running, its events, its
+ * result) is group-committed: many runs' writes share one transaction, and each promise
+ * settles once its write committed. Every read commits what is queued first, so reads see
+ * every write made before them.
+ */
 export class RunStore {
+  readonly #writer: GroupCommit;
   readonly #insert;
   readonly #start;
   readonly #finish;
@@ -60,7 +70,11 @@ export class RunStore {
   readonly #file;
   readonly #files;
 
-  constructor(private readonly db: Db) {
+  constructor(
+    private readonly db: Db,
+    options: GroupCommitOptions = {},
+  ) {
+    this.#writer = new GroupCommit(db, options);
     this.#insert = db.prepare(
       `INSERT INTO runs (id, key_id, session_id, mode, api, language, status, request_json, created_at)
        VALUES (@id, @keyId, @sessionId, @mode, @api, @language, 'queued', @requestJson, @createdAt)`,
@@ -74,8 +88,14 @@ export class RunStore {
     this.#files = db.prepare(`SELECT path, sha256, size, mime, stored FROM run_files WHERE run_id = ? ORDER BY path`);
   }
 
-  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; api: RunApi; request: StoredRequest; createdAt: number }): void {
-    this.#insert.run({
+  /**
+   * Insert a run's row. An async run's commits at once (its 202, and rows that refer to it,
+   * come right after); a run whose client waits for its answer (`grouped`) commits with this
+   * turn's other writes, while its sandbox already works, and before the answer, which waits
+   * for the result's commit after it.
+   */
+  create(run: { id: string; keyId: string | null; sessionId: string | null; mode: RunMode; api: RunApi; request: StoredRequest; createdAt: number }, { grouped = false } = {}): void {
+    const row = {
       id: run.id,
       keyId: run.keyId,
       sessionId: run.sessionId,
@@ -84,32 +104,56 @@ export class RunStore {
       language: run.request.language,
       requestJson: JSON.stringify(run.request),
       createdAt: run.createdAt,
+    };
+    // A grouped insert that fails leaves no row: its result's UPDATE then finds none and fails the answer.
+    if (grouped) this.#writer.write(() => this.#insert.run(row)).catch(() => {});
+    else this.#insert.run(row);
+  }
+
+  /**
+   * Lazy: it commits with the run's next write (its result, an event) or before the next read,
+   * whichever comes first, so reads always see it. Lost in a crash, the run reads `queued`
+   * instead of `running`, and is recovered as killed all the same.
+   */
+  markRunning(id: string, at: number): void {
+    this.#writer.write(() => this.#start.run(at, id), { lazy: true }).catch(() => {});
+  }
+
+  /**
+   * Record the final status and result (`resultJson`: the result without its files, which
+   * are listed separately), in one transaction with
+   * other runs' writes. Resolves once committed: answer with the result only after that.
+   */
+  finish(id: string, status: ExecuteResult["status"], resultJson: string, files: readonly OutputFile[], storedPaths: ReadonlySet<string>, at: number): Promise<void> {
+    return this.#writer.write(() => {
+      if (this.#finish.run(status, resultJson, at, id).changes !== 1) throw new Error(`run ${id} is not in history: its result cannot be recorded`);
+      for (const f of files) this.#file.run(id, f.path, f.sha256, f.size, f.mime, storedPaths.has(f.path) ? 1 : 0);
     });
   }
 
-  markRunning(id: string, at: number): void {
-    this.#start.run(at, id);
+  /** Store a run's event (async runs, for SSE resume); resolves once committed. */
+  appendEvent(id: string, seq: number, type: string, data: string): Promise<void> {
+    return this.#writer.write(() => this.#event.run(id, seq, type, data));
   }
 
-  /** Record the final status and result (files listed separately), in one transaction. */
-  finish(id: string, result: ExecuteResult, storedPaths: ReadonlySet<string>, at: number): void {
-    const { files, ...rest } = result;
-    this.db.transaction(() => {
-      this.#finish.run(result.status, JSON.stringify(rest), at, id);
-      for (const f of files) this.#file.run(id, f.path, f.sha256, f.size, f.mime, storedPaths.has(f.path) ? 1 : 0);
-    })();
+  /** Commit every queued write now (reads do this themselves; shutdown does it before closing). */
+  flush(): void {
+    this.#writer.flush();
   }
 
-  appendEvent(id: string, seq: number, type: string, data: string): void {
-    this.#event.run(id, seq, type, data);
+  /** Transactions the group commit made and the writes they carried. */
+  get commitStats(): { commits: number; writes: number; commitMs: number; pending: number } {
+    return { ...this.#writer.stats, pending: this.#writer.pending };
   }
 
   events(id: string, afterSeq: number): RunEvent[] {
+    this.#writer.flush();
     return this.#events.all(id, afterSeq) as RunEvent[];
   }
 
   /** A run, only if `keyId` owns it (each key sees only its own runs). */
   get(id: string, keyId: string | null): RunRecord | undefined {
+    this.#writer.flush();
     const row = this.#get.get(id) as RunRow | undefined;
     if (!row || row.key_id !== keyId) return undefined;
     return this.#toRecord(row);
@@ -117,6 +161,7 @@ export class RunStore {
 
   /** Whether the stored file of a run exists, with its blob hash. */
   file(id: string, path: string): { sha256: string; size: number; mime: string; stored: boolean } | undefined {
+    this.#writer.flush();
     const row = this.db.prepare(`SELECT sha256, size, mime, stored FROM run_files WHERE run_id = ? AND path = ?`).get(id, path) as
       | { sha256: string; size: number; mime: string; stored: number }
       | undefined;
@@ -124,6 +169,7 @@ export class RunStore {
   }
 
   list(q: ListQuery): RunRecord[] {
+    this.#writer.flush();
     const where = ["key_id IS ?"];
     const params: unknown[] = [q.keyId];
     if (q.status) {
@@ -146,6 +192,7 @@ export class RunStore {
 
   /** Runs a crash left queued or running are marked `killed`, not lost. Returns how many. */
   recoverInterrupted(at: number): number {
+    this.#writer.flush();
     const message = "the server stopped before this run finished";
     const stuck = this.db.prepare(`SELECT id, result_json FROM runs WHERE status IN ('queued', 'running')`).all() as Array<{ id: string }>;
     const mark = this.db.prepare(`UPDATE runs SET status = 'killed', result_json = ?, finished_at = ? WHERE id = ?`);
@@ -165,6 +212,7 @@ export class RunStore {
 
   /** Delete runs finished before `before` (ms since epoch). Returns the blob hashes no run refers to any more. */
   deleteFinishedBefore(before: number): { deleted: number; orphanedBlobs: string[] } {
+    this.#writer.flush();
     return this.db.transaction(() => {
       const hashes = this.db
         .prepare(`SELECT DISTINCT f.sha256 FROM run_files f JOIN runs r ON r.id = f.run_id WHERE r.finished_at < ?`)
