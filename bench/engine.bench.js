@@ -498,6 +498,8 @@ function scalingSection() {
     }
     rows.push({ name: `scaling: ${language} runs/s on 2 cores against 1`, median: sig(median(two)), unit: "runs/s", baseline: sig(median(one)), ratio: sig(median(two) / median(one)), note: "target ratio ≥ 1.8; baseline: the same runs pinned to 1 core (taskset), same run" });
   }
+}
+
 /** Compute programs for QuickJS against V8 (Node): each prints one line and its own compute time. */
 const JS_COMPUTE = [
   ["fib(27), recursive calls", "function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\nconst t0 = performance.now(); const r = fib(27); console.log(r, performance.now() - t0);"],
