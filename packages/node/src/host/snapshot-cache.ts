@@ -58,8 +58,7 @@ export async function loadOrBuildPythonSnapshot(options: SnapshotCacheOptions): 
     const packages = options.packages ?? [];
     const key = snapshotKey(options.assets, packages);
     const file = join(dir, `python-${key}.snapshot`);
-    const cached = readVerified(file, key);
-    if (cached) return { bytes: cached, path: file };
+    if (isVerified(file, key)) return lazySnapshot(file);
     // A set whose packages load shared libraries cannot be snapshotted; known once, not retried.
     if (packages.length && existsSync(`${file}.refused`)) return null;
     const what = packages.length ? `the Python snapshot with ${packages.map((w) => w.name).join(", ")} imported` : "the Python baseline snapshot";
@@ -98,21 +97,69 @@ export async function loadOrBuildPythonSnapshot(options: SnapshotCacheOptions): 
   }
 }
 
-function readVerified(file: string, key: string): Uint8Array | null {
+/**
+ * Whether the cached file is the snapshot its metadata describes. Hashing 30 MB costs tens of
+ * ms at every engine start (each CLI run), so a file already hashed carries a stamp beside it:
+ * its device, inode, size and change times, which any write or replacement changes (the
+ * kernel sets ctime; no unprivileged process can set it back). A matching stamp stands for
+ * the hash; anything else is hashed again.
+ */
+function isVerified(file: string, key: string): boolean {
   let meta: Meta;
-  let bytes: Buffer;
   try {
     meta = JSON.parse(readFileSync(`${file}.json`, "utf8")) as Meta;
+  } catch {
+    return false; // missing: build it
+  }
+  if (meta.format !== FORMAT || meta.key !== key) return false;
+  const stamp = fileStamp(file);
+  if (stamp === null) return false;
+  try {
+    const seen = JSON.parse(readFileSync(`${file}.verified`, "utf8")) as { stamp?: unknown; sha256?: unknown };
+    if (seen.stamp === stamp && seen.sha256 === meta.sha256) return true;
+  } catch {
+    // not hashed yet, or the stamp is unreadable: hash it
+  }
+  let bytes: Buffer;
+  try {
     bytes = readFileSync(file);
   } catch {
-    return null; // missing: build it
+    return false;
   }
-  const ok =
-    meta.format === FORMAT &&
-    meta.key === key &&
-    meta.size === bytes.byteLength &&
-    createHash("sha256").update(bytes).digest("hex") === meta.sha256;
-  return ok ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : null;
+  if (meta.size !== bytes.byteLength || createHash("sha256").update(bytes).digest("hex") !== meta.sha256) return false;
+  // The stamp of the file as it was hashed: changed meanwhile, it is hashed again next time.
+  if (fileStamp(file) === stamp) {
+    try {
+      writeFileSync(`${file}.verified`, JSON.stringify({ stamp, sha256: meta.sha256 }), { mode: 0o600 });
+    } catch {
+      // a read-only cache: hash every time
+    }
+  }
+  return true;
+}
+
+function fileStamp(file: string): string | null {
+  try {
+    const s = statSync(file, { bigint: true });
+    return `${s.dev}:${s.ino}:${s.size}:${s.mtimeNs}:${s.ctimeNs}`;
+  } catch {
+    return null;
+  }
+}
+
+/** A verified snapshot file whose bytes are read only if a sandbox cannot read the file itself. */
+function lazySnapshot(file: string): PythonSnapshot {
+  let bytes: Uint8Array | undefined;
+  return {
+    path: file,
+    get bytes() {
+      if (!bytes) {
+        const b = readFileSync(file);
+        bytes = new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      }
+      return bytes;
+    },
+  };
 }
 
 function write(file: string, key: string, bytes: Uint8Array): void {
