@@ -40,7 +40,8 @@ export function outputText(bytes: Uint8Array): OutputText {
 export function outputFields(stdout: Uint8Array, stderr: Uint8Array, output: Uint8Array): OutputFields {
   const out = outputText(stdout);
   const err = outputText(stderr);
-  const all = outputText(output);
+  // The interleaved output is often one of the streams itself (the other one silent): decode it once.
+  const all = output === stdout ? out : output === stderr ? err : outputText(output);
   return {
     stdout: out.text,
     stderr: err.text,
@@ -66,7 +67,9 @@ export class Utf8ChunkDecoder {
     if (chunk.byteLength === 0) return null;
     try {
       const text = this.#decoder.decode(chunk, { stream: true });
-      this.#held = heldTail(concatBytes([this.#held, chunk]));
+      // A character left unfinished lies within the chunk's last 3 bytes: only a shorter
+      // chunk needs the held bytes before it (no copy of every chunk).
+      this.#held = heldTail(chunk.byteLength >= 3 ? chunk : concatBytes([this.#held, chunk]));
       return text ? { text } : null;
     } catch {
       const bytes = concatBytes([this.#held, chunk]);
@@ -139,6 +142,9 @@ export class OutputRecorder {
   }
 
   fields(): OutputFields {
-    return outputFields(this.bytes("stdout"), this.bytes("stderr"), this.bytes());
+    const stdout = this.bytes("stdout");
+    const stderr = this.bytes("stderr");
+    // One stream silent: the interleaved output is the other one, not joined a second time.
+    return outputFields(stdout, stderr, stderr.byteLength === 0 ? stdout : stdout.byteLength === 0 ? stderr : this.bytes());
   }
 }
