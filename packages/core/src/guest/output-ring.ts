@@ -126,6 +126,8 @@ export class OutputRingReader {
   readonly #header: Int32Array;
   readonly #data: Uint8Array;
   #corrupt = false;
+  /** The writer's wake count when the last drain began. */
+  #wakeSeen = 0;
 
   constructor(buffer: SharedArrayBuffer) {
     this.#header = new Int32Array(buffer, 0, 4);
@@ -138,14 +140,15 @@ export class OutputRingReader {
   }
 
   /**
-   * Resolves once the writer filled the ring past half (or waits for room) after this call;
-   * at once when it already did since the last drain. Null where `Atomics.waitAsync` is
+   * Resolves once the writer filled the ring past half (or waits for room) since the last
+   * drain began: at once when it already did. Null where `Atomics.waitAsync` is
    * missing: then the reader's timer alone drains.
    */
   whenFilling(): Promise<unknown> | null {
     if (!waitAsync) return null;
-    const seen = Atomics.load(this.#header, WAKE);
-    const wait = waitAsync(this.#header, WAKE, seen);
+    // Compared with the count seen when the last drain began: a wake-up in between (the writer
+    // filled the ring again while that drain ran) resolves at once instead of being lost.
+    const wait = waitAsync(this.#header, WAKE, this.#wakeSeen);
     return wait.async ? wait.value : Promise.resolve(wait.value);
   }
 
@@ -156,6 +159,7 @@ export class OutputRingReader {
    */
   drain(): OutputChunk[] {
     if (this.#corrupt) return [];
+    this.#wakeSeen = Atomics.load(this.#header, WAKE);
     const w = Atomics.load(this.#header, WRITE);
     const start = Atomics.load(this.#header, READ);
     const capacity = this.#data.byteLength;

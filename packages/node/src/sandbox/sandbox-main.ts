@@ -193,9 +193,21 @@ class OutputBatcher {
     this.#lastFlush = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
+    const all = new Uint8Array(this.#bytes);
     this.#chunks = [];
     this.#bytes = 0;
-    this.sink(chunks.map(([stream, parts]) => [stream, concatBytes(parts)] as const));
+    // One copy into one array; each stream's run is a view of it (sendOut sends it as it is).
+    let at = 0;
+    this.sink(
+      chunks.map(([stream, parts]) => {
+        const start = at;
+        for (const p of parts) {
+          all.set(p, at);
+          at += p.byteLength;
+        }
+        return [stream, all.subarray(start, at)] as const;
+      }),
+    );
   }
 }
 
