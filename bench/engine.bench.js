@@ -1,6 +1,7 @@
 // npm run bench — engine start-up and throughput, beside stock Pyodide measured in the same run.
 // Prints a table and writes bench/results/engine.json. Medians; these machines are noisy.
 import { execFileSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
