@@ -93,6 +93,37 @@ describe("output ring", () => {
     expect(hash.digest("hex")).toBe(createHash("sha256").update(bytes(total, 7)).digest("hex"));
   }, 30_000);
 
+  it("keeps tiny writes from another thread exact while a timer drains beside the wake-ups (records extended while the reader claims)", async () => {
+    const buffer = createOutputRingBuffer(8 * 1024);
+    const reader = new OutputRingReader(buffer);
+    const source = `
+      const { workerData, parentPort } = require("node:worker_threads");
+      import(workerData.ring).then(({ OutputRingWriter }) => {
+        const w = new OutputRingWriter(workerData.buffer, { maxOutputBytes: 1 << 30, onLimit() {} });
+        for (let i = 0; i < 200000; i++) w.write(i % 97 === 0 ? "stderr" : "stdout", (i % 97 === 0 ? "E" : "o") + i + "\\n");
+        parentPort.postMessage("done");
+      });`;
+    const got: OutputChunk[] = [];
+    let done = false;
+    const drain = () => got.push(...reader.drain());
+    const follow = (): void => void reader.whenFilling()!.then(() => (done ? undefined : (drain(), follow())));
+    follow();
+    const timer = setInterval(drain, 1);
+    const worker = new Worker(source, { eval: true, workerData: { buffer, ring: await ringModulePath() } });
+    await new Promise<void>((resolve, reject) => {
+      worker.once("message", () => resolve());
+      worker.once("error", reject);
+    });
+    done = true;
+    clearInterval(timer);
+    drain();
+    await worker.terminate();
+    expect(reader.corrupt).toBe(false);
+    const expected = Array.from({ length: 200000 }, (_, i) => `${i % 97 === 0 ? "E" : "o"}${i}\n`);
+    expect(join(got).toString()).toBe(expected.join(""));
+    expect(join(got, "stderr").toString()).toBe(expected.filter((l) => l.startsWith("E")).join(""));
+  }, 30_000);
+
   it("stops at maxOutputBytes on a character boundary and reports the limit once", () => {
     const buffer = createOutputRingBuffer(1024);
     let limits = 0;
@@ -114,7 +145,7 @@ describe("output ring", () => {
     writer.write("stdout", "fine\n");
     expect(join(reader.drain()).toString()).toBe("fine\n");
     writer.write("stdout", "x");
-    new Uint8Array(buffer, 16)[10] = 9; // that record's stream byte: neither stdout nor stderr
+    new Uint8Array(buffer, 32)[10] = 9; // that record's stream byte (after the 32-byte header): neither stdout nor stderr
     expect(reader.drain()).toEqual([]);
     expect(reader.corrupt).toBe(true);
     writer.write("stdout", "after");

@@ -11,18 +11,30 @@ export type OutputChunk = readonly [stream: GuestStream, bytes: Uint8Array];
  * per write, and a fast writer is slowed down (back-pressure) instead of queueing
  * unbounded messages.
  *
- * Layout: Int32 header [writeCount, readCount, wakeCount, unused], then `capacity` data
- * bytes. Records are `[stream u8][length u32 LE][bytes]`, wrapping around the end. Counts
- * only grow; they stay far below 2^31 because the writer stops at `maxOutputBytes`
- * (≤ 64 MiB). A writer that fills the ring past half bumps `wakeCount` and notifies it,
- * so a supervisor waiting on it ({@link OutputRingReader.whenFilling}) drains at once
- * instead of at its next tick: a fast writer runs at copy speed, not at the drain timer's.
+ * Layout: Int32 header [writeCount, readCount, wakeCount, claimed, lock, …], then
+ * `capacity` data bytes. Records are `[stream u8][length u32 LE][bytes]`, wrapping around
+ * the end. Counts only grow; they stay far below 2^31 because the writer stops at
+ * `maxOutputBytes` (≤ 64 MiB). A writer that fills the ring past half bumps `wakeCount` and
+ * notifies it, so a supervisor waiting on it ({@link OutputRingReader.whenFilling}) drains
+ * at once instead of at its next tick: a fast writer runs at copy speed, not at the drain
+ * timer's.
+ *
+ * A write on the same stream as the last record extends that record while the reader has
+ * not claimed it yet (a line-buffered C program writes a line per call: one record per
+ * drain instead of thousands). The reader claims what it will read (`claimed` = the write
+ * count) under a lock the writer also takes to extend; records that start before the claim
+ * are never touched again.
  */
 const WRITE = 0;
 const READ = 1;
 const WAKE = 2;
-const HEADER_BYTES = 16;
+const CLAIMED = 3;
+const LOCK = 4;
+const HEADER_INTS = 8;
+const HEADER_BYTES = HEADER_INTS * 4;
 const RECORD_HEADER = 5;
+/** How long a drain spins for the lock before it gives up until the next one (the writer holds it for one copy). */
+const LOCK_SPINS = 100_000;
 
 /**
  * 4 MiB: a fast writer (a C program's 64 KiB `fwrite`s) fills half of it between two
@@ -57,9 +69,14 @@ export class OutputRingWriter {
     buffer: SharedArrayBuffer,
     private readonly options: OutputRingWriterOptions,
   ) {
-    this.#header = new Int32Array(buffer, 0, 4);
+    this.#header = new Int32Array(buffer, 0, HEADER_INTS);
     this.#data = new Uint8Array(buffer, HEADER_BYTES);
   }
+
+  /** The last record, while this writer may still extend it: where it starts, its stream and length. */
+  #openAt = -1;
+  #openFd = 0;
+  #openLength = 0;
 
   get limited(): boolean {
     return this.#limited;
@@ -85,6 +102,7 @@ export class OutputRingWriter {
   }
 
   #record(fd: number, payload: Uint8Array): void {
+    if (this.#extend(fd, payload)) return;
     const need = RECORD_HEADER + payload.byteLength;
     const capacity = this.#data.byteLength;
     const w = Atomics.load(this.#header, WRITE);
@@ -111,9 +129,53 @@ export class OutputRingWriter {
       data.set(payload.subarray(first), 0);
     }
     Atomics.store(this.#header, WRITE, w + need);
-    // Crossing half full: the reader should not wait for its timer.
-    const half = capacity >> 1;
-    if (w - r < half && w + need - r >= half) this.#wake();
+    this.#openAt = w;
+    this.#openFd = fd;
+    this.#openLength = n;
+    this.#wakeIfFilling(w - r, need);
+  }
+
+  /** Append to the last record, if it is on this stream, unclaimed by the reader, and there is room now. */
+  #extend(fd: number, payload: Uint8Array): boolean {
+    const n = payload.byteLength;
+    const capacity = this.#data.byteLength;
+    if (this.#openAt < 0 || fd !== this.#openFd || this.#openLength + n > (capacity >> 1) - RECORD_HEADER) return false;
+    const w = Atomics.load(this.#header, WRITE);
+    const r = Atomics.load(this.#header, READ);
+    if (capacity - (w - r) < n) return false;
+    // The reader is claiming: write a new record instead of waiting for it.
+    if (Atomics.compareExchange(this.#header, LOCK, 0, 1) !== 0) return false;
+    try {
+      if (Atomics.load(this.#header, CLAIMED) > this.#openAt) {
+        this.#openAt = -1;
+        return false;
+      }
+      const data = this.#data;
+      const at = w % capacity;
+      if (at + n <= capacity) data.set(payload, at);
+      else {
+        data.set(payload.subarray(0, capacity - at), at);
+        data.set(payload.subarray(capacity - at), 0);
+      }
+      const length = this.#openLength + n;
+      const h = this.#openAt;
+      data[(h + 1) % capacity] = length & 0xff;
+      data[(h + 2) % capacity] = (length >>> 8) & 0xff;
+      data[(h + 3) % capacity] = (length >>> 16) & 0xff;
+      data[(h + 4) % capacity] = (length >>> 24) & 0xff;
+      this.#openLength = length;
+      Atomics.store(this.#header, WRITE, w + n);
+    } finally {
+      Atomics.store(this.#header, LOCK, 0);
+    }
+    this.#wakeIfFilling(w - r, n);
+    return true;
+  }
+
+  /** Crossing half full: the reader should not wait for its timer. */
+  #wakeIfFilling(usedBefore: number, added: number): void {
+    const half = this.#data.byteLength >> 1;
+    if (usedBefore < half && usedBefore + added >= half) this.#wake();
   }
 
   #wake(): void {
@@ -130,7 +192,7 @@ export class OutputRingReader {
   #wakeSeen = 0;
 
   constructor(buffer: SharedArrayBuffer) {
-    this.#header = new Int32Array(buffer, 0, 4);
+    this.#header = new Int32Array(buffer, 0, HEADER_INTS);
     this.#data = new Uint8Array(buffer, HEADER_BYTES);
   }
 
@@ -160,7 +222,12 @@ export class OutputRingReader {
   drain(): OutputChunk[] {
     if (this.#corrupt) return [];
     this.#wakeSeen = Atomics.load(this.#header, WAKE);
+    // Claim what is written so far: from here on the writer extends no record this drain reads.
+    let spins = 0;
+    while (Atomics.compareExchange(this.#header, LOCK, 0, 2) !== 0) if (++spins > LOCK_SPINS) return [];
     const w = Atomics.load(this.#header, WRITE);
+    Atomics.store(this.#header, CLAIMED, w);
+    Atomics.store(this.#header, LOCK, 0);
     const start = Atomics.load(this.#header, READ);
     const capacity = this.#data.byteLength;
     const data = this.#data;
