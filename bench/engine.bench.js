@@ -435,13 +435,18 @@ async function outputSection() {
       const warmup = await engine.execute(request); // compiles (C) and boots the pool
       if (warmup.status !== "ok") throw new Error(`${p.name} failed: ${JSON.stringify(warmup.error)}`);
       const times = [];
+      const cpu = { sandbox: [], host: [] };
       for (let i = 0; i < n; i++) {
         // Settled: a ready sandbox waits, no refill boots beside the measured run.
         const kind = p.language === "c" ? "wasm" : p.language === "python" ? "python" : "quickjs";
         while (engine.stats().pool[kind].ready < 1 || engine.stats().pool[kind].starting > 0) await new Promise((r) => setTimeout(r, 20));
         const t0 = performance.now();
+        const c0 = process.cpuUsage();
         const r = await engine.execute(request);
         const t = performance.now() - t0 - (r.compile?.timeMs ?? 0);
+        const c = process.cpuUsage(c0);
+        cpu.host.push((c.user + c.system) / 1000);
+        cpu.sandbox.push(r.usage?.cpuTimeMs ?? NaN);
         const got = p.binary ? Buffer.from(r.stdoutBase64 ?? "", "base64").byteLength : Buffer.byteLength(r.stdout);
         if (r.status !== "ok" || got !== bytes) throw new Error(`${p.name}: status ${r.status}, ${got} bytes`);
         times.push(t);
@@ -449,7 +454,7 @@ async function outputSection() {
       const ours = mbps(median(times));
       rows.push({
         name: `output: ${p.name}`, median: sig(ours), unit: "MB/s", baseline: native ? sig(mbps(native)) : null, ratio: native ? sig(ours / mbps(native)) : null,
-        note: `${p.target ? `target ${p.target}; ` : ""}baseline: native ${p.native ? p.native[0].split("/").pop() : "gcc -O2"}, stdout into a pipe (same run)${p.note ? `; ${p.note}` : ""}`,
+        note: `${p.target ? `target ${p.target}; ` : ""}baseline: native ${p.native ? p.native[0].split("/").pop() : "gcc -O2"}, stdout into a pipe (same run); CPU ms: sandbox ${Math.round(median(cpu.sandbox))}, host ${Math.round(median(cpu.host))}${p.note ? `; ${p.note}` : ""}`,
       });
     }
   } finally {
