@@ -178,6 +178,21 @@ describe("output bytes", () => {
     const onlyOut = new OutputRecorder();
     onlyOut.append("stdout", new Uint8Array([0xff, 0x41]));
     expect(onlyOut.fields()).toEqual({ stdout: "\ufffdA", stderr: "", output: "\ufffdA", stdoutBase64: "/0E=", outputBase64: "/0E=" });
+    // A character split across chunks, a BOM kept, and a character split by the other stream.
+    const split = new OutputRecorder();
+    const euro = Buffer.from("\ufeff€ok");
+    split.append("stdout", euro.subarray(0, 4));
+    split.append("stdout", euro.subarray(4));
+    expect(split.fields()).toEqual({ stdout: "\ufeff€ok", stderr: "", output: "\ufeff€ok" });
+    const torn = new OutputRecorder();
+    torn.append("stdout", Buffer.from([0xe2, 0x82]));
+    torn.append("stderr", Buffer.from("!"));
+    torn.append("stdout", Buffer.from([0xac]));
+    expect(torn.fields()).toMatchObject({ stdout: "€", stderr: "!", outputBase64: Buffer.from([0xe2, 0x82, 0x21, 0xac]).toString("base64") });
+    expect(torn.fields().stdoutBase64).toBeUndefined();
+    const cut = new OutputRecorder();
+    cut.append("stderr", Buffer.from([0x41, 0xf0, 0x9f]));
+    expect(cut.fields()).toEqual({ stdout: "", stderr: "A\ufffd", output: "A\ufffd", stderrBase64: "QfCf", outputBase64: "QfCf" });
     const onlyErr = new OutputRecorder();
     onlyErr.append("stderr", Buffer.from("err"));
     expect(onlyErr.fields()).toEqual({ stdout: "", stderr: "err", output: "err" });
