@@ -1,6 +1,7 @@
 // npm run bench — engine start-up and throughput, beside stock Pyodide measured in the same run.
 // Prints a table and writes bench/results/engine.json. Medians; these machines are noisy.
 import { execFileSync } from "node:child_process";
+import { Buffer } from "node:buffer";
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -13,7 +14,8 @@ const here = dirname(fileURLToPath(import.meta.url));
 const quick = process.argv.includes("--quick");
 // `--only wasm` runs just the WebAssembly section (C/C++/AssemblyScript/wasm); `--only walls`
 // the cost of the walls (OS sandbox and cgroups on against off); `--only js` the JavaScript rows
-// (warm run, runs/s, QuickJS against Node's V8 on compute, the cost of a fresh V8 isolate).
+// (warm run, runs/s, QuickJS against Node's V8 on compute, the cost of a fresh V8 isolate);
+// `--only output` stdout throughput; `--only pycompute`, `peers`, `scaling` (see their sections).
 const only = process.argv.includes("--only") ? process.argv[process.argv.indexOf("--only") + 1] : null;
 const N = { pyCold: quick ? 2 : 5, jsCold: quick ? 5 : 15, pyWarm: quick ? 5 : 20, jsWarm: quick ? 10 : 30, jsThroughput: quick ? 100 : 400, pyThroughput: quick ? 6 : 24, stock: quick ? 2 : 3 };
 
@@ -477,6 +479,97 @@ async function peersSection() {
   }
 }
 
+/**
+ * Output throughput: ~25 MB to stdout, guest → ring → frames → host → `result.stdout`, timed
+ * as the caller sees it (engine.execute, compile cached and excluded). Baselines: the same
+ * program run natively (gcc -O2, python3, node) with stdout into a pipe the bench reads, in
+ * the same run. MB/s, higher is better: the ratio is wasmbox / native.
+ */
+async function outputSection() {
+  const n = quick ? 2 : 3;
+  const bytes = 25_000_000;
+  const limits = { maxOutputBytes: 32 * 1024 * 1024, timeoutMs: 60_000, memoryLimitBytes: 512 * 1024 * 1024 };
+  const line = "x".repeat(99);
+  const programs = [
+    {
+      name: "c: fwrite 25 MB to stdout (64 KiB blocks)", target: "≥ 200 MB/s", language: "c", ext: "c",
+      code: `#include <stdio.h>\n#include <string.h>\nstatic char b[65536];\nint main(void){memset(b,'x',sizeof b);long n=0;while(n<${bytes}){long k=${bytes}-n<(long)sizeof b?${bytes}-n:(long)sizeof b;fwrite(b,1,k,stdout);n+=k;}return 0;}\n`,
+    },
+    {
+      name: "c: puts 25 MB in 100-byte lines (stdout line-buffered)", language: "c", ext: "c",
+      code: `#include <stdio.h>\nint main(void){for(int i=0;i<${bytes / 100};i++)puts("${line}");return 0;}\n`,
+      note: "native stdout into a pipe is fully buffered",
+    },
+    {
+      name: "c: fwrite 25 MB of binary (non-UTF-8) stdout", language: "c", ext: "c", binary: true,
+      code: `#include <stdio.h>\nstatic unsigned char b[65536];\nint main(void){for(int i=0;i<(int)sizeof b;i++)b[i]=(unsigned char)(i*7+128);long n=0;while(n<${bytes}){long k=${bytes}-n<(long)sizeof b?${bytes}-n:(long)sizeof b;fwrite(b,1,k,stdout);n+=k;}return 0;}\n`,
+      note: "result carries stdoutBase64",
+    },
+    { name: "python: print 25 MB in 1000-char lines", language: "python", ext: "py", code: `s = "x" * 999\nfor _ in range(${bytes / 1000}):\n    print(s)\n`, native: ["python3"] },
+    { name: "python: sys.stdout.write one 25 MB string", language: "python", ext: "py", code: `import sys\nsys.stdout.write("x" * ${bytes})\n`, native: ["python3"] },
+    { name: "javascript: console.log 25 MB in 1000-char lines", language: "javascript", ext: "js", code: `const s = "x".repeat(999);\nfor (let i = 0; i < ${bytes / 1000}; i++) console.log(s);\n`, native: [process.execPath] },
+    { name: "javascript: console.log one 25 MB string", language: "javascript", ext: "js", code: `console.log("x".repeat(${bytes - 1}));\n`, native: [process.execPath] },
+  ];
+  const dir = mkdtempSync(join(tmpdir(), "wasmbox-bench-output-"));
+  const cacheDir = mkdtempSync(join(tmpdir(), "wasmbox-bench-cache-"));
+  const engine = createEngine({ pool: { python: 1, quickjs: 1, wasm: 1, clang: 0, asc: 0 }, cacheDir });
+  const mbps = (ms) => bytes / 1e6 / (ms / 1000);
+  try {
+    for (const p of programs) {
+      // The native run of the same program, its stdout into a pipe read by this process.
+      let native = null;
+      try {
+        const file = join(dir, `main.${p.ext}`);
+        writeFileSync(file, p.code);
+        let argv = p.native ? [...p.native, file] : null;
+        if (!argv) {
+          execFileSync("gcc", ["-O2", file, "-o", join(dir, "main")]);
+          argv = [join(dir, "main")];
+        }
+        const times = [];
+        for (let i = 0; i < n; i++) {
+          const t0 = performance.now();
+          const out = execFileSync(argv[0], argv.slice(1), { maxBuffer: 64 * 1024 * 1024 });
+          times.push(performance.now() - t0);
+          if (out.byteLength !== bytes) throw new Error(`native ${p.name} wrote ${out.byteLength} bytes`);
+        }
+        native = median(times);
+      } catch (e) {
+        console.error(`no native baseline for ${p.name}: ${e.message}`);
+      }
+      const request = { language: p.language, code: p.code, limits };
+      const warmup = await engine.execute(request); // compiles (C) and boots the pool
+      if (warmup.status !== "ok") throw new Error(`${p.name} failed: ${JSON.stringify(warmup.error)}`);
+      const times = [];
+      const cpu = { sandbox: [], host: [] };
+      for (let i = 0; i < n; i++) {
+        // Settled: a ready sandbox waits, no refill boots beside the measured run.
+        const kind = p.language === "c" ? "wasm" : p.language === "python" ? "python" : "quickjs";
+        while (engine.stats().pool[kind].ready < 1 || engine.stats().pool[kind].starting > 0) await new Promise((r) => setTimeout(r, 20));
+        const t0 = performance.now();
+        const c0 = process.cpuUsage();
+        const r = await engine.execute(request);
+        const t = performance.now() - t0 - (r.compile?.timeMs ?? 0);
+        const c = process.cpuUsage(c0);
+        cpu.host.push((c.user + c.system) / 1000);
+        cpu.sandbox.push(r.usage?.cpuTimeMs ?? NaN);
+        const got = p.binary ? Buffer.from(r.stdoutBase64 ?? "", "base64").byteLength : Buffer.byteLength(r.stdout);
+        if (r.status !== "ok" || got !== bytes) throw new Error(`${p.name}: status ${r.status}, ${got} bytes`);
+        times.push(t);
+      }
+      const ours = mbps(median(times));
+      rows.push({
+        name: `output: ${p.name}`, median: sig(ours), unit: "MB/s", baseline: native ? sig(mbps(native)) : null, ratio: native ? sig(ours / mbps(native)) : null,
+        note: `${p.target ? `target ${p.target}; ` : ""}baseline: native ${p.native ? p.native[0].split("/").pop() : "gcc -O2"}, stdout into a pipe (same run); CPU ms: sandbox ${Math.round(median(cpu.sandbox))}, host ${Math.round(median(cpu.host))}${p.note ? `; ${p.note}` : ""}`,
+      });
+    }
+  } finally {
+    await engine.dispose();
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(cacheDir, { recursive: true, force: true });
+  }
+}
+
 /** runs/s of `language` in a child process pinned to `cpus` (taskset), so the sandboxes it spawns are too. */
 function pinnedThroughput(language, cpus, runs) {
   const out = execFileSync("taskset", ["-c", cpus, process.execPath, join(here, "lib", "throughput.js"), language, String(runs)], { cwd: join(here, ".."), encoding: "utf8" });
@@ -614,6 +707,7 @@ if (only === null || only === "wasm") await wasmSection();
 if (only === null || only === "pycompute") await pythonComputeSection();
 if (only === null || only === "peers") await peersSection();
 if (only === null || only === "scaling") scalingSection();
+if (only === null || only === "output") await outputSection();
 
 const width = Math.max(...rows.map((r) => r.name.length));
 for (const r of rows) {

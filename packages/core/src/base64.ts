@@ -1,18 +1,45 @@
 /**
  * Base64 (RFC 4648, standard alphabet, padded) to and from bytes, for every part of core:
- * request files, `wasm` modules sent as code, output bytes that are not UTF-8. Global
- * `atob`/`btoa` only: Node, browsers and workers alike.
+ * request files, `wasm` modules sent as code, output bytes that are not UTF-8. Standard
+ * globals only (`atob`, `TextDecoder`): Node, browsers and workers alike.
  */
 
-/** Bytes as base64. */
+const ALPHABET = new TextEncoder().encode("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/");
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+/** The two characters (ASCII codes, in memory order) of each 12-bit value: one store per pair. */
+const PAIRS = new Uint16Array(4096).map((_, v) => {
+  const hi = ALPHABET[v >>> 6]!;
+  const lo = ALPHABET[v & 63]!;
+  return LITTLE_ENDIAN ? hi | (lo << 8) : (hi << 8) | lo;
+});
+const ascii = new TextDecoder();
+
+/**
+ * Bytes as base64, written as ASCII codes into one array and decoded once: linear, ~300 MB/s
+ * (a binary string built for `btoa` took ~2 s for 25 MB of output).
+ */
 export function bytesToBase64(bytes: Uint8Array): string {
-  let binary = "";
-  // String.fromCharCode takes its bytes as arguments: a step bounds the argument count.
-  const STEP = 0x8000;
-  for (let i = 0; i < bytes.byteLength; i += STEP) {
-    binary += String.fromCharCode(...bytes.subarray(i, i + STEP));
+  const n = bytes.byteLength;
+  const out = new Uint8Array(Math.ceil(n / 3) * 4);
+  const pairs = new Uint16Array(out.buffer);
+  let o = 0;
+  let i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const v = (bytes[i]! << 16) | (bytes[i + 1]! << 8) | bytes[i + 2]!;
+    pairs[o] = PAIRS[v >>> 12]!;
+    pairs[o + 1] = PAIRS[v & 4095]!;
+    o += 2;
   }
-  return btoa(binary);
+  if (i < n) {
+    const two = i + 1 < n;
+    const v = (bytes[i]! << 16) | (two ? bytes[i + 1]! << 8 : 0);
+    const at = o * 2;
+    out[at] = ALPHABET[v >>> 18]!;
+    out[at + 1] = ALPHABET[(v >>> 12) & 63]!;
+    out[at + 2] = two ? ALPHABET[(v >>> 6) & 63]! : 0x3d; // "="
+    out[at + 3] = 0x3d;
+  }
+  return ascii.decode(out);
 }
 
 /**

@@ -40,7 +40,8 @@ export function outputText(bytes: Uint8Array): OutputText {
 export function outputFields(stdout: Uint8Array, stderr: Uint8Array, output: Uint8Array): OutputFields {
   const out = outputText(stdout);
   const err = outputText(stderr);
-  const all = outputText(output);
+  // The interleaved output is often one of the streams itself (the other one silent): decode it once.
+  const all = output === stdout ? out : output === stderr ? err : outputText(output);
   return {
     stdout: out.text,
     stderr: err.text,
@@ -66,7 +67,9 @@ export class Utf8ChunkDecoder {
     if (chunk.byteLength === 0) return null;
     try {
       const text = this.#decoder.decode(chunk, { stream: true });
-      this.#held = heldTail(concatBytes([this.#held, chunk]));
+      // A character left unfinished lies within the chunk's last 3 bytes: only a shorter
+      // chunk needs the held bytes before it (no copy of every chunk).
+      this.#held = heldTail(chunk.byteLength >= 3 ? chunk : concatBytes([this.#held, chunk]));
       return text ? { text } : null;
     } catch {
       const bytes = concatBytes([this.#held, chunk]);
@@ -118,10 +121,46 @@ export function utf8CutPoint(bytes: Uint8Array, max: number): number {
   return (bytes[n]! & 0xc0) === 0x80 ? max : n;
 }
 
+/**
+ * A stream decoded as its bytes arrive, so a run's megabytes are not all decoded after it
+ * ended: text pieces while the bytes are valid UTF-8; null from the first invalid byte on
+ * (the caller then decodes the whole stream the slow way, lossy text and base64).
+ */
+class TextSoFar {
+  readonly #decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+  #pieces: string[] | null = [];
+
+  push(bytes: Uint8Array): void {
+    if (!this.#pieces) return;
+    try {
+      this.#pieces.push(this.#decoder.decode(bytes, { stream: true }));
+    } catch {
+      this.#pieces = null;
+    }
+  }
+
+  /** The whole text, or null when the bytes were not valid UTF-8 (a character cut short at the end included). */
+  end(): string | null {
+    if (!this.#pieces) return null;
+    try {
+      this.#pieces.push(this.#decoder.decode());
+    } catch {
+      this.#pieces = null;
+      return null;
+    }
+    const text = this.#pieces.join("");
+    this.#pieces = [text];
+    return text;
+  }
+}
+
 /** Collects a run's output as written: each stream's bytes, and both interleaved in write order. */
 export class OutputRecorder {
   readonly #chunks: Array<[GuestStream, Uint8Array]> = [];
   #bytes = 0;
+  readonly #text = { stdout: new TextSoFar(), stderr: new TextSoFar() };
+  /** The interleaved text, decoded once both streams have written (until then it is the one stream's). */
+  #both: TextSoFar | null = null;
 
   get byteLength(): number {
     return this.#bytes;
@@ -129,8 +168,16 @@ export class OutputRecorder {
 
   append(stream: GuestStream, bytes: Uint8Array): void {
     if (bytes.byteLength === 0) return;
+    const first = this.#chunks[0]?.[0];
+    if (!this.#both && first !== undefined && first !== stream) {
+      // The second stream's first write: the interleaved text so far is the first stream's bytes.
+      this.#both = new TextSoFar();
+      this.#both.push(this.bytes());
+    }
     this.#chunks.push([stream, bytes]);
     this.#bytes += bytes.byteLength;
+    this.#text[stream].push(bytes);
+    this.#both?.push(bytes);
   }
 
   bytes(stream?: GuestStream): Uint8Array {
@@ -139,6 +186,14 @@ export class OutputRecorder {
   }
 
   fields(): OutputFields {
-    return outputFields(this.bytes("stdout"), this.bytes("stderr"), this.bytes());
+    const stdout = this.#text.stdout.end();
+    const stderr = this.#text.stderr.end();
+    const both = this.#both ? this.#both.end() : this.#chunks[0]?.[0] === "stderr" ? stderr : stdout;
+    // Valid UTF-8 throughout (the common case): the text decoded as it came, no bytes joined.
+    if (stdout !== null && stderr !== null && both !== null) return { stdout, stderr, output: both };
+    const out = this.bytes("stdout");
+    const err = this.bytes("stderr");
+    // One stream silent: the interleaved output is the other one, not joined a second time.
+    return outputFields(out, err, err.byteLength === 0 ? out : out.byteLength === 0 ? err : this.bytes());
   }
 }

@@ -37,8 +37,28 @@ const BYTES_PER_CONTAINER = 8;
 
 type Encoded = null | boolean | number | string | Encoded[] | { [key: string]: Encoded };
 
+/** Bodies up to this size are copied behind the header (one write); larger ones go as they are. */
+const INLINE_BODY_BYTES = 64 * 1024;
+
 /** Encode one message as a frame. */
 export function encodeFrame(message: unknown): Uint8Array {
+  const parts = encodeFrameParts(message);
+  if (parts.length === 1) return parts[0]!;
+  const frame = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let at = 0;
+  for (const p of parts) {
+    frame.set(p, at);
+    at += p.byteLength;
+  }
+  return frame;
+}
+
+/**
+ * One message as the pieces of its frame, to be written one after another: the prefix and
+ * header (with a small body copied in), then a large body's arrays as they are, so megabytes
+ * of output are not copied once more just to sit behind a header.
+ */
+export function encodeFrameParts(message: unknown): Uint8Array[] {
   const blobs: Uint8Array[] = [];
   let bodyBytes = 0;
   const walk = (v: unknown): Encoded => {
@@ -59,17 +79,19 @@ export function encodeFrame(message: unknown): Uint8Array {
     return (v ?? null) as Encoded;
   };
   const header = new TextEncoder().encode(JSON.stringify(walk(message)));
-  const frame = new Uint8Array(PREFIX_BYTES + header.byteLength + bodyBytes);
-  const view = new DataView(frame.buffer);
+  const inline = bodyBytes <= INLINE_BODY_BYTES;
+  const head = new Uint8Array(PREFIX_BYTES + header.byteLength + (inline ? bodyBytes : 0));
+  const view = new DataView(head.buffer);
   view.setUint32(0, header.byteLength);
   view.setUint32(4, bodyBytes);
-  frame.set(header, PREFIX_BYTES);
+  head.set(header, PREFIX_BYTES);
+  if (!inline) return [head, ...blobs.filter((b) => b.byteLength > 0)];
   let at = PREFIX_BYTES + header.byteLength;
   for (const b of blobs) {
-    frame.set(b, at);
+    head.set(b, at);
     at += b.byteLength;
   }
-  return frame;
+  return [head];
 }
 
 /**

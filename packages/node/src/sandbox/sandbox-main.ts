@@ -16,7 +16,7 @@ import { randomUUID } from "node:crypto";
 import { Socket } from "node:net";
 import type { MessagePort, Worker } from "node:worker_threads";
 import { concatBytes, createOutputRingBuffer, OutputRingReader, utf8CutPoint, type GuestRunInput, type GuestStream, type OutputChunk } from "@wasmbox/core/guest";
-import { encodeFrame, FrameDecoder } from "./framing.js";
+import { encodeFrameParts, FrameDecoder } from "./framing.js";
 import { bootGuest, type GuestInit, type RunHandler } from "./guest-runner.js";
 import { CHANNEL_FD, type HostToSandbox, type SandboxToHost, type WorkerToSupervisor } from "./protocol.js";
 import { writeAllSync } from "./write-all.js";
@@ -24,7 +24,9 @@ import { writeAllSync } from "./write-all.js";
 type Unnonced<T> = T extends unknown ? Omit<T, "nonce"> : never;
 
 const nonce = randomUUID();
-const send = (m: Unnonced<SandboxToHost>) => writeAllSync(CHANNEL_FD, encodeFrame({ ...m, nonce }));
+const send = (m: Unnonced<SandboxToHost>) => {
+  for (const part of encodeFrameParts({ ...m, nonce })) writeAllSync(CHANNEL_FD, part);
+};
 const utf8 = new TextEncoder();
 /**
  * Output travels as one run of bytes in the frame's body, exactly as the guest wrote them,
@@ -33,8 +35,17 @@ const utf8 = new TextEncoder();
  */
 const sendOut = (chunks: readonly OutputChunk[]) => {
   const parts = chunks.map(([, bytes]) => bytes);
-  send({ t: "out", streams: chunks.map(([stream]) => (stream === "stdout" ? "o" : "e")).join(""), lengths: parts.map((p) => p.byteLength), data: concatBytes(parts) });
+  send({ t: "out", streams: chunks.map(([stream]) => (stream === "stdout" ? "o" : "e")).join(""), lengths: parts.map((p) => p.byteLength), data: joinBytes(parts) });
 };
+
+/** The parts as one array: a view when they already lie one after another (a ring drain's chunks), else a copy. */
+function joinBytes(parts: readonly Uint8Array[]): Uint8Array {
+  const first = parts[0];
+  const last = parts.at(-1);
+  if (!first || !last) return new Uint8Array(0);
+  const contiguous = parts.every((p, i) => i === 0 || (p.buffer === first.buffer && p.byteOffset === parts[i - 1]!.byteOffset + parts[i - 1]!.byteLength));
+  return contiguous ? new Uint8Array(first.buffer, first.byteOffset, last.byteOffset + last.byteLength - first.byteOffset) : concatBytes(parts);
+}
 
 const channel = new Socket({ fd: CHANNEL_FD, readable: true, writable: false });
 // If the host goes away, so does the sandbox: no orphans.
@@ -183,9 +194,21 @@ class OutputBatcher {
     this.#lastFlush = performance.now();
     if (!this.#chunks.length) return;
     const chunks = this.#chunks;
+    const all = new Uint8Array(this.#bytes);
     this.#chunks = [];
     this.#bytes = 0;
-    this.sink(chunks.map(([stream, parts]) => [stream, concatBytes(parts)] as const));
+    // One copy into one array; each stream's run is a view of it (sendOut sends it as it is).
+    let at = 0;
+    this.sink(
+      chunks.map(([stream, parts]) => {
+        const start = at;
+        for (const p of parts) {
+          all.set(p, at);
+          at += p.byteLength;
+        }
+        return [stream, all.subarray(start, at)] as const;
+      }),
+    );
   }
 }
 
@@ -216,6 +239,13 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
     const chunks = current?.ring.drain() ?? [];
     if (chunks.length) sendOut(chunks);
   };
+  // A writer filling the ring is drained at once, not at the next tick of the timer.
+  const drainWhenFilling = (thread: GuestThread) =>
+    void thread.ring.whenFilling()?.then(() => {
+      if (thread !== current || thread.retired || finished) return;
+      drain();
+      drainWhenFilling(thread);
+    });
   void import("node:worker_threads").then(({ MessageChannel, Worker }) => {
     const spawnGuest = (): GuestThread => {
       const ports = new MessageChannel();
@@ -283,6 +313,7 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
       return thread;
     };
     current = spawnGuest();
+    drainWhenFilling(current);
     if (queued) startRun(...queued);
     queued = null;
   });

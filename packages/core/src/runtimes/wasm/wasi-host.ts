@@ -51,16 +51,22 @@ export class WasiHost {
   readonly #wasi: WASI;
   readonly #root: Map<string, Inode>;
   readonly #inputs: ReadonlyMap<string, Uint8Array>;
+  /** The stdout and stderr descriptors, wherever fd_renumber moved them. */
+  readonly #consoles = new Map<Fd, GuestStream>();
   #memory: WebAssembly.Memory | undefined;
 
   constructor(readonly options: WasiHostOptions) {
     this.#inputs = options.files;
     this.#root = buildTree(options.files);
-    const out = (stream: GuestStream) =>
-      // The shim hands over a view it may reuse: pass a copy on.
-      new ConsoleStdout((bytes) => {
+    const out = (stream: GuestStream) => {
+      // The shim hands over a view it may reuse: pass a copy on. (fd_write below writes to
+      // these itself; the shim's path remains for any other call that reaches them.)
+      const fd = new ConsoleStdout((bytes) => {
         if (bytes.byteLength > 0) options.write(stream, bytes.slice());
       });
+      this.#consoles.set(fd, stream);
+      return fd;
+    };
     const fds: Fd[] = [
       new OpenFile(new File(options.stdin, { readonly: true })),
       out("stdout"),
@@ -114,6 +120,24 @@ export class WasiHost {
     return wasi.ERRNO_SUCCESS;
   }
 
+  #viewsOf: ArrayBufferLike | undefined;
+  #bytesView = new Uint8Array(0);
+  #dataView = new DataView(new ArrayBuffer(0));
+
+  /**
+   * Views of the guest's memory, made again only when its buffer changed (memory.grow): a
+   * view of a wasm memory costs about a microsecond to create, more than a small write.
+   */
+  #views(): { u8: Uint8Array; dv: DataView } {
+    const buffer = this.#memory!.buffer;
+    if (buffer !== this.#viewsOf) {
+      this.#viewsOf = buffer;
+      this.#bytesView = new Uint8Array(buffer);
+      this.#dataView = new DataView(buffer);
+    }
+    return { u8: this.#bytesView, dv: this.#dataView };
+  }
+
   /** `len` bytes at `ptr` lie inside the guest's memory. */
   #inBounds(ptr: number, len: number): boolean {
     const size = this.#memory?.buffer.byteLength ?? 0;
@@ -122,12 +146,38 @@ export class WasiHost {
   }
 
   /**
+   * fd_write to stdout or stderr: all of the call's buffers (libc's line buffer and the new
+   * bytes, say) as one copy and one write, where the shim made a copy and a write per buffer
+   * plus objects per call; small writes are what a line-buffered stdout does all day. The
+   * iovecs were checked to lie in memory.
+   */
+  #writeConsole(stream: GuestStream, iovs: number, count: number, total: number, nwritten: number): number {
+    const { u8, dv } = this.#views();
+    let bytes: Uint8Array | undefined;
+    for (let i = 0, at = 0; i < count >>> 0; i++) {
+      const base = (iovs >>> 0) + i * 8;
+      const len = dv.getUint32(base + 4, true);
+      if (len === 0) continue;
+      const ptr = dv.getUint32(base, true);
+      if (!bytes && len === total) bytes = u8.slice(ptr, ptr + len);
+      else {
+        bytes ??= new Uint8Array(total);
+        bytes.set(u8.subarray(ptr, ptr + len), at);
+      }
+      at += len;
+    }
+    if (bytes) this.options.write(stream, bytes);
+    dv.setUint32(nwritten >>> 0, total, true);
+    return wasi.ERRNO_SUCCESS;
+  }
+
+  /**
    * The bytes an iovec array names in all, or null when the array or any buffer it names
    * lies outside the guest's memory.
    */
   #iovecTotal(iovs: number, count: number): bigint | null {
     if (!this.#inBounds(iovs, (count >>> 0) * 8)) return null;
-    const view = new DataView(this.#memory!.buffer);
+    const view = this.#views().dv;
     let total = 0;
     for (let i = 0; i < count >>> 0; i++) {
       const base = (iovs >>> 0) + i * 8;
@@ -153,6 +203,8 @@ export class WasiHost {
       fd_write: ((fd: number, iovs: number, count: number, nwritten: number) => {
         const total = this.#iovecTotal(iovs, count);
         if (total === null || !this.#inBounds(nwritten, 4)) return wasi.ERRNO_FAULT;
+        const stream = this.#consoles.get(this.#wasi.fds[fd]!);
+        if (stream) return this.#writeConsole(stream, iovs, count, Number(total), nwritten);
         const file = this.#openFileAt(fd);
         if (file) {
           const errno = this.#growthErrno(file, file.file_pos + total);
