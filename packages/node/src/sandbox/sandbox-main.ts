@@ -239,6 +239,11 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
     const chunks = current?.ring.drain() ?? [];
     if (chunks.length) sendOut(chunks);
   };
+  // Between runs nothing writes: an idle sandbox is not woken every DRAIN_MS.
+  const idle = () => {
+    clearInterval(drainTimer);
+    drainTimer = undefined;
+  };
   // A writer filling the ring is drained at once, not at the next tick of the timer.
   const drainWhenFilling = (thread: GuestThread) =>
     void thread.ring.whenFilling()?.then(() => {
@@ -289,10 +294,14 @@ function startSupervisor(config: Extract<HostToSandbox, { t: "init" }>): GuestHo
             send({ t: "ready", loadMs: Number(m.loadMs) });
             break;
           case "done":
+            idle();
             send({ t: "done", outcome: m.outcome, executionTimeMs: Number(m.executionTimeMs) });
             break;
           case "fail":
-            if (m.reason !== "output_limit") finished = true;
+            if (m.reason !== "output_limit") {
+              finished = true;
+              idle();
+            }
             send({ t: "fail", reason: m.reason, message: String(m.message) });
             break;
           case "snapshot":
