@@ -395,8 +395,8 @@ console.log(performance.now() - t0);`;
 }
 
 /** One Python run in a fresh sandbox booted from the snapshot, idle 300 ms first as in a pool: its stdout and executionTimeMs. */
-async function pythonInFreshSandbox(code, pythonSnapshot, pythonJitWarmupRounds) {
-  const sandbox = SandboxProcess.start({ kind: "python", assets, isolation, pythonSnapshot: Promise.resolve(pythonSnapshot), ...(pythonJitWarmupRounds === undefined ? {} : { pythonJitWarmupRounds }) });
+async function pythonInFreshSandbox(code, pythonSnapshot) {
+  const sandbox = SandboxProcess.start({ kind: "python", assets, isolation, pythonSnapshot: Promise.resolve(pythonSnapshot) });
   try {
     await sandbox.ready;
     await new Promise((r) => setTimeout(r, 300));
@@ -411,28 +411,23 @@ async function pythonInFreshSandbox(code, pythonSnapshot, pythonJitWarmupRounds)
 /**
  * Python compute against stock Pyodide on the same build: each program as a user runs it (a
  * fresh sandbox from the snapshot, `executionTimeMs`) beside a fresh stock process
- * (`runPython` timed after `loadPyodide()`) and a sandbox without the JIT warm-up (the code
- * before it), interleaved so all three see the same machine.
+ * (`runPython` timed after `loadPyodide()`), interleaved so both see the same machine.
  */
 async function pythonComputeSection() {
   const n = quick ? 3 : 7;
   const snapshot = await loadOrBuildPythonSnapshot({ assets, isolation });
   for (const program of PY_COMPUTE) {
     const ours = [];
-    const cold = [];
     const stock = [];
     let expected = null;
     for (let i = 0; i < n; i++) {
-      for (const [rounds, into] of [[undefined, ours], [0, cold]]) {
-        const r = await pythonInFreshSandbox(program.code, snapshot, rounds);
-        expected ??= r.stdout;
-        if (r.stdout !== expected) throw new Error(`${program.name} printed ${JSON.stringify(r.stdout)}, before ${JSON.stringify(expected)}`);
-        into.push(r.ms);
-      }
+      const r = await pythonInFreshSandbox(program.code, snapshot);
+      expected ??= r.stdout;
+      if (r.stdout !== expected) throw new Error(`${program.name} printed ${JSON.stringify(r.stdout)}, before ${JSON.stringify(expected)}`);
+      ours.push(r.ms);
       stock.push(stockPythonCompute(program.code));
     }
     record(`python compute: ${program.name} (fresh sandbox, executionTimeMs)`, median(ours), "ms", median(stock), "target ≤ 1.10×; baseline: stock loadPyodide() + runPython, fresh node, same run");
-    record(`  same, without the JIT warm-up at boot`, median(cold), "ms", median(stock), "baseline: stock, same run");
   }
 }
 

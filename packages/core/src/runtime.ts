@@ -43,12 +43,6 @@ export interface RuntimeLoadOptions {
    * whose Content-Security-Policy forbids loading scripts).
    */
   pyodideFactory?: unknown;
-  /**
-   * Python: rounds of the JIT warm-up run at boot, before any guest code (0: none). A snapshot
-   * boot skips the interpreter's start-up, which is what used to get the evaluation loop
-   * optimised; without it compute runs 2-3x slower. Default `PYTHON_JIT_WARMUP_ROUNDS`.
-   */
-  pythonJitWarmupRounds?: number;
   /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
   quickjsWasmModule?: WebAssembly.Module;
   /**

@@ -64,8 +64,6 @@ export interface SandboxProcessOptions {
    * snapshot is built with), and whether the snapshot already holds them imported.
    */
   packages?: Promise<{ wheels: PackageWheel[]; imported: boolean }>;
-  /** Python: rounds of the JIT warm-up at boot (core's `PYTHON_JIT_WARMUP_ROUNDS` when unset; 0: none). */
-  pythonJitWarmupRounds?: number;
 }
 
 // The run's outcome and its stop reasons are the port's (core engine/sandbox-host.ts).
@@ -349,7 +347,6 @@ export class SandboxProcess implements HostSandbox, AsyncDisposable {
         // A diagnostic switch, for benchmarks: QuickJS without its pristine image (the slower way).
         ...(options.kind === "quickjs" && process.env.WASMBOX_QUICKJS_PRISTINE_IMAGE === "off" ? { quickjsPristineImage: false as const } : {}),
         mode: options.mode ?? "serve",
-        ...(options.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: options.pythonJitWarmupRounds } : {}),
         ...this.#snapshotInit,
         ...(packages?.wheels.length ? { packages: packages.wheels, packagesImported: packages.imported } : {}),
       });

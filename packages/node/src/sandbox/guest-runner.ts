@@ -25,7 +25,6 @@ export interface GuestInit {
   quickjsPristineImage?: boolean;
   /** `pyodide.asm.wasm`, compiled once by the supervisor for all its guest threads. */
   pythonWasm?: RuntimeLoadOptions["pythonWasm"];
-  pythonJitWarmupRounds?: number;
 }
 
 export interface GuestLink {
@@ -57,7 +56,6 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
       ...(init.quickjsPristineImage === false ? { quickjsPristineImage: false } : {}),
       ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
-      ...(init.pythonJitWarmupRounds !== undefined ? { pythonJitWarmupRounds: init.pythonJitWarmupRounds } : {}),
     });
     if (init.packages?.length) await runtime.installPackages?.(init.packages, { importModules: init.packagesImported !== true });
     link.post({ t: "ready", loadMs: performance.now() - t0 });

@@ -24,7 +24,6 @@ export type HostToSandbox =
       packages?: PackageWheel[];
       /** The snapshot already holds `packages` imported: only their files are unpacked again. */
       packagesImported?: boolean;
-      pythonJitWarmupRounds?: number;
       /** QuickJS: false makes each fresh interpreter a new instance, not a restored image (to measure against). */
       quickjsPristineImage?: false;
     }

@@ -127,7 +127,6 @@ function inThread(config: Extract<HostToSandbox, { t: "init" }>): GuestHost {
     ...(config.pythonSnapshot ? { pythonSnapshot: config.pythonSnapshot } : {}),
     ...(config.pythonSnapshotFd !== undefined ? { pythonSnapshotFd: config.pythonSnapshotFd } : {}),
     ...(config.packages?.length ? { packages: config.packages, packagesImported: config.packagesImported === true } : {}),
-    ...(typeof config.pythonJitWarmupRounds === "number" ? { pythonJitWarmupRounds: config.pythonJitWarmupRounds } : {}),
   };
   void bootGuest(guestInit, {
     post,

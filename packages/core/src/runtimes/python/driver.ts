@@ -232,58 +232,12 @@ def _failure(exc, filename):
     finally:
         _flush()
 
-def warm_up(jit_rounds=0):
-    """Pay the compile path's first-call costs before any request exists.
-
-    jit_rounds > 0 also runs a small generic workload (arithmetic, calls, lists, dicts,
-    strings, classes, exceptions) so the engine's optimising compiler has compiled the
-    interpreter's hot functions before the program starts. A sandbox booted from a memory
-    snapshot starts with baseline code only, and wasm has no on-stack replacement: a CPython
-    evaluation loop that is entered before it was optimised keeps running the baseline code
-    for the rest of the program (2-3x slower compute)."""
+def warm_up():
+    """Pay the compile path's first-call costs before any request exists."""
     steps = prepare("x = 1\nx", "<wasmbox-warmup>")
     eval(steps[0], {})
     _dumps({"a": [1, 2.5, None]})
     linecache.cache.pop("<wasmbox-warmup>", None)
-    if jit_rounds > 0:
-        _jit_workload(jit_rounds)
-
-class _WarmPoint:
-    __slots__ = ("x", "y")
-    def __init__(self, x, y):
-        self.x = x
-        self.y = y
-    def norm(self):
-        return (self.x * self.x + self.y * self.y) ** 0.5
-
-def _warm_step(i, xs, d):
-    xs.append(i)
-    if len(xs) > 24:
-        xs[:8] = xs[7::-1]
-        del xs[8:]
-    d[i & 63] = d.get(i & 31, 0) + 1
-    return i * 3 // 7 + (i % 5)
-
-def _jit_workload(rounds):
-    acc = 0.0
-    total = 0
-    xs = []
-    d = {}
-    for i in range(rounds):
-        p = _WarmPoint(i * 0.5, 1.5)
-        acc += p.norm() - (i * 1.25) ** 0.5
-        total += _warm_step(i, xs, d)
-        a, b = divmod(i, 7)
-        s = "%d:%s" % (a, "x" * (b & 3))
-        if s.endswith("x"):
-            total += len(s.split(":")[0])
-        try:
-            if b == 6:
-                raise ValueError(s)
-        except ValueError:
-            total -= 1
-    total += sum(v for v in d.values()) + len(sorted(xs, reverse=True)) + max(xs) + min(xs)
-    return acc, total
 
 def list_files():
     out = []

@@ -105,12 +105,6 @@ interface PyodideInternals {
   package_loader: { get_install_dir(kind: string): string };
 }
 
-/**
- * Rounds of the driver's JIT workload at boot: enough for V8 to tier up CPython's evaluation
- * loop and the object helpers a typical program uses (~40 ms of baseline code here).
- */
-export const PYTHON_JIT_WARMUP_ROUNDS = 0;
-
 /** Loads Pyodide from the platform's asset location (never a CDN) and prepares the driver. */
 export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<LoadedRuntime> {
   const undoCompiled = options.pythonWasm ? useCompiledModule(options.pythonWasm) : () => {};
@@ -154,9 +148,8 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
     pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
   }
-  // Pay first-call costs (the compile path, and the wasm tier-up of the interpreter's hot
-  // functions: see warm_up in the driver) before any request exists.
-  driver.get("warm_up")(options.pythonJitWarmupRounds ?? PYTHON_JIT_WARMUP_ROUNDS);
+  // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
+  driver.get("warm_up")();
   return new PythonRuntime(pyodide, driver);
 }
 
