@@ -127,6 +127,10 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
   } finally {
     restore();
   }
+  // Pyodide keeps its load options: without this the ~30 MB snapshot stays resident for the
+  // sandbox's whole life, after it was copied into wasm memory.
+  const config = (pyodide as unknown as { _api?: { config?: { _loadSnapshot?: unknown } } })._api?.config;
+  if (config && "_loadSnapshot" in config) config._loadSnapshot = undefined;
   pyodide.setInterruptBuffer(options.interruptBuffer);
   const driver = pyodide.toPy({}) as unknown as Driver;
   // From the snapshot's compiled driver when it has this very one; else from the sources.
