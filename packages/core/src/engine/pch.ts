@@ -16,6 +16,9 @@ import type { CompileCache, HostSandbox, SandboxHost } from "./sandbox-host.js";
 /** Builds an engine starts at most, over its life: a preamble per build, so a tenant cycling through header lists cannot keep a core busy forever. */
 const MAX_BUILDS = 64;
 
+/** A PCH build's deadline, at least. */
+const BUILD_TIMEOUT_MS = 600_000;
+
 /** What clang writes at the start of every PCH ("CPCH"). */
 const PCH_MAGIC = [0x43, 0x50, 0x43, 0x48];
 
@@ -98,7 +101,10 @@ export class PrecompiledHeaders {
     try {
       await sandbox.ready;
       const request: ExecuteRequest = { language: "cpp", code: text, compile: { optimize: optimize as "2", flags: std } } as ExecuteRequest;
-      const run = await sandbox.run({ request, filename: "preamble.hpp", limits: this.limits, buildPrecompiledHeader: { text } });
+      // No request waits on it, and a fresh clang runs its first build on baseline code: it may
+      // take longer than one build is allowed (minutes on a loaded machine).
+      const limits = { ...this.limits, timeoutMs: Math.max(this.limits.timeoutMs, BUILD_TIMEOUT_MS) };
+      const run = await sandbox.run({ request, filename: "preamble.hpp", limits, buildPrecompiledHeader: { text } });
       const bytes = run.outcome?.status === "ok" && !run.stoppedBy && run.crash === null ? run.outcome.files.get("main.pch") : undefined;
       return bytes && bytes.byteLength > PCH_MAGIC.length && PCH_MAGIC.every((b, i) => bytes[i] === b) ? bytes : undefined;
     } catch {
