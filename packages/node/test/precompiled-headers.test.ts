@@ -21,6 +21,8 @@ describe("which builds may use a PCH", () => {
     expect(standardPreamble("#include <mylib>\n")).toEqual([]);
     expect(standardPreamble("// a comment \\\n#define X\n#include <vector>\n")).toEqual([]);
     expect(standardPreamble("/* a\n#define X */ #define Y\n#include <vector>\n")).toEqual([]);
+    // With trigraphs (-std=c++11), `??/` ends a line comment in a backslash: the include is commented out.
+    expect(standardPreamble("#include <iostream>\n// x ??/\n#include <vector>\n")).toEqual(["iostream"]);
     const code = "#include <iostream>\nint main() {}\n";
     expect(pchPlan({ language: "cpp", code })?.text).toBe("#include <iostream>\n");
     expect(pchPlan({ language: "c", code })).toBeNull();

@@ -19,7 +19,7 @@
  * build's, word for word).
  */
 import type { ExecuteRequest } from "@wasmbox/contract";
-import { own } from "./source-tree.js";
+import { buildInputs, C_SOURCE_FILES, own } from "./source-tree.js";
 
 /** The directory of the tree a PCH and its header are placed in (the same path when built and used). */
 export const PCH_DIR = "wasmbox-pch";
@@ -47,6 +47,8 @@ export function standardPreamble(code: string): string[] {
   const headers: string[] = [];
   let inComment = false;
   for (const line of code.slice(0, 16_384).split("\n")) {
+    // A trigraph (-std=c++11 and older read `??/` as a backslash) could join lines: stop.
+    if (line.includes("??")) break;
     if (inComment) {
       if (line.includes("*/")) {
         if (line.slice(line.indexOf("*/") + 2).trim() !== "") break;
@@ -100,7 +102,8 @@ export function pchPlan(request: ExecuteRequest): PchPlan | null {
   const flags = own(compile, "flags") ?? [];
   if (!flags.every(pchSafeFlag)) return null;
   const files = own(request, "files");
-  if (files && Object.keys(files).some((p) => p.replace(/^[./\\]+/, "").toLowerCase().startsWith(PCH_DIR))) return null;
+  // Compared as the compiler's tree will hold them (normalised paths); any case, to be safe.
+  if (buildInputs(files, C_SOURCE_FILES).some(([p]) => p.toLowerCase().split("/")[0] === PCH_DIR)) return null;
   const headers = standardPreamble(own(request, "code") ?? "");
   if (headers.length === 0) return null;
   return { headers, text: headers.map((h) => `#include <${h}>\n`).join(""), optimize: own(compile, "optimize") ?? "2", std: flags.filter((f) => f.startsWith("-std=")) };
