@@ -212,6 +212,83 @@ function nativeCompile(n) {
   }
 }
 
+const cppHello = (variant) => ({ language: "cpp", code: `#include <iostream>\nint main() { std::cout << "hello " << ${variant} << std::endl; }\n` });
+/** Real programs of the differential suite (the largest C and C++ ones), compiled as they are. */
+const PROGRAMS = join(here, "..", "packages", "node", "test", "differential", "programs");
+const REAL_PROGRAMS = ["c/qsort-records.c", "c/strings-utf8.c", "cpp/word-freq.cpp", "cpp/shapes-polymorphism.cpp", "cpp/dijkstra.cpp"];
+const programRequest = (path) => (variant) => ({ language: path.endsWith(".cpp") ? "cpp" : "c", code: `${readFileSync(join(PROGRAMS, path), "utf8")}\n// variant ${variant}\n` });
+
+/** Native `gcc -O2` / `g++ -O2` of the same source (a new variant each time), in this run; null without the compiler. */
+function nativeBuild(request, n) {
+  const cxx = request(0).language === "cpp";
+  const dir = mkdtempSync(join(tmpdir(), "wasmbox-bench-native-"));
+  try {
+    const times = [];
+    for (let i = 0; i < n; i++) {
+      writeFileSync(join(dir, cxx ? "main.cpp" : "main.c"), request(i).code);
+      const t0 = performance.now();
+      execFileSync(cxx ? "g++" : "gcc", ["-O2", cxx ? "main.cpp" : "main.c", "-o", "main", "-lm"], { cwd: dir, stdio: "ignore" });
+      times.push(performance.now() - t0);
+    }
+    return times;
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** `compile.timeMs` of n uncached builds (each a new variant of the source). */
+async function compileTimes(engine, request, n, from = 0) {
+  const times = [];
+  for (let i = from; i < from + n; i++) {
+    const r = await engine.execute(request(i));
+    if (r.status !== "ok" || r.compile.cached) throw new Error(`uncached compile failed: ${JSON.stringify(r.error ?? r.compile)}`);
+    times.push(r.compile.timeMs);
+  }
+  return times;
+}
+
+/**
+ * C++ hello and real C/C++ programs compiled uncached, against native gcc/g++ -O2 and (before)
+ * an engine without precompiled headers, all in this run. A C++ program's first build starts its
+ * PCH in the background; the rows measure the builds after it (as every later build runs).
+ */
+async function compileRows(engine) {
+  const n = quick ? 2 : 5;
+  const plain = createEngine({ pool: { python: 0, quickjs: 0, wasm: 0, clang: 1, asc: 0 }, cacheDir: false, precompiledHeaders: false });
+  try {
+    const gxx = nativeBuild(cppHello, n);
+    const t0 = performance.now();
+    const first = await engine.execute(cppHello(-1));
+    if (first.status !== "ok") throw new Error(`C++ hello failed: ${JSON.stringify(first.error)}`);
+    await engine.precompiledHeadersBuilt();
+    record("cpp: first <iostream> build, and its PCH built beside it (once per compiler + options; on disk)", performance.now() - t0, "ms", undefined, "target: print it");
+    const withPch = await compileTimes(engine, cppHello, n);
+    record("cpp: compile <iostream> hello-world, uncached", median(withPch), "ms", gxx ? median(gxx) : undefined, "target ≤ 500 ms; baseline: native g++ -O2 (same run)");
+    await plain.execute(cppHello(-1)); // boots its clang sandbox
+    const without = await compileTimes(plain, cppHello, n);
+    record("  same, without the precompiled header (before)", median(without), "ms", median(withPch), "baseline: with the PCH (same run)");
+    for (const path of REAL_PROGRAMS) {
+      const request = programRequest(path);
+      const native = nativeBuild(request, n);
+      const cxx = path.endsWith(".cpp");
+      if (cxx) {
+        await engine.execute(request(-1)); // builds this header list's PCH in the background
+        await engine.precompiledHeadersBuilt();
+      }
+      const times = await compileTimes(engine, request, n);
+      record(`${cxx ? "cpp" : "c"}: compile ${path.split("/")[1]} (differential suite), uncached`, median(times), "ms", native ? median(native) : undefined, `baseline: native ${cxx ? "g++" : "gcc"} -O2 (same run)`);
+      if (cxx && path !== REAL_PROGRAMS.at(-1)) {
+        const before = await compileTimes(plain, request, n);
+        record("  same, without the precompiled header (before)", median(before), "ms", median(times), "baseline: with the PCH (same run)");
+      }
+    }
+  } finally {
+    await plain.dispose();
+  }
+}
+
 async function wasmSection() {
   const n = quick ? 5 : 15;
   const cacheDir = mkdtempSync(join(tmpdir(), "wasmbox-bench-cache-"));
@@ -239,13 +316,7 @@ async function wasmSection() {
     record("c: compile hello-world, uncached, compiler warm", median(uncached), "ms", gcc ? median(gcc) : undefined, "target ≤ 400 ms; baseline: native gcc -O2 (same run)");
     record("c: compile hello-world, cached", median(cached), "ms", undefined, "target ≤ 5 ms");
     record("c: run compiled hello-world, fresh instance (engine, excl. compile)", median(runOnly), "ms", undefined, "target ≤ 10 ms");
-    const cpp = [];
-    for (let i = 0; i < (quick ? 1 : 3); i++) {
-      const r = await engine.execute({ language: "cpp", code: `#include <iostream>\nint main() { std::cout << "hello " << ${i} << std::endl; }\n` });
-      if (r.status !== "ok") throw new Error(`C++ hello failed: ${JSON.stringify(r)}`);
-      cpp.push(r.compile.timeMs);
-    }
-    record("cpp: compile <iostream> hello-world, uncached", median(cpp), "ms");
+    await compileRows(engine);
     const as = [];
     for (let i = 0; i < n; i++) {
       const r = await engine.execute({ language: "assemblyscript", code: `console.log("hello " + (${i}).toString());` });

@@ -80,6 +80,16 @@ export interface GuestRunInput {
   packages?: PackageWheel[];
   /** `wasm` sandboxes: the module to run when it was compiled from the request's code. */
   module?: Uint8Array;
+  /**
+   * `clang` sandboxes, C++: a precompiled header of the standard headers the file begins with
+   * (built by the host from those headers alone; see `pchPlan`), used with `-include-pch`.
+   */
+  precompiledHeader?: { text: string; bytes: Uint8Array };
+  /**
+   * `clang` sandboxes: build the precompiled header of `text` (`#include <h>` lines the host
+   * wrote) with the request's options, returned as the file `main.pch`, instead of a module.
+   */
+  buildPrecompiledHeader?: { text: string };
 }
 
 export type GuestStream = "stdout" | "stderr";

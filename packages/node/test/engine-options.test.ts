@@ -38,6 +38,7 @@ describe("a wrong engine option", () => {
     [{ pool: NO_POOL, startTimeoutMs: "60s" }, 'engine option startTimeoutMs must be a whole number of milliseconds from 1 to 3600000 (got "60s")'],
     [{ pool: NO_POOL, cacheDir: "" }, 'engine option cacheDir must be a directory path (a non-empty string) or false (got "")'],
     [{ pool: NO_POOL, cacheDir: true }, "engine option cacheDir must be a directory path (a non-empty string) or false (got true)"],
+    [{ pool: NO_POOL, precompiledHeaders: "yes" }, 'engine option precompiledHeaders must be true or false (got "yes")'],
     [{ pool: NO_POOL, isolation: { osSandbox: "on" } }, 'engine option isolation.osSandbox must be one of "auto", "require", "off" (got "on")'],
     [{ pool: NO_POOL, isolation: { uid: 0 } }, "engine option isolation.uid must be a whole number from 1 to 4294967294 (got 0)"],
   ])("%j is refused: %s", (options, message) => {
@@ -49,7 +50,7 @@ describe("a wrong engine option", () => {
 
   it("an unknown option name is refused, naming the known ones", () => {
     expect(refusal({ pools: NO_POOL }).message).toBe(
-      "unknown engine option pools (known: pool, maxConcurrentRuns, maxQueuedRuns, compileLimits, isolation, startTimeoutMs, cacheDir, packages)",
+      "unknown engine option pools (known: pool, maxConcurrentRuns, maxQueuedRuns, compileLimits, isolation, startTimeoutMs, cacheDir, precompiledHeaders, packages)",
     );
     expect(refusal({ pool: { ...NO_POOL, js: 1 } }).message).toBe(
       "unknown engine option pool.js (known: pool.python, pool.quickjs, pool.wasm, pool.clang, pool.asc)",

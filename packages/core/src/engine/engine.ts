@@ -13,6 +13,7 @@ import { compilerKindFor, sandboxKindFor } from "../runtimes/index.js";
 import { isParsedExecuteRequest, parseExecuteRequest, parseSessionOptions, withDefaultLimits, type ParsedExecuteRequest } from "../validate.js";
 import { compileKeyMaterial, crashSummary, unexpectedModule } from "./compile.js";
 import { isParsedEngineOptions, parseEngineOptions } from "./options.js";
+import { PrecompiledHeaders } from "./pch.js";
 import { moduleHint, planPackages, type PackagePlan } from "./packages.js";
 import { SandboxPool, type PoolKey } from "./pool.js";
 import { assembleResult, cancelledWhileQueued, round, type Execution } from "./results.js";
@@ -105,6 +106,7 @@ export class Engine implements AsyncDisposable {
   readonly #compileLimits: ResolvedLimits;
   readonly #compileMemoryFloorBytes: number;
   readonly #compileCacheStats = { hits: 0, misses: 0 };
+  readonly #pch: PrecompiledHeaders;
   #disposed = false;
 
   /**
@@ -133,6 +135,7 @@ export class Engine implements AsyncDisposable {
     const { minMemoryLimitBytes, ...compileCaps } = options.compileLimits ?? {};
     this.#compileLimits = { ...DEFAULT_COMPILE_LIMITS, ...compileCaps };
     this.#compileMemoryFloorBytes = minMemoryLimitBytes ?? COMPILE_MEMORY_FLOOR_BYTES;
+    this.#pch = new PrecompiledHeaders(host, this.#compileLimits);
     this.#maxConcurrentRuns = options.maxConcurrentRuns ?? host.parallelism;
     this.#slots = new Semaphore(this.#maxConcurrentRuns, options.maxQueuedRuns ?? 256);
   }
@@ -153,6 +156,8 @@ export class Engine implements AsyncDisposable {
     sandboxStarts: number;
     pool: Record<SandboxKind, { ready: number; starting: number }>;
     compileCache: { hits: number; misses: number };
+    /** C++ builds that used a precompiled header, those redone without it, and PCHs built. */
+    precompiledHeaders: { used: number; redone: number; built: number };
   } {
     return {
       queued: this.#slots.queued,
@@ -160,6 +165,7 @@ export class Engine implements AsyncDisposable {
       sandboxStarts: this.#sandboxStarts,
       pool: Object.fromEntries(ALL_KINDS.map((k) => [k, this.#pool.size(k)])) as Record<SandboxKind, { ready: number; starting: number }>,
       compileCache: { ...this.#compileCacheStats },
+      precompiledHeaders: { ...this.#pch.stats },
     };
   }
 
@@ -324,9 +330,17 @@ export class Engine implements AsyncDisposable {
     let run: SandboxRunResult;
     let unexpected: string | null = null;
     try {
+      const pch = kind === "clang" ? await this.#pch.lookup(request, t.tenant) : undefined;
       sandbox = await this.#readySandbox(kind, t.tenant);
       sandbox.keepForReuse();
-      run = await sandbox.run({ request, filename, limits }, signal ? { signal } : {});
+      run = await sandbox.run({ request, filename, limits, ...(pch ? { precompiledHeader: pch } : {}) }, signal ? { signal } : {});
+      // A build with the PCH is taken only when it is clean and silent: anything it said (or a
+      // failure) comes from the build without it, so diagnostics are the plain build's own.
+      if (pch) this.#pch.stats.used++;
+      if (pch && !run.stoppedBy && run.crash === null && sandbox.healthy && (run.outcome?.status !== "ok" || run.streams.stderr !== "")) {
+        this.#pch.stats.redone++;
+        run = await sandbox.run({ request, filename, limits }, signal ? { signal } : {});
+      }
       const produced = run.outcome?.status === "ok" && !run.stoppedBy ? run.outcome.files.get("main.wasm") : undefined;
       if (produced) unexpected = unexpectedModule(kind, request, produced);
       // Gone before it is handed back, so the pool never sees it alive.
@@ -478,7 +492,15 @@ export class Engine implements AsyncDisposable {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    await Promise.all([this.#pool.dispose(), ...[...this.#live].map((s) => s.dispose())]);
+    await Promise.all([this.#pool.dispose(), this.#pch.dispose(), ...[...this.#live].map((s) => s.dispose())]);
+  }
+
+  /**
+   * Resolves once no precompiled header is being built (a C++ build whose standard headers had
+   * none starts one in the background; the builds after it use it).
+   */
+  async precompiledHeadersBuilt(): Promise<void> {
+    await this.#pch.idle();
   }
 
   async [Symbol.asyncDispose](): Promise<void> {

@@ -1,6 +1,7 @@
 export { Engine, Session, type EngineOptions, type ExecuteOptions } from "./engine.js";
 export type { Execution } from "./results.js";
 export { compileKeyMaterial, crashSummary, wasmExportNames } from "./compile.js";
+export { pchKeyMaterial, pchPlan, standardPreamble, type PchPlan } from "../runtimes/compilers/preamble.js";
 export { CORE_ENGINE_OPTION_SHAPE, isParsedEngineOptions, oneOfOption, parseEngineOptions, wholeNumberOption } from "./options.js";
 export { checkOutcome, isOutputPath, type CheckedOutcome } from "./outcome-check.js";
 export { graceMs, RunWatch, type RunMessage, type RunWatchOptions } from "./run-watch.js";

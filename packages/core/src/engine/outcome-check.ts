@@ -28,7 +28,7 @@ const GUEST_STATUSES = new Set(["ok", "error", "memory_limit", "compile_error"])
 
 /**
  * Check a sandbox's outcome. `compiler`: the sandbox is a compiler, whose only file is
- * `main.wasm`.
+ * `main.wasm` (or `main.pch`, a precompiled header the host asked for).
  */
 export function checkOutcome(raw: unknown, limits: ResolvedLimits, compiler = false): CheckedOutcome {
   const violations: string[] = [];
@@ -127,7 +127,7 @@ function checkFiles(raw: unknown, compiler: boolean, violations: string[]): Map<
   }
   let total = 0;
   for (const [path, bytes] of raw as Map<unknown, unknown>) {
-    if (typeof path !== "string" || !isOutputPath(path) || (compiler && path !== "main.wasm")) {
+    if (typeof path !== "string" || !isOutputPath(path) || (compiler && path !== "main.wasm" && path !== "main.pch")) {
       violations.push(`output file path ${describe(path)} was refused`);
       continue;
     }

@@ -162,6 +162,13 @@ export interface SandboxHost {
   /** The Python package store, where the host has one (the browser host has none yet). */
   readonly packages?: PackageProvider;
   readonly compileCache: CompileCache;
+  /**
+   * Precompiled C++ standard headers (the PCH bytes as `module`), keyed by `pchKeyMaterial`:
+   * only ever written with what the engine's own PCH builds produced, from the toolchain's
+   * headers alone, and shared by all tenants. Kept where no sandbox can write; a host without
+   * one compiles every header.
+   */
+  readonly precompiledHeaders?: CompileCache;
   /** Compiler output without the host's own details (its paths, the compiler's stack frames). */
   scrubCompilerOutput(text: string): string;
   readonly isolation: IsolationSummary;

@@ -5,6 +5,7 @@
  * found in node_modules, compiler output scrubbed of this machine's paths.
  */
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import type { CompileCache as CompileCachePort, CompiledModule, HostSandbox, IsolationSummary, PackageProvider, PackageWheel, RuntimeVersions, SandboxHost, SandboxKind } from "@wasmbox/core";
 import { normalizeName } from "../packages/lock.js";
 import { PackageStore } from "../packages/store.js";
@@ -25,6 +26,12 @@ export interface NodeHostOptions {
    * Compiled C/C++/AssemblyScript modules are cached here too (in memory only with `false`).
    */
   cacheDir?: string | false;
+  /**
+   * Precompile the C++ standard headers a program begins with (built once per header list,
+   * compiler and options, in the background, and kept in the cache directory): a C++ build
+   * that can use one skips parsing them. Default true; `false` parses every header every time.
+   */
+  precompiledHeaders?: boolean;
   /**
    * Python packages, from the package store in the cache directory (`wasmbox packages fetch`
    * fills it; runs read it alone, offline). Ignored when `cacheDir` is false.
@@ -59,17 +66,27 @@ export class NodeSandboxHost implements SandboxHost {
   readonly #presets: { wheels: PackageWheel[]; boot?: Promise<{ snapshot: PythonSnapshot | null; imported: boolean }> }[] = [];
   readonly packages: PackageProvider | undefined;
   readonly compileCache: CompileCachePort;
+  readonly precompiledHeaders: CompileCachePort | undefined;
   readonly parallelism = availableParallelism();
 
   constructor(options: NodeHostOptions = {}) {
     this.#options = options;
     this.#assets = locateAssets();
     this.#plan = planIsolation(options.isolation ?? {}, this.#assets.readPaths);
-    const cache = new CompileCache({ dir: options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir()) });
+    const cacheDir = options.cacheDir === false ? null : (options.cacheDir ?? defaultCacheDir());
+    const cache = new CompileCache({ dir: cacheDir });
     // Entries are named by the sha256 of the engine's key (which holds the source).
     this.compileCache = {
       get: (key: string): CompiledModule | undefined => cache.get(sha256Hex(key)),
       set: (key: string, entry: CompiledModule): void => cache.set(sha256Hex(key), entry),
+    };
+    // C++ standard headers, precompiled by the engine's own builds (13–40 MB each): a few in
+    // memory, a few dozen on disk, each checked against its sha256 when read back. The cache
+    // directory is the host user's alone; no sandbox is given it.
+    const pch = new CompileCache({ dir: cacheDir === null ? null : join(cacheDir, "pch"), maxEntries: 8, maxBytes: 256 * 1024 * 1024, maxDiskEntries: 32 });
+    this.precompiledHeaders = options.precompiledHeaders === false ? undefined : {
+      get: (key: string): CompiledModule | undefined => pch.get(sha256Hex(key)),
+      set: (key: string, entry: CompiledModule): void => pch.set(sha256Hex(key), entry),
     };
     this.#store = options.cacheDir === false ? null : new PackageStore({ cacheDir: options.cacheDir ?? defaultCacheDir(), pyodideDir: this.#assets.assets.pyodideIndexURL });
     this.packages = this.#store ? this.#provider(this.#store) : undefined;

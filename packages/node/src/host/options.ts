@@ -24,6 +24,7 @@ export const NODE_HOST_OPTION_SHAPE = {
   cacheDir: z
     .union([z.string().min(1, { error: CACHE_DIR }), z.literal(false)], { error: CACHE_DIR })
     .optional(),
+  precompiledHeaders: z.boolean({ error: "must be true or false" }).optional(),
   packages: z
     .strictObject({
       detectImports: z.boolean({ error: "must be true or false" }).optional(),

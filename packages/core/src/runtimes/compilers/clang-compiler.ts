@@ -9,6 +9,7 @@ import type { GuestIO, GuestOutcome, GuestRunInput, LoadedRuntime } from "../../
 import { crashReason, firstError, fixFor, parseClangDiagnostics } from "./diagnostics.js";
 import { checkCompileFlag, DEFAULT_STACK_BYTES } from "@wasmbox/contract/flags";
 import { C_SOURCE_FILES, commandLineNameProblem, emptyTree, own, sourceTree, type Tree } from "./source-tree.js";
+import { PCH_DIR, PCH_FILE, PCH_HEADER } from "./preamble.js";
 
 type RunClang = (args: string[], files: Tree, options: Record<string, unknown>) => Promise<Tree | undefined>;
 
@@ -37,6 +38,8 @@ class ClangCompiler implements LoadedRuntime {
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {
+    const build = own(input, "buildPrecompiledHeader");
+    if (build) return this.#buildPch(input.request, own(build, "text"), io);
     const { request, filename } = input;
     // Only the request's own fields count (never anything inherited), and every input that
     // reaches clang's command line is checked here again: names are data, flags are allowlisted.
@@ -50,6 +53,7 @@ class ClangCompiler implements LoadedRuntime {
       const refusedFlag = checkCompileFlag(cxx ? "cpp" : "c", flag);
       if (refusedFlag) return refused(refusedFlag);
     }
+    const pch = cxx ? own(input, "precompiledHeader") : undefined;
     const args = [
       cxx ? "clang++" : "clang",
       `-O${own(compile, "optimize") ?? "2"}`,
@@ -58,6 +62,7 @@ class ClangCompiler implements LoadedRuntime {
       ...(invoke !== undefined ? ["-mexec-model=reactor"] : []),
       ...stackLayout(flags),
       ...flags,
+      ...(pch ? ["-include-pch", PCH_FILE] : []),
       "-x",
       cxx ? "c++" : "c",
       filename,
@@ -73,6 +78,8 @@ class ClangCompiler implements LoadedRuntime {
       io.write("stderr", text);
     };
     const tree = sourceTree(filename, own(request, "code") ?? "", own(request, "files"), C_SOURCE_FILES);
+    // Its own copy: nothing this compile does to the tree reaches another compile's PCH.
+    if (pch) tree[PCH_DIR] = pchTree(pch.text, pch.bytes.slice());
     try {
       const files = await this.runClang(args, tree, quiet(write));
       write(null);
@@ -87,7 +94,42 @@ class ClangCompiler implements LoadedRuntime {
     }
   }
 
+  /**
+   * A precompiled header of `text` (standard `#include` lines the host wrote), with the options
+   * a build of `request` uses: the header alone is in the tree, none of the request's files.
+   */
+  async #buildPch(request: GuestRunInput["request"], text: unknown, io: GuestIO): Promise<GuestOutcome> {
+    if (typeof text !== "string" || !/^(#include <[a-z_.]+>\n){1,16}$/.test(text)) return refused("a precompiled header is built from standard #include lines only");
+    const compile = own(request, "compile");
+    const std = (own(compile, "flags") ?? []).filter((f) => /^-std=(c|gnu)\+\+[0-9a-z]+$/.test(f));
+    const args = ["clang++", `-O${own(compile, "optimize") ?? "2"}`, "-fno-exceptions", "-fstack-protector-strong", ...std, "-Xclang", "-fno-pch-timestamp", "-x", "c++-header", PCH_HEADER, "-o", PCH_FILE];
+    const tree = emptyTree();
+    tree[PCH_DIR] = pchTree(text);
+    let output = "";
+    const decoder = new TextDecoder();
+    const write = (bytes: Uint8Array | null) => {
+      output += bytes ? decoder.decode(bytes, { stream: true }) : decoder.decode();
+    };
+    try {
+      const files = await this.runClang(args, tree, quiet(write));
+      const dir = own(files, PCH_DIR);
+      const bytes = dir && typeof dir === "object" && !(dir instanceof Uint8Array) ? own(dir, "preamble.pch") : undefined;
+      if (!(bytes instanceof Uint8Array) || output.trim() !== "") return failed(output, "clang built no precompiled header");
+      return { status: "ok", error: null, exitCode: 0, value: null, files: new Map([["main.pch", bytes]]) };
+    } catch (e) {
+      io.write("stderr", output);
+      return crashed("C++", e, output);
+    }
+  }
+
   [Symbol.dispose](): void {}
+}
+
+function pchTree(text: string, bytes?: Uint8Array): Tree {
+  const dir = emptyTree();
+  dir["preamble.hpp"] = text;
+  if (bytes) dir["preamble.pch"] = bytes;
+  return dir;
 }
 
 /**
