@@ -11,10 +11,14 @@ import {
   type LoadedRuntime,
   type RuntimeLoadOptions,
 } from "../../runtime.js";
-import type { RichOutput } from "@wasmbox/contract";
+import type { ExecuteRequest, RichOutput } from "@wasmbox/contract";
+import { DEFAULT_LIMITS } from "@wasmbox/contract/constants";
 import { DISPLAY_SOURCE } from "./display.js";
 import { DRIVER_SOURCE } from "./driver.js";
 import { DRIVER_DIGEST, SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
+
+/** The file name of the boot-time warm-up run (the driver's warm_up forgets its source). */
+const WARMUP_FILENAME = "<wasmbox-warmup>";
 
 /** The module a snapshot keeps the driver's compiled code in (removed from `sys.modules` at boot). */
 const BOOT_MODULE = "_wasmbox_boot";
@@ -46,7 +50,9 @@ export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], 
     _makeSnapshot: true,
     ...(pyodideFactory ? { createPyodideModule: pyodideFactory as never } : {}),
   });
-  pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
+  // Imported into sys.modules only: in __main__'s namespace a program would find `json` or `re`
+  // bound without importing them, which python3 does not do.
+  pyodide.runPython(`exec(${JSON.stringify(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`)}, {})`);
   // The driver's code objects, compiled once here (JSON strings are Python string literals).
   pyodide.runPython(
     [
@@ -143,6 +149,8 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
       "    exec(_boot.driver, globals())",
       "    exec(_boot.display, globals())",
       "del _sys, _boot",
+      // Pyodide's start leaves this name in __main__; python3 binds none there.
+      "__import__('__main__').__dict__.pop('_pyodide_core', None)",
       "_ok",
     ].join("\n"),
     { globals: driver as never },
@@ -152,9 +160,9 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     pyodide.runPython(DRIVER_SOURCE, { globals: driver as never });
     pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
   }
-  // Pay first-call costs (wasm tier-up, the compile path) before any request exists.
-  driver.get("warm_up")();
-  return new PythonRuntime(pyodide, driver);
+  const runtime = new PythonRuntime(pyodide, driver);
+  await runtime.warmUp();
+  return runtime;
 }
 
 /**
@@ -236,6 +244,19 @@ class PythonRuntime implements LoadedRuntime {
     const builtins = pyodide.pyimport("builtins") as unknown as { list: PyCallable & { copy(): PyCallable }; destroy(): void };
     this.#list = builtins.list.copy();
     builtins.destroy();
+  }
+
+  /**
+   * Pay a run's first-call costs before any request exists: V8 compiles each wasm function
+   * the first time it is called, and a sandbox booted from a snapshot has called few, so the
+   * first run used to spend ~10 ms compiling setup, the compiler, print and the outcome's JSON.
+   * One whole run of a program that prints nothing and binds no name, in the working
+   * directory runs use, under its own file name (forgotten after: the driver's warm_up).
+   */
+  async warmUp(): Promise<void> {
+    const request = { language: "python", code: 'print(end="")\nlen("")' } as ExecuteRequest;
+    await this.run({ request, filename: WARMUP_FILENAME, limits: { ...DEFAULT_LIMITS } }, { write: () => {} });
+    this.driver.get("warm_up")();
   }
 
   async run(input: GuestRunInput, io: GuestIO): Promise<GuestOutcome> {

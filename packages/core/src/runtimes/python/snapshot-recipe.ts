@@ -25,7 +25,7 @@ export const DRIVER_DIGEST = textDigest(DRIVER_SOURCE + "\0" + DISPLAY_SOURCE);
  * nothing. Changing the list changes the snapshot's cache key.
  */
 export const SNAPSHOT_RECIPE = {
-  version: 1,
+  version: 2,
   driver: DRIVER_DIGEST,
   imports: [
     "json", "re", "math", "statistics", "collections", "itertools", "functools", "datetime", "csv",
