@@ -43,6 +43,14 @@ export interface RuntimeLoadOptions {
    * whose Content-Security-Policy forbids loading scripts).
    */
   pyodideFactory?: unknown;
+  /**
+   * Python: do one whole run of a program that prints nothing and binds no name at boot, so
+   * the first request does not pay V8's lazy compilation of the run path (~8 ms). The Node
+   * host sets it. The browser worker does not: with it, a session guest's flood of uncaught
+   * timer errors is no longer stopped by the frame's budget (containment.test.ts), for a
+   * reason not yet found.
+   */
+  pythonWarmUpRun?: boolean;
   /** QuickJS: the compiled wasm module, so each fresh instance skips compilation. */
   quickjsWasmModule?: WebAssembly.Module;
   /**

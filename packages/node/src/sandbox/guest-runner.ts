@@ -56,6 +56,7 @@ export async function bootGuest(init: GuestInit, link: GuestLink): Promise<RunHa
       ...(quickjsWasmModule ? { quickjsWasmModule } : {}),
       ...(init.quickjsPristineImage === false ? { quickjsPristineImage: false } : {}),
       ...(init.pythonWasm ? { pythonWasm: init.pythonWasm } : {}),
+      pythonWarmUpRun: true,
     });
     if (init.packages?.length) await runtime.installPackages?.(init.packages, { importModules: init.packagesImported !== true });
     link.post({ t: "ready", loadMs: performance.now() - t0 });

@@ -161,7 +161,8 @@ export async function loadPythonRuntime(options: RuntimeLoadOptions): Promise<Lo
     pyodide.runPython(DISPLAY_SOURCE, { globals: driver as never });
   }
   const runtime = new PythonRuntime(pyodide, driver);
-  await runtime.warmUp();
+  if (options.pythonWarmUpRun) await runtime.warmUp();
+  else driver.get("warm_up")();
   return runtime;
 }
 
