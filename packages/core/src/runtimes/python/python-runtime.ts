@@ -12,13 +12,14 @@ import {
   type RuntimeLoadOptions,
 } from "../../runtime.js";
 import type { ExecuteRequest, RichOutput } from "@wasmbox/contract";
-import { DEFAULT_LIMITS } from "@wasmbox/contract/constants";
 import { DISPLAY_SOURCE } from "./display.js";
 import { DRIVER_SOURCE } from "./driver.js";
 import { DRIVER_DIGEST, SHARED_LIBRARIES_MARK, SNAPSHOT_RECIPE } from "./snapshot-recipe.js";
 
 /** The file name of the boot-time warm-up run (the driver's warm_up forgets its source). */
 const WARMUP_FILENAME = "<wasmbox-warmup>";
+/** Its limits, written out: the guest side loads nothing of the contract but its flag rules. */
+const WARMUP_LIMITS = { timeoutMs: 10_000, memoryLimitBytes: 256 * 1024 * 1024, maxOutputBytes: 1024 * 1024 };
 
 /** The module a snapshot keeps the driver's compiled code in (removed from `sys.modules` at boot). */
 const BOOT_MODULE = "_wasmbox_boot";
@@ -256,7 +257,7 @@ class PythonRuntime implements LoadedRuntime {
    */
   async warmUp(): Promise<void> {
     const request = { language: "python", code: 'print(end="")\nlen("")' } as ExecuteRequest;
-    await this.run({ request, filename: WARMUP_FILENAME, limits: { ...DEFAULT_LIMITS } }, { write: () => {} });
+    await this.run({ request, filename: WARMUP_FILENAME, limits: WARMUP_LIMITS }, { write: () => {} });
     this.driver.get("warm_up")();
   }
 
