@@ -53,7 +53,7 @@ export async function buildPythonSnapshot(assets: RuntimeLoadOptions["assets"], 
   });
   // Imported into sys.modules only: in __main__'s namespace a program would find `json` or `re`
   // bound without importing them, which python3 does not do.
-  pyodide.runPython(`exec(${JSON.stringify(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`)}, {})`);
+  pyodide.runPython(`import ${SNAPSHOT_RECIPE.imports.join(", ")}`);
   // The driver's code objects, compiled once here (JSON strings are Python string literals).
   pyodide.runPython(
     [
